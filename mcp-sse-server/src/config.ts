@@ -1,0 +1,248 @@
+/**
+ * The only reader of process.env. Everything the server can be told comes through here, is validated once,
+ * and is handed out as a frozen, typed Config. Every bad variable is reported, not just the first.
+ */
+import { accessSync, constants, statSync } from 'node:fs'
+import path from 'node:path'
+import { config as loadDotenv } from 'dotenv'
+import * as z from 'zod'
+import { CHANNEL_VARIABLES } from './notify/registry.js'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
+const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
+
+/** Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is loaded by name. */
+const PUPPET_NAME = /^(mock|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+const list = (sep: RegExp = /[,\n]/) =>
+  z.string().transform((v) =>
+    v
+      .split(sep)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8083),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  MCP_AUTH_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (try: openssl rand -hex 32)')
+    .optional(),
+  ALLOWED_HOSTS: list().optional(),
+  ALLOWED_ORIGINS: list().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WECHATY_PUPPET: z
+    .string()
+    .regex(PUPPET_NAME, 'must be "mock", "wechaty-puppet-wechat4u" or another wechaty-puppet-* package name')
+    .default('wechaty-puppet-wechat4u'),
+  WECHATY_PUPPET_TOKEN: z.string().optional(),
+  WECHAT_MOCK_FIXTURE: z.string().optional(),
+  READ_ONLY: bool.default(false),
+  WECHAT_ALLOWED_CONTACTS: list().optional(),
+  WECHAT_ALLOWED_ROOMS: list().optional(),
+  WECHAT_SEND_MIN_INTERVAL_MS: int(0, 3_600_000).default(3000),
+  WECHAT_SEND_MAX_PER_MINUTE: int(1, 1000).default(10),
+  WECHAT_SEND_QUEUE_MAX: int(1, 10_000).default(20),
+  WECHAT_REPEAT_WINDOW_S: int(0, 86_400).default(60),
+  WECHAT_MAX_MESSAGE_CHARS: int(1, 100_000).default(2000),
+  NOTIFY_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  NOTIFY_EVENTS: list()
+    .pipe(z.array(z.enum(NOTIFY_EVENT_TYPES)))
+    .default([...NOTIFY_EVENT_TYPES]),
+  WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
+  WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
+  WECHAT_MAX_WAIT_S: int(1, 30 * 86_400).default(7 * 86_400),
+  WECHAT_WAIT_PROGRESS_S: int(1, 3600).default(30),
+  WECHAT_FILE_DIRS: list(/[,\n]/).optional(),
+  WECHAT_MAX_FILE_MB: int(1, 100).default(25),
+  MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
+  MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
+})
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly authToken?: string
+  readonly allowedHosts: readonly string[]
+  readonly allowedOrigins: readonly string[]
+  readonly dataDir: string
+  readonly logLevel: string
+  readonly puppet: string
+  readonly puppetToken?: string
+  readonly sandbox: boolean
+  readonly mockFixture?: string
+  readonly readOnly: boolean
+  readonly allowedContacts?: readonly string[]
+  readonly allowedRooms?: readonly string[]
+  readonly send: {
+    readonly minIntervalMs: number
+    readonly maxPerMinute: number
+    readonly queueMax: number
+    readonly repeatWindowS: number
+    readonly maxMessageChars: number
+  }
+  readonly notify: {
+    readonly timeoutMs: number
+    readonly events: readonly string[]
+    readonly wechatTo?: string
+    /** The channel variables that are set (qinglong/mcp-push names), nothing else from the environment. */
+    readonly channelEnv: Readonly<Record<string, string>>
+  }
+  readonly publicUrl?: string
+  readonly inbox: { readonly perChat: number; readonly maxTotal: number }
+  readonly wait: { readonly maxWaitS: number; readonly progressS: number }
+  readonly files: { readonly dirs: readonly string[]; readonly maxBytes: number }
+  readonly sessions: { readonly idleMs: number; readonly max: number }
+  /** Every secret value in the configuration, for log/result scrubbing. */
+  readonly secrets: readonly string[]
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Names that look like secrets: their values are scrubbed from every log line and result. */
+const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PUSH|AUTH|SPT|_URL$|_AM$|_QQ$/
+
+/**
+ * Reads `.env` (from the working directory) without overriding real environment variables, then validates.
+ * Pure apart from reading .env and checking that files exist: tests pass their own env.
+ */
+export function loadConfig(env: Env = process.env, options: { dotenv?: boolean } = {}): ConfigResult {
+  const merged: Record<string, string | undefined> = { ...env }
+  if (options.dotenv ?? env === process.env) {
+    const parsed = loadDotenv({ quiet: true, processEnv: {} }).parsed ?? {}
+    for (const [k, v] of Object.entries(parsed)) if (merged[k] === undefined) merged[k] = v
+  }
+  // An empty variable means "not set", as in shells and .env files.
+  const raw = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''))
+
+  const errors: string[] = []
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0])
+      errors.push(`${name}=${JSON.stringify(describeValue(name, raw[name]))}: ${issue.message}`)
+    }
+    return { ok: false, errors }
+  }
+  const v = parsed.data
+
+  if (v.MCP_AUTH_TOKEN === undefined && !isLoopbackHost(v.HOST)) {
+    errors.push(
+      `HOST=${JSON.stringify(v.HOST)}: listening beyond this machine lets anyone on the network speak as you on WeChat; ` +
+        'set MCP_AUTH_TOKEN to a long random value (e.g. `openssl rand -hex 32`) or use HOST=127.0.0.1',
+    )
+  }
+  if (v.WECHATY_PUPPET === 'mock' && v.WECHAT_MOCK_FIXTURE !== undefined) {
+    try {
+      if (!statSync(v.WECHAT_MOCK_FIXTURE).isFile()) throw new Error('not a file')
+      accessSync(v.WECHAT_MOCK_FIXTURE, constants.R_OK)
+    } catch {
+      errors.push(`WECHAT_MOCK_FIXTURE=${JSON.stringify(v.WECHAT_MOCK_FIXTURE)}: cannot read that file; give the path of a readable JSON fixture (see docs/configuration.md)`)
+    }
+  }
+  for (const dir of v.WECHAT_FILE_DIRS ?? []) {
+    if (!path.isAbsolute(dir)) errors.push(`WECHAT_FILE_DIRS: "${dir}" must be an absolute path`)
+  }
+  if (errors.length) return { ok: false, errors }
+
+  const allowedHosts = v.ALLOWED_HOSTS ?? defaultAllowedHosts(v.HOST, v.PORT)
+  const allowedOrigins = v.ALLOWED_ORIGINS ?? defaultAllowedOrigins(v.PORT)
+  const channelEnv: Record<string, string> = {}
+  for (const name of CHANNEL_VARIABLES) if (raw[name] !== undefined) channelEnv[name] = raw[name]!
+
+  const secrets = [
+    v.MCP_AUTH_TOKEN,
+    v.WECHATY_PUPPET_TOKEN,
+    ...Object.entries(channelEnv)
+      .filter(([k]) => SECRET_NAME.test(k))
+      .map(([, value]) => value),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4)
+
+  const config: Config = deepFreeze({
+    port: v.PORT,
+    host: v.HOST,
+    authToken: v.MCP_AUTH_TOKEN,
+    allowedHosts,
+    allowedOrigins,
+    dataDir: path.resolve(v.DATA_DIR),
+    logLevel: v.LOG_LEVEL,
+    puppet: v.WECHATY_PUPPET,
+    puppetToken: v.WECHATY_PUPPET_TOKEN,
+    sandbox: v.WECHATY_PUPPET === 'mock',
+    mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
+    readOnly: v.READ_ONLY,
+    allowedContacts: v.WECHAT_ALLOWED_CONTACTS,
+    allowedRooms: v.WECHAT_ALLOWED_ROOMS,
+    send: {
+      minIntervalMs: v.WECHAT_SEND_MIN_INTERVAL_MS,
+      maxPerMinute: v.WECHAT_SEND_MAX_PER_MINUTE,
+      queueMax: v.WECHAT_SEND_QUEUE_MAX,
+      repeatWindowS: v.WECHAT_REPEAT_WINDOW_S,
+      maxMessageChars: v.WECHAT_MAX_MESSAGE_CHARS,
+    },
+    notify: {
+      timeoutMs: v.NOTIFY_TIMEOUT_MS,
+      events: v.NOTIFY_EVENTS,
+      wechatTo: v.WECHAT_NOTIFY_TO,
+      channelEnv,
+    },
+    publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
+    inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL },
+    wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S },
+    files: { dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)), maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024 },
+    sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS },
+    secrets,
+  })
+  return { ok: true, config }
+}
+
+/** Loads the config or prints every problem and exits 1. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  const result = loadConfig(env)
+  if (result.ok) return result.config
+  process.stderr.write(
+    `wechat-mcp: invalid configuration (${result.errors.length} problem${result.errors.length > 1 ? 's' : ''}):\n` +
+      result.errors.map((e) => `  - ${e}\n`).join('') +
+      'Fix these in the environment or in .env (every variable is listed in .env.example and docs/configuration.md).\n',
+  )
+  process.exit(1)
+}
+
+function defaultAllowedHosts(host: string, port: number): string[] {
+  const names = ['127.0.0.1', 'localhost', '[::1]']
+  if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') names.push(host)
+  return names.flatMap((n) => [n, `${n}:${port}`])
+}
+
+function defaultAllowedOrigins(port: number): string[] {
+  return ['127.0.0.1', 'localhost', '[::1]'].map((n) => `http://${n}:${port}`)
+}
+
+/** Secret-looking values are not echoed back in config errors. */
+function describeValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  if (SECRET_NAME.test(name)) return '[hidden]'
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}

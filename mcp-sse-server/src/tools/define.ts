@@ -1,0 +1,66 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js'
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js'
+import type * as z from 'zod'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Notifier } from '../notify/types.js'
+import type { WeChat } from '../wechat/wechat.js'
+
+/** What every tool handler gets: built once at startup, shared by every session. */
+export interface ToolDeps {
+  wechat: WeChat
+  notifier: Notifier
+  config: Config
+  logger: Logger
+}
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>
+
+type Shape = z.ZodRawShape
+
+export interface ToolDefinition<I extends Shape = Shape, O extends Shape = Shape> {
+  name: string
+  title: string
+  /** Written for the model: what it does, when to use it, what to do on ambiguity. */
+  description: string
+  inputSchema: I
+  outputSchema: O
+  /** readOnlyHint is mandatory: READ_ONLY mode hides every tool whose readOnlyHint is false. */
+  annotations: ToolAnnotations & { readOnlyHint: boolean }
+  handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra) => Promise<CallToolResult>
+}
+
+export function defineTool<I extends Shape, O extends Shape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return def
+}
+
+/** A successful result: readable text for the model plus the structured form its outputSchema describes. */
+export function success(text: string, structured: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text }], structuredContent: structured }
+}
+
+/** An expected failure (not logged in, not found, ambiguous, refused…): tells the model what to do next. */
+export function failure(text: string, structured?: Record<string, unknown>): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }], ...(structured ? { structuredContent: structured } : {}) }
+}
+
+export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolDeps): void {
+  server.registerTool(
+    def.name,
+    {
+      title: def.title,
+      description: def.description,
+      inputSchema: def.inputSchema,
+      outputSchema: def.outputSchema,
+      annotations: { title: def.title, ...def.annotations },
+    },
+    // The SDK validated args against inputSchema before calling.
+    ((args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => def.handler(args, deps, extra)) as never,
+  )
+}
