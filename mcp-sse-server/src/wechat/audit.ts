@@ -1,0 +1,36 @@
+import { appendFile, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+
+export interface AuditEntry {
+  ts: string
+  tool: string
+  target: { type: 'contact' | 'room'; id?: string; name?: string }
+  text: string
+  ok: boolean
+  error?: string
+  /** For file sends: what was sent. */
+  file?: string
+}
+
+/**
+ * DATA_DIR/audit.jsonl: one line per send attempt, refused ones included. Each line is on disk before the caller
+ * is told the outcome, so a crash never loses a send that was reported.
+ */
+export class AuditLog {
+  readonly file: string
+  private ready?: Promise<unknown>
+  private chain: Promise<unknown> = Promise.resolve()
+
+  constructor(dataDir: string, private readonly redact: (text: string) => string = (t) => t) {
+    this.file = path.join(dataDir, 'audit.jsonl')
+  }
+
+  record(entry: Omit<AuditEntry, 'ts'>): Promise<void> {
+    const line: AuditEntry = { ts: new Date().toISOString(), ...entry }
+    if (line.error !== undefined) line.error = this.redact(line.error)
+    this.ready ??= mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 })
+    const write = this.chain.then(() => this.ready).then(() => appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 }))
+    this.chain = write.catch(() => undefined)
+    return write
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The in-memory address book: every contact and room the bot knows, indexed by normalised name, so a lookup
+ * never walks the whole address book through Wechaty (5,000 contacts is a normal account). It is pure data:
+ * wechat.ts feeds it from Wechaty on login and on contact/room events.
+ */
+
+/** "Exact" ignores letter case, surrounding whitespace and the Unicode normalisation form. */
+export function normalizeName(value: string): string {
+  return value.normalize('NFC').trim().toLowerCase()
+}
+
+export interface ContactEntry {
+  id: string
+  name: string
+  alias?: string
+  /** Only friends are offered by find tools and reachable by name; room-only members and official accounts are not. */
+  friend: boolean
+}
+
+export interface RoomEntry {
+  id: string
+  topic: string
+  memberCount: number
+}
+
+interface Indexed<T> {
+  entry: T
+  keys: string[]
+}
+
+export type Match<T> = T & { match: 'exact' | 'partial' }
+
+export interface Lookup<T> {
+  exact: T[]
+  partial: T[]
+}
+
+export type Resolution<T> =
+  | { ok: true; entry: T }
+  | { ok: false; reason: 'ambiguous'; candidates: T[] }
+  | { ok: false; reason: 'not_found'; suggestions: T[] }
+  | { ok: false; reason: 'unknown_id' }
+
+class NameIndex<T extends { id: string }> {
+  private readonly byId = new Map<string, Indexed<T>>()
+  private readonly byKey = new Map<string, Set<string>>()
+
+  constructor(private readonly keysOf: (entry: T) => string[]) {}
+
+  get size(): number {
+    return this.byId.size
+  }
+
+  get(id: string): T | undefined {
+    return this.byId.get(id)?.entry
+  }
+
+  upsert(entry: T): void {
+    this.remove(entry.id)
+    const keys = [...new Set(this.keysOf(entry).map(normalizeName).filter(Boolean))]
+    this.byId.set(entry.id, { entry, keys })
+    for (const key of keys) {
+      let ids = this.byKey.get(key)
+      if (!ids) this.byKey.set(key, (ids = new Set()))
+      ids.add(entry.id)
+    }
+  }
+
+  remove(id: string): void {
+    const old = this.byId.get(id)
+    if (!old) return
+    this.byId.delete(id)
+    for (const key of old.keys) {
+      const ids = this.byKey.get(key)
+      ids?.delete(id)
+      if (ids?.size === 0) this.byKey.delete(key)
+    }
+  }
+
+  clear(): void {
+    this.byId.clear()
+    this.byKey.clear()
+  }
+
+  /** Exact matches (any key equal), then partial ones (any key contains the query), in address-book order. */
+  lookup(query: string, limit: number, accept: (entry: T) => boolean = () => true): Lookup<T> {
+    const q = normalizeName(query)
+    if (!q) return { exact: [], partial: [] }
+    const exactIds = this.byKey.get(q) ?? new Set<string>()
+    const exact = [...exactIds].map((id) => this.byId.get(id)!.entry).filter(accept)
+    const partial: T[] = []
+    for (const { entry, keys } of this.byId.values()) {
+      if (partial.length >= limit) break
+      if (exactIds.has(entry.id) || !accept(entry)) continue
+      if (keys.some((k) => k.includes(q))) partial.push(entry)
+    }
+    return { exact, partial }
+  }
+}
+
+export class Directory {
+  private readonly contacts = new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
+  private readonly rooms = new NameIndex<RoomEntry>((r) => [r.topic])
+
+  get contactCount(): number {
+    return this.contacts.size
+  }
+
+  get roomCount(): number {
+    return this.rooms.size
+  }
+
+  replaceAll(contacts: Iterable<ContactEntry>, rooms: Iterable<RoomEntry>): void {
+    this.contacts.clear()
+    this.rooms.clear()
+    for (const c of contacts) this.contacts.upsert(c)
+    for (const r of rooms) this.rooms.upsert(r)
+  }
+
+  upsertContact(entry: ContactEntry): void {
+    this.contacts.upsert(entry)
+  }
+
+  upsertRoom(entry: RoomEntry): void {
+    this.rooms.upsert(entry)
+  }
+
+  removeRoom(id: string): void {
+    this.rooms.remove(id)
+  }
+
+  contact(id: string): ContactEntry | undefined {
+    return this.contacts.get(id)
+  }
+
+  room(id: string): RoomEntry | undefined {
+    return this.rooms.get(id)
+  }
+
+  findFriends(query: string, limit = 20): Lookup<ContactEntry> {
+    return this.contacts.lookup(query, limit, isFriend)
+  }
+
+  findRooms(query: string, limit = 20): Lookup<RoomEntry> {
+    return this.rooms.lookup(query, limit)
+  }
+
+  /** The send rule for friends: exactly one friend whose remark or nickname equals the name, or a known friend id. */
+  resolveFriend(target: { id?: string; name?: string }): Resolution<ContactEntry> {
+    if (target.id !== undefined) {
+      const entry = this.contacts.get(target.id)
+      return entry && entry.friend ? { ok: true, entry } : { ok: false, reason: 'unknown_id' }
+    }
+    return resolveName(this.findFriends(target.name ?? '', 10))
+  }
+
+  /** The send rule for rooms: exactly one room with that exact topic, or a known room id. */
+  resolveRoom(target: { id?: string; name?: string }): Resolution<RoomEntry> {
+    if (target.id !== undefined) {
+      const entry = this.rooms.get(target.id)
+      return entry ? { ok: true, entry } : { ok: false, reason: 'unknown_id' }
+    }
+    return resolveName(this.findRooms(target.name ?? '', 10))
+  }
+}
+
+function isFriend(c: ContactEntry): boolean {
+  return c.friend
+}
+
+function resolveName<T>(found: Lookup<T>): Resolution<T> {
+  if (found.exact.length === 1) return { ok: true, entry: found.exact[0] }
+  if (found.exact.length > 1) return { ok: false, reason: 'ambiguous', candidates: found.exact }
+  return { ok: false, reason: 'not_found', suggestions: found.partial }
+}

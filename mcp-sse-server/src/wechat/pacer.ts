@@ -1,0 +1,100 @@
+/**
+ * One outbound queue for every WeChat send (tools and notifications): a minimum spacing with random jitter and a
+ * per-minute cap across all targets, so an agent in a loop cannot trip WeChat's risk control. The queue is
+ * bounded: past it, a send is refused at once ("slow down") instead of piling up.
+ */
+export class QueueFullError extends Error {
+  constructor(readonly queueMax: number) {
+    super(`the outbound queue is full (${queueMax} sends waiting); slow down and try again in a minute`)
+  }
+}
+
+export interface PacerOptions {
+  minIntervalMs: number
+  maxPerMinute: number
+  queueMax: number
+  /** Extra random delay, as a fraction of minIntervalMs, so sends don't tick like a machine. */
+  jitter?: number
+  now?: () => number
+  random?: () => number
+}
+
+interface Job {
+  run: () => Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+export class Pacer {
+  private readonly queue: Job[] = []
+  private readonly sentAt: number[] = []
+  private lastSendAt = -Infinity
+  private running = false
+  private timer?: NodeJS.Timeout
+  private idleWaiters: Array<() => void> = []
+
+  constructor(private readonly options: PacerOptions) {}
+
+  /** Sends waiting or in progress. */
+  get pending(): number {
+    return this.queue.length + (this.running ? 1 : 0)
+  }
+
+  /** Runs `send` when its turn comes; rejects with QueueFullError at once when the queue is full. */
+  schedule<T>(send: () => Promise<T>): Promise<T> {
+    if (this.queue.length >= this.options.queueMax) return Promise.reject(new QueueFullError(this.options.queueMax))
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: send, resolve: resolve as (v: unknown) => void, reject })
+      this.pump()
+    })
+  }
+
+  /** Resolves when nothing is queued or running (graceful shutdown waits for in-flight sends). */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private pump(): void {
+    if (this.running || this.timer || this.queue.length === 0) return
+    const wait = this.delayBeforeNext()
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        this.pump()
+      }, wait)
+      return
+    }
+    const job = this.queue.shift()!
+    this.running = true
+    const now = this.now()
+    this.lastSendAt = now
+    this.sentAt.push(now)
+    job
+      .run()
+      .then(job.resolve, job.reject)
+      .finally(() => {
+        this.running = false
+        if (this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
+        this.pump()
+      })
+  }
+
+  private delayBeforeNext(): number {
+    const now = this.now()
+    const { minIntervalMs, maxPerMinute, jitter = 0.5 } = this.options
+    while (this.sentAt.length && this.sentAt[0] <= now - 60_000) this.sentAt.shift()
+    const spacing = minIntervalMs > 0 ? minIntervalMs * (1 + jitter * this.random()) : 0
+    const bySpacing = this.lastSendAt + spacing - now
+    const byRate = this.sentAt.length >= maxPerMinute ? this.sentAt[0] + 60_000 - now : 0
+    return Math.max(0, Math.ceil(Math.max(bySpacing, byRate)))
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)()
+  }
+
+  private random(): number {
+    return (this.options.random ?? Math.random)()
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The sandbox: a real in-process WeChat (wechaty-puppet-mock) filled from an address-book fixture, so every tool
+ * can be tried, and tested, without a WeChat account.
+ */
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import * as z from 'zod'
+import type { PuppetMock, mock as MockNs } from 'wechaty-puppet-mock'
+
+const contactSchema = z
+  .object({
+    id: z.string().min(1).optional(),
+    name: z.string().min(1),
+    alias: z.string().min(1).optional(),
+    /** false: a room-only member, not a friend. */
+    friend: z.boolean().optional(),
+    type: z.enum(['individual', 'official']).optional(),
+  })
+  .strict()
+
+const roomSchema = z
+  .object({
+    id: z.string().min(1).optional(),
+    topic: z.string().min(1),
+    members: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+
+export const fixtureSchema = z
+  .object({
+    self: z.object({ id: z.string().min(1).optional(), name: z.string().min(1) }).strict(),
+    loginDelayMs: z.number().int().min(0).max(3_600_000).default(0),
+    contacts: z.array(contactSchema).default([]),
+    rooms: z.array(roomSchema).default([]),
+  })
+  .strict()
+
+export type Fixture = z.infer<typeof fixtureSchema>
+
+export class FixtureError extends Error {}
+
+/** The built-in demo: Chinese and Latin names, remarks, two people sharing a nickname, three rooms. */
+export const DEMO_FIXTURE: Fixture = {
+  self: { name: '我' },
+  loginDelayMs: 0,
+  contacts: [
+    { name: '张三', alias: '老张' },
+    { name: '李四', alias: '四哥' },
+    { name: '王五' },
+    { name: '赵六', alias: '老板' },
+    { name: 'Alice', alias: 'Alice Chen' },
+    { name: 'Bob' },
+    { name: 'Charlie', alias: '查理' },
+    { name: '小明', alias: '明明 (同事)' },
+    { name: '小明', alias: '小明 (大学同学)' },
+    { name: 'David Wang', alias: 'Dave' },
+    { name: '妈妈', alias: 'Mom' },
+    { name: 'Emma 🌸', alias: 'Emma' },
+    { name: '陈晨' },
+    { name: 'Grace', friend: false },
+    { name: '腾讯新闻', type: 'official' },
+  ],
+  rooms: [
+    { topic: '家庭群', members: ['妈妈', '张三', '李四'] },
+    { topic: 'Project Apollo', members: ['Alice', 'Bob', 'Charlie', 'Grace'] },
+    { topic: '周末羽毛球', members: ['王五', '赵六', '陈晨', 'David Wang'] },
+  ],
+}
+
+/** Reads and validates a fixture file; errors name the path of the bad field. */
+export function loadFixture(file: string): Fixture {
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new FixtureError(`WECHAT_MOCK_FIXTURE ${file}: not readable JSON (${(err as Error).message})`)
+  }
+  return parseFixture(data, file)
+}
+
+export function parseFixture(data: unknown, source = 'fixture'): Fixture {
+  const parsed = fixtureSchema.safeParse(data)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${formatPath(i.path)}: ${i.message}`)
+    throw new FixtureError(`WECHAT_MOCK_FIXTURE ${source} is invalid:\n${lines.join('\n')}`)
+  }
+  const fixture = parsed.data
+  const problems: string[] = []
+  const ids = new Set<string>()
+  const names = new Map<string, number>()
+  fixture.contacts.forEach((c, i) => {
+    if (c.id !== undefined) {
+      if (ids.has(c.id) || c.id === fixture.self.id) problems.push(`  - contacts[${i}].id: duplicate id "${c.id}"`)
+      ids.add(c.id)
+    }
+    names.set(c.name, (names.get(c.name) ?? 0) + 1)
+  })
+  fixture.rooms.forEach((r, i) =>
+    r.members.forEach((m, j) => {
+      if (ids.has(m) || m === fixture.self.id || m === fixture.self.name) return
+      const count = names.get(m) ?? 0
+      if (count === 0) problems.push(`  - rooms[${i}].members[${j}]: no contact has the id or name "${m}"`)
+      else if (count > 1) problems.push(`  - rooms[${i}].members[${j}]: "${m}" names ${count} contacts; use an id`)
+    }),
+  )
+  if (problems.length) throw new FixtureError(`WECHAT_MOCK_FIXTURE ${source} is invalid:\n${problems.join('\n')}`)
+  return fixture
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '') || '(root)'
+}
+
+/** Puts the fixture's people and rooms into the mock WeChat, then shows a QR and logs in (at once or after loginDelayMs). */
+export class Sandbox {
+  private loginTimer?: NodeJS.Timeout
+  private selfContact?: MockNs.ContactMock
+  readonly contactsByKey = new Map<string, MockNs.ContactMock>()
+
+  constructor(
+    readonly mocker: MockNs.Mocker,
+    readonly fixture: Fixture,
+  ) {}
+
+  static async create(fixture: Fixture): Promise<{ sandbox: Sandbox; puppet: PuppetMock }> {
+    const { PuppetMock, mock } = await import('wechaty-puppet-mock')
+    const mocker = new mock.Mocker()
+    const puppet = new PuppetMock({ mocker })
+    return { sandbox: new Sandbox(mocker, fixture), puppet }
+  }
+
+  /** Call after the bot started: creates the address book and begins the login. */
+  populateAndLogin(): void {
+    const { mocker, fixture } = this
+    this.selfContact = mocker.createContact({ ...(fixture.self.id ? { id: fixture.self.id } : {}), name: fixture.self.name })
+    // A real account always has File Transfer (文件传输助手), id "filehelper".
+    mocker.createContact({ id: 'filehelper', name: '文件传输助手', alias: '', friend: true })
+    for (const c of fixture.contacts) {
+      const contact = mocker.createContact({
+        ...(c.id ? { id: c.id } : {}),
+        name: c.name,
+        alias: c.alias ?? '',
+        friend: c.friend ?? true,
+        type: c.type === 'official' ? CONTACT_TYPE_OFFICIAL : CONTACT_TYPE_INDIVIDUAL,
+      })
+      this.contactsByKey.set(contact.id, contact)
+      if (!this.contactsByKey.has(c.name)) this.contactsByKey.set(c.name, contact)
+    }
+    for (const r of fixture.rooms) {
+      const memberIdList = [this.selfContact.id, ...r.members.map((m) => this.memberId(m))]
+      mocker.createRoom({ ...(r.id ? { id: r.id } : {}), topic: r.topic, memberIdList: [...new Set(memberIdList)] })
+    }
+    this.login()
+  }
+
+  /** Shows a fresh QR and logs in after loginDelayMs (at once when 0). */
+  login(): void {
+    clearTimeout(this.loginTimer)
+    const self = this.selfContact!
+    if (this.fixture.loginDelayMs === 0) {
+      this.mocker.login(self)
+      return
+    }
+    this.mocker.scan(`https://login.weixin.qq.com/l/sandbox-${randomBytes(6).toString('hex')}`, 2)
+    this.loginTimer = setTimeout(() => this.mocker.login(self), this.fixture.loginDelayMs)
+    this.loginTimer.unref()
+  }
+
+  stop(): void {
+    clearTimeout(this.loginTimer)
+  }
+
+  /** A contact of the fixture by id or name (for inbound messages in the sandbox). */
+  contact(key: string): MockNs.ContactMock | undefined {
+    return this.contactsByKey.get(key)
+  }
+
+  get self(): MockNs.ContactMock | undefined {
+    return this.selfContact
+  }
+
+  private memberId(key: string): string {
+    if (key === this.fixture.self.id || key === this.fixture.self.name) return this.selfContact!.id
+    return this.contactsByKey.get(key)!.id
+  }
+}
+
+/** wechaty-puppet's ContactType values, without importing it at module load (keeps the server's start fast). */
+const CONTACT_TYPE_INDIVIDUAL = 1
+const CONTACT_TYPE_OFFICIAL = 2
+
+export function describeFixture(f: Fixture): string {
+  return `${f.contacts.length} contacts, ${f.rooms.length} rooms`
+}

@@ -1,0 +1,232 @@
+/**
+ * Every outbound WeChat message goes through here, whoever asks (a tool, a notification): the send rule, the
+ * allow-lists, message limits, the repeat guard, the shared pacing queue, then the send itself, and one audit line
+ * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
+ */
+import type { AuditLog } from './audit.js'
+import { normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
+import { QueueFullError, type Pacer } from './pacer.js'
+
+export type TargetKind = 'contact' | 'room'
+
+export interface SendRequest {
+  /** Who asked, for the audit log: a tool name or "notify". */
+  tool: string
+  kind: TargetKind
+  target: { id?: string; name?: string }
+  text: string
+}
+
+export type SendErrorCode =
+  | 'not_logged_in'
+  | 'invalid_message'
+  | 'not_found'
+  | 'ambiguous'
+  | 'unknown_id'
+  | 'not_allowed'
+  | 'repeat'
+  | 'queue_full'
+  | 'send_failed'
+
+export interface ResolvedTarget {
+  type: TargetKind
+  id: string
+  name: string
+}
+
+export interface Candidate {
+  id: string
+  name: string
+  alias?: string
+}
+
+export type SendResult =
+  | { ok: true; target: ResolvedTarget; message: string }
+  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[] }
+
+/** What the sender needs from the live bot. */
+export interface OutboundPort {
+  isLoggedIn(): boolean
+  /** Where the user can scan, for "not logged in" answers. */
+  loginHint(): string
+  /** Looks again at the address book when a name is not found (a friend added a minute ago). */
+  refreshIfStale(): Promise<void>
+  say(kind: TargetKind, id: string, text: string): Promise<void>
+}
+
+export interface SenderOptions {
+  maxMessageChars: number
+  repeatWindowS: number
+  allowedContacts?: readonly string[]
+  allowedRooms?: readonly string[]
+}
+
+/** The user's own File Transfer chat: always allowed, it only reaches the user. */
+const FILEHELPER = 'filehelper'
+
+export class Sender {
+  private readonly recent = new Map<string, number>()
+  private readonly allowedContacts?: Set<string>
+  private readonly allowedRooms?: Set<string>
+
+  constructor(
+    private readonly directory: Directory,
+    private readonly port: OutboundPort,
+    private readonly pacer: Pacer,
+    private readonly audit: AuditLog,
+    private readonly options: SenderOptions,
+  ) {
+    if (options.allowedContacts) this.allowedContacts = new Set(options.allowedContacts.map(normalizeName))
+    if (options.allowedRooms) this.allowedRooms = new Set(options.allowedRooms.map(normalizeName))
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const result = await this.attempt(request)
+    await this.audit.record({
+      tool: request.tool,
+      target: result.target
+        ? { type: result.target.type, id: result.target.id, name: result.target.name }
+        : { type: request.kind, ...(request.target.id !== undefined ? { id: request.target.id } : {}), ...(request.target.name !== undefined ? { name: request.target.name } : {}) },
+      text: request.text,
+      ok: result.ok,
+      ...(result.ok ? {} : { error: result.message }),
+    })
+    return result
+  }
+
+  /** Resolves a target under the send rule without sending (the inbox and file tools reuse it). */
+  async resolve(kind: TargetKind, target: { id?: string; name?: string }): Promise<SendResult> {
+    let resolution = this.lookup(kind, target)
+    if (!resolution.ok && resolution.reason !== 'ambiguous' && target.id !== FILEHELPER) {
+      await this.port.refreshIfStale()
+      resolution = this.lookup(kind, target)
+    }
+    return describeResolution(kind, target, resolution)
+  }
+
+  private async attempt(request: SendRequest): Promise<SendResult> {
+    const { kind, text } = request
+    const invalid = this.checkText(text)
+    if (invalid) return { ok: false, code: 'invalid_message', message: invalid }
+    if (!this.port.isLoggedIn()) {
+      return { ok: false, code: 'not_logged_in', message: `Not sent: WeChat is not logged in. ${this.port.loginHint()}` }
+    }
+    const resolved = await this.resolve(kind, request.target)
+    if (!resolved.ok) return resolved
+    const target = resolved.target
+
+    if (!this.isAllowed(target)) {
+      const list = kind === 'contact' ? 'WECHAT_ALLOWED_CONTACTS' : 'WECHAT_ALLOWED_ROOMS'
+      return {
+        ok: false,
+        code: 'not_allowed',
+        target,
+        message: `Not sent: "${target.name}" is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged; ask the user to add it if this send is intended.`,
+      }
+    }
+
+    const key = `${kind}:${target.id}\u0000${text}`
+    if (this.isRepeat(key)) {
+      return {
+        ok: false,
+        code: 'repeat',
+        target,
+        message: `Not sent: the same text already went to "${target.name}" within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
+      }
+    }
+
+    try {
+      await this.pacer.schedule(() => this.port.say(kind, target.id, text))
+    } catch (err) {
+      this.recent.delete(key)
+      if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
+      return { ok: false, code: 'send_failed', target, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
+    }
+    return { ok: true, target, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
+  }
+
+  private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {
+    return kind === 'contact' ? this.directory.resolveFriend(target) : this.directory.resolveRoom(target)
+  }
+
+  private checkText(text: string): string | undefined {
+    if (text.trim() === '') return 'Not sent: the message is empty. Write the text to send in `message`.'
+    const length = [...text].length
+    if (length > this.options.maxMessageChars) {
+      return `Not sent: the message has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
+    }
+    return undefined
+  }
+
+  private isAllowed(target: ResolvedTarget): boolean {
+    if (target.type === 'contact') {
+      if (!this.allowedContacts || target.id === FILEHELPER) return true
+      const entry = this.directory.contact(target.id)
+      const names = [entry?.name, entry?.alias].filter((n): n is string => Boolean(n)).map(normalizeName)
+      return names.some((n) => this.allowedContacts!.has(n))
+    }
+    if (!this.allowedRooms) return true
+    return this.allowedRooms.has(normalizeName(target.name))
+  }
+
+  private isRepeat(key: string): boolean {
+    const windowMs = this.options.repeatWindowS * 1000
+    if (windowMs === 0) return false
+    const now = Date.now()
+    for (const [k, at] of this.recent) if (at <= now - windowMs) this.recent.delete(k)
+    if (this.recent.has(key)) return true
+    this.recent.set(key, now)
+    return false
+  }
+}
+
+function describeResolution(
+  kind: TargetKind,
+  target: { id?: string; name?: string },
+  resolution: Resolution<ContactEntry | RoomEntry>,
+): SendResult {
+  const what = kind === 'contact' ? 'friend' : 'room'
+  const find = kind === 'contact' ? 'findFriend' : 'findRoom'
+  if (resolution.ok) {
+    const e = resolution.entry
+    return { ok: true, target: { type: kind, id: e.id, name: 'topic' in e ? e.topic : e.alias || e.name }, message: '' }
+  }
+  switch (resolution.reason) {
+    case 'unknown_id':
+      return {
+        ok: false,
+        code: 'unknown_id',
+        message: `Not sent: no ${what} has the id "${target.id}". Ids change at every WeChat login; look the ${what} up again with ${find} and use the id it returns.`,
+      }
+    case 'ambiguous': {
+      const candidates = resolution.candidates.map(toCandidate)
+      return {
+        ok: false,
+        code: 'ambiguous',
+        candidates,
+        message: `Not sent: ${candidates.length} ${what}s match "${target.name}" exactly: ${candidates.map(describeCandidate).join('; ')}. Ask the user which one they mean, then send again with that id.`,
+      }
+    }
+    case 'not_found': {
+      const candidates = resolution.suggestions.map(toCandidate)
+      const hint = candidates.length
+        ? `Partial matches (not used without confirmation): ${candidates.map(describeCandidate).join('; ')}. If one of them is meant, send again with its id.`
+        : `Check the spelling, or use ${find} with part of the name.`
+      return { ok: false, code: 'not_found', candidates, message: `Not sent: no ${what} is named exactly "${target.name}". ${hint}` }
+    }
+  }
+}
+
+function toCandidate(e: ContactEntry | RoomEntry): Candidate {
+  if ('topic' in e) return { id: e.id, name: e.topic }
+  return { id: e.id, name: e.name, ...(e.alias ? { alias: e.alias } : {}) }
+}
+
+function describeCandidate(c: Candidate): string {
+  return `"${c.name}"${c.alias ? ` (remark "${c.alias}")` : ''} id=${c.id}`
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text
+}

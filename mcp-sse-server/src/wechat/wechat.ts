@@ -1,0 +1,272 @@
+/**
+ * The one logged-in WeChat account of this process: the Wechaty bot's lifecycle and login state, the directory
+ * kept in step with it, and the sender every outbound message goes through. Built once, shared by every MCP session.
+ */
+import { EventEmitter } from 'node:events'
+import path from 'node:path'
+import type { Contact, Message, Room, Wechaty } from 'wechaty'
+import type { Config } from '../config.js'
+import { redactSecrets, type Logger } from '../logger.js'
+import { AuditLog } from './audit.js'
+import { Directory, type ContactEntry, type RoomEntry } from './directory.js'
+import { ErrorDigest } from './error-digest.js'
+import { Pacer } from './pacer.js'
+import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
+import { Sender, type OutboundPort, type TargetKind } from './sender.js'
+
+export type LoginStatus = 'starting' | 'waiting_for_scan' | 'logged_in' | 'logged_out'
+
+export interface LoginState {
+  status: LoginStatus
+  user?: { id: string; name: string }
+  /** The value to encode as a QR code, while waiting for a scan. */
+  qr?: string
+  /** The phone scanned the QR and the user still has to confirm. */
+  scanned?: boolean
+  since: string
+}
+
+/** wechat4u reports a dropped session only as these errors (see wechatbot-webhook). */
+const SILENT_LOGOUT = [/1101 == 0/, /1102 == 0/, /-1 == 0/, /400 != 400/]
+const CONTACT_TYPE_INDIVIDUAL = 1
+/** A name that is not found is looked up again in Wechaty, at most this often. */
+const STALE_AFTER_MS = 30_000
+const FULL_REFRESH_EVERY_MS = 10 * 60_000
+
+export interface WeChatEvents {
+  state: [LoginState]
+  message: [Message]
+}
+
+export class WeChat extends EventEmitter<WeChatEvents> {
+  readonly directory = new Directory()
+  readonly audit: AuditLog
+  readonly pacer: Pacer
+  readonly sender: Sender
+  sandbox?: Sandbox
+  private bot?: Wechaty
+  private current: LoginState = { status: 'starting', since: new Date().toISOString() }
+  private lastRefresh = 0
+  private refreshing?: Promise<void>
+  private refreshTimer?: NodeJS.Timeout
+  private readonly errors: ErrorDigest
+  private readonly log: Logger
+
+  constructor(
+    private readonly config: Config,
+    logger: Logger,
+    private readonly loginPageUrl: string,
+  ) {
+    super()
+    this.log = logger.child({ component: 'wechat' })
+    this.errors = new ErrorDigest(this.log)
+    this.audit = new AuditLog(config.dataDir, (t) => redactSecrets(t, config.secrets))
+    this.pacer = new Pacer({
+      minIntervalMs: config.send.minIntervalMs,
+      maxPerMinute: config.send.maxPerMinute,
+      queueMax: config.send.queueMax,
+    })
+    this.sender = new Sender(this.directory, this.outboundPort(), this.pacer, this.audit, {
+      maxMessageChars: config.send.maxMessageChars,
+      repeatWindowS: config.send.repeatWindowS,
+      allowedContacts: config.allowedContacts,
+      allowedRooms: config.allowedRooms,
+    })
+  }
+
+  get state(): LoginState {
+    return this.current
+  }
+
+  get isLoggedIn(): boolean {
+    return this.current.status === 'logged_in'
+  }
+
+  /** What to tell the model (and the user) when WeChat is not logged in. */
+  loginHint(): string {
+    const { status } = this.current
+    if (status === 'starting') return `WeChat is still starting; try again in a few seconds. The login page is ${this.loginPageUrl}.`
+    return `The user must scan the QR code with WeChat on their phone: open ${this.loginPageUrl} (or look at the server's terminal), then try again.`
+  }
+
+  /** Starts Wechaty in this process. Never throws for network trouble: the puppet keeps retrying and we keep serving. */
+  async start(): Promise<void> {
+    const { WechatyBuilder } = await import('wechaty')
+    const name = path.join(this.config.dataDir, 'wechat')
+    let bot: Wechaty
+    if (this.config.sandbox) {
+      const fixture = this.config.mockFixture ? loadFixture(this.config.mockFixture) : DEMO_FIXTURE
+      const { sandbox, puppet } = await Sandbox.create(fixture)
+      this.sandbox = sandbox
+      bot = WechatyBuilder.build({ name: path.join(this.config.dataDir, 'sandbox'), puppet })
+    } else {
+      bot = WechatyBuilder.build({
+        name,
+        puppet: this.config.puppet as never,
+        ...(this.config.puppetToken ? { puppetOptions: { token: this.config.puppetToken } } : {}),
+      })
+    }
+    this.bot = bot
+    this.wire(bot)
+    await bot.start()
+    this.sandbox?.populateAndLogin()
+    this.refreshTimer = setInterval(() => void this.refresh().catch(() => undefined), FULL_REFRESH_EVERY_MS)
+    this.refreshTimer.unref()
+  }
+
+  /** Stops the bot; the puppet writes the login session (memory card) so the next start needs no scan. */
+  async stop(): Promise<void> {
+    clearInterval(this.refreshTimer)
+    this.sandbox?.stop()
+    this.errors.stop()
+    await this.bot?.stop()
+  }
+
+  /** Logs the account out (the saved session is dropped by the puppet). */
+  async logout(): Promise<void> {
+    await this.bot?.logout()
+  }
+
+  /** The live Wechaty instance (for the inbox and file sends). */
+  get wechaty(): Wechaty | undefined {
+    return this.bot
+  }
+
+  /** Re-reads every contact and room from Wechaty into the directory. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.readAddressBook().finally(() => (this.refreshing = undefined))
+    return this.refreshing
+  }
+
+  private setState(next: Omit<LoginState, 'since'>): void {
+    this.current = { ...next, since: new Date().toISOString() }
+    this.log.info({ status: next.status, user: next.user?.name }, 'wechat login state')
+    this.emit('state', this.current)
+  }
+
+  private wire(bot: Wechaty): void {
+    bot.on('scan', (qrcode, status) => {
+      // ScanStatus: 2 Waiting, 3 Scanned, 4 Confirmed, 5 Timeout.
+      if (status === 3 || status === 4) {
+        this.setState({ status: 'waiting_for_scan', qr: this.current.qr ?? qrcode, scanned: true })
+        return
+      }
+      if (!qrcode) return
+      this.setState({ status: 'waiting_for_scan', qr: qrcode })
+      void printQr(qrcode, this.loginPageUrl, this.config.sandbox)
+    })
+    bot.on('login', (user) => {
+      this.setState({ status: 'logged_in', user: { id: user.id, name: user.name() } })
+      void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
+    })
+    bot.on('logout', (user, reason) => {
+      this.log.warn({ user: user?.name(), reason }, 'WeChat logged out')
+      this.directory.replaceAll([], [])
+      this.setState({ status: 'logged_out' })
+    })
+    bot.on('ready', () => void this.refresh().catch(() => undefined))
+    bot.on('error', (err) => {
+      const text = err instanceof Error ? err.message : String(err)
+      this.errors.report(redactSecrets(text, this.config.secrets))
+      if (this.isLoggedIn && SILENT_LOGOUT.some((p) => p.test(text))) {
+        this.log.warn('WeChat dropped the session silently; logging out so a new QR is shown')
+        void bot.logout().catch(() => this.setState({ status: 'logged_out' }))
+      }
+    })
+    bot.on('message', (message) => {
+      this.emit('message', message)
+    })
+    bot.on('room-topic', (room) => void this.updateRoom(room))
+    bot.on('room-join', (room) => void this.updateRoom(room))
+    bot.on('room-leave', (room, leavers) => {
+      if (leavers.some((c) => c.self())) this.directory.removeRoom(room.id)
+      else void this.updateRoom(room)
+    })
+    bot.on('friendship', () => void this.refresh().catch(() => undefined))
+    bot.puppet.on('dirty', ({ payloadType, payloadId }) => {
+      // PayloadType: 2 Contact, 4 Room. Wechaty drops its cache first; read the fresh payload after it did.
+      setImmediate(() => {
+        if (payloadType === 2) void this.updateContact(payloadId)
+        if (payloadType === 4) void this.updateRoomById(payloadId)
+      })
+    })
+  }
+
+  private async readAddressBook(): Promise<void> {
+    const bot = this.bot
+    if (!bot || !this.isLoggedIn) return
+    const started = Date.now()
+    const [contacts, rooms] = await Promise.all([bot.Contact.findAll(), bot.Room.findAll()])
+    const contactEntries = await Promise.all(contacts.map(toContactEntry))
+    const roomEntries = await Promise.all(rooms.map(toRoomEntry))
+    this.directory.replaceAll(contactEntries, roomEntries)
+    this.lastRefresh = Date.now()
+    this.log.debug({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
+  }
+
+  private async updateContact(id: string): Promise<void> {
+    try {
+      const contact = await this.bot?.Contact.find({ id })
+      if (contact) this.directory.upsertContact(await toContactEntry(contact))
+    } catch (err) {
+      this.log.debug({ err: String(err), id }, 'contact update failed')
+    }
+  }
+
+  private async updateRoomById(id: string): Promise<void> {
+    const room = await this.bot?.Room.find({ id }).catch(() => undefined)
+    if (room) await this.updateRoom(room)
+  }
+
+  private async updateRoom(room: Room): Promise<void> {
+    try {
+      await room.sync()
+      this.directory.upsertRoom(await toRoomEntry(room))
+    } catch (err) {
+      this.log.debug({ err: String(err), id: room.id }, 'room update failed')
+    }
+  }
+
+  private outboundPort(): OutboundPort {
+    return {
+      isLoggedIn: () => this.isLoggedIn,
+      loginHint: () => this.loginHint(),
+      refreshIfStale: async () => {
+        if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
+      },
+      say: (kind, id, text) => this.say(kind, id, text),
+    }
+  }
+
+  /** Sends through Wechaty; throws when WeChat does not take it. */
+  async say(kind: TargetKind, id: string, content: Parameters<Contact['say']>[0]): Promise<void> {
+    const bot = this.bot
+    if (!bot || !this.isLoggedIn) throw new Error('WeChat is not logged in')
+    const target = kind === 'contact' ? await bot.Contact.find({ id }) : await bot.Room.find({ id })
+    if (!target) throw new Error(`the ${kind} is no longer in the address book`)
+    await target.say(content as never)
+  }
+}
+
+async function toContactEntry(c: Contact): Promise<ContactEntry> {
+  const alias = (await c.alias().catch(() => undefined)) || undefined
+  return {
+    id: c.id,
+    name: c.name(),
+    ...(alias ? { alias } : {}),
+    friend: c.friend() === true && c.type() === CONTACT_TYPE_INDIVIDUAL && !c.self(),
+  }
+}
+
+async function toRoomEntry(r: Room): Promise<RoomEntry> {
+  const topic = await r.topic().catch(() => '')
+  return { id: r.id, topic, memberCount: r.payload?.memberIdList.length ?? 0 }
+}
+
+async function printQr(qr: string, loginPageUrl: string, sandbox: boolean): Promise<void> {
+  const { default: qrcodeTerminal } = await import('qrcode-terminal')
+  qrcodeTerminal.generate(qr, { small: true }, (art) => {
+    const note = sandbox ? ' (sandbox: logs in by itself)' : ''
+    process.stderr.write(`\nScan with WeChat to log in${note}, or open ${loginPageUrl}\n${art}\n`)
+  })
+}
