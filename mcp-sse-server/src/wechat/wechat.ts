@@ -55,7 +55,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   constructor(
     private readonly config: Config,
     logger: Logger,
-    private readonly loginPageUrl: string,
+    readonly loginPageUrl: string,
   ) {
     super()
     this.log = logger.child({ component: 'wechat' })
@@ -109,6 +109,14 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.bot = bot
     this.wire(bot)
     await bot.start()
+    // The puppet exists only once the bot started.
+    bot.puppet.on('dirty', ({ payloadType, payloadId }) => {
+      // PayloadType: 2 Contact, 4 Room. Wechaty drops its cache first; read the fresh payload after it did.
+      setImmediate(() => {
+        if (payloadType === 2) void this.updateContact(payloadId)
+        if (payloadType === 4) void this.updateRoomById(payloadId)
+      })
+    })
     this.sandbox?.populateAndLogin()
     this.refreshTimer = setInterval(() => void this.refresh().catch(() => undefined), FULL_REFRESH_EVERY_MS)
     this.refreshTimer.unref()
@@ -136,6 +144,11 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   refresh(): Promise<void> {
     this.refreshing ??= this.readAddressBook().finally(() => (this.refreshing = undefined))
     return this.refreshing
+  }
+
+  /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
+  async refreshIfStale(): Promise<void> {
+    if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
   }
 
   private setState(next: Omit<LoginState, 'since'>): void {
@@ -183,13 +196,6 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       else void this.updateRoom(room)
     })
     bot.on('friendship', () => void this.refresh().catch(() => undefined))
-    bot.puppet.on('dirty', ({ payloadType, payloadId }) => {
-      // PayloadType: 2 Contact, 4 Room. Wechaty drops its cache first; read the fresh payload after it did.
-      setImmediate(() => {
-        if (payloadType === 2) void this.updateContact(payloadId)
-        if (payloadType === 4) void this.updateRoomById(payloadId)
-      })
-    })
   }
 
   private async readAddressBook(): Promise<void> {
@@ -231,9 +237,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     return {
       isLoggedIn: () => this.isLoggedIn,
       loginHint: () => this.loginHint(),
-      refreshIfStale: async () => {
-        if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
-      },
+      refreshIfStale: () => this.refreshIfStale(),
       say: (kind, id, text) => this.say(kind, id, text),
     }
   }

@@ -1,0 +1,73 @@
+/**
+ * The Express app: security checks first, then the open health endpoint, then the token-protected MCP routes.
+ */
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { WeChat } from '../wechat/wechat.js'
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { VERSION } from '../version.js'
+import { mcpRoutes } from './mcp-routes.js'
+import { hostCheck, originCheck, requireToken } from './security.js'
+import { SessionRegistry } from './sessions.js'
+
+export interface AppDeps {
+  config: Config
+  logger: Logger
+  wechat: WeChat
+  newServer: () => McpServer
+  /** Legacy SSE keep-alive comment interval. */
+  keepAliveMs?: number
+}
+
+export interface App {
+  app: Express
+  sessions: SessionRegistry
+}
+
+const startedAt = Date.now()
+
+export function createApp({ config, logger, wechat, newServer, keepAliveMs = 15_000 }: AppDeps): App {
+  const app = express()
+  const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
+  app.disable('x-powered-by')
+  app.set('trust proxy', false)
+  app.use(hostCheck(config), originCheck(config))
+
+  app.get('/health', (_req, res) => {
+    const { status, user } = wechat.state
+    res.json({
+      status: 'ok',
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      wechat: { status, ...(user ? { user: user.name } : {}) },
+      sessions: sessions.counts(),
+    })
+  })
+
+  const auth = requireToken(config)
+  app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
+  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs }))
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })
+  })
+  app.use(errorHandler(logger))
+  return { app, sessions }
+}
+
+/** Body errors become JSON-RPC errors with the right status; nothing reaches the client as a stack trace. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const status: number = typeof err?.status === 'number' ? err.status : 500
+    const type: string | undefined = err?.type
+    let code = -32603
+    let message = 'Internal error'
+    if (type === 'entity.parse.failed') [code, message] = [-32700, 'Parse error: the body is not valid JSON']
+    else if (type === 'entity.too.large') [code, message] = [-32600, 'Request too large: bodies are limited to 4 MB']
+    else if (status >= 400 && status < 500) [code, message] = [-32600, `Invalid request: ${String(err?.message ?? '').slice(0, 200)}`]
+    else logger.error({ err: String(err?.stack ?? err) }, 'unexpected error in a request')
+    if (res.headersSent) return
+    res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null })
+  }
+}

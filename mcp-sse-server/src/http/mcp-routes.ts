@@ -1,0 +1,140 @@
+/**
+ * Both MCP transports on one Express router, as in the SDK's sseAndStreamableHttpCompatibleServer example:
+ * legacy `GET /sse` + `POST /messages?sessionId=…`, and Streamable HTTP on `/mcp`. Every session gets its own McpServer.
+ */
+import { randomUUID } from 'node:crypto'
+import { Router, type Request, type Response } from 'express'
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { Logger } from '../logger.js'
+import type { Session, SessionKind, SessionRegistry } from './sessions.js'
+
+export interface McpRouteOptions {
+  sessions: SessionRegistry
+  newServer: () => McpServer
+  logger: Logger
+  keepAliveMs: number
+}
+
+function rpcError(res: Response, status: number, code: number, message: string): void {
+  if (res.headersSent) return
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null })
+}
+
+/** Counts an open response stream on the session while it lasts. */
+function trackStream(session: Session, res: Response): void {
+  session.openStreams++
+  res.once('close', () => {
+    session.openStreams--
+    session.lastActivity = Date.now()
+  })
+}
+
+export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRouteOptions): Router {
+  const router = Router()
+  const log = logger.child({ component: 'mcp' })
+
+  const lookup = (res: Response, id: string | undefined, kind: SessionKind): Session | undefined => {
+    if (!id) {
+      rpcError(res, 400, -32000, kind === 'sse' ? 'Bad Request: sessionId query parameter is required' : 'Bad Request: Mcp-Session-Id header is required (send an initialize request first)')
+      return undefined
+    }
+    const session = sessions.get(id)
+    if (!session) {
+      rpcError(res, 404, -32001, 'Session not found: it expired or the server restarted; reconnect to start a new session')
+      return undefined
+    }
+    if (session.kind !== kind) {
+      rpcError(res, 400, -32000, `Bad Request: session ${id} belongs to the ${session.kind === 'sse' ? 'legacy SSE (/sse)' : 'Streamable HTTP (/mcp)'} transport`)
+      return undefined
+    }
+    return session
+  }
+
+  const refuseWhenFull = (res: Response): boolean => {
+    if (!sessions.full) return false
+    res.setHeader('Retry-After', '30')
+    rpcError(res, 503, -32000, 'Server busy: too many open MCP sessions (MCP_MAX_SESSIONS); close unused clients and retry')
+    return true
+  }
+
+  // Legacy HTTP+SSE.
+  router.get('/sse', async (_req: Request, res: Response) => {
+    if (refuseWhenFull(res)) return
+    // Proxies (nginx) buffer event streams unless told not to; the SDK's legacy transport does not say it.
+    res.setHeader('X-Accel-Buffering', 'no')
+    const transport = new SSEServerTransport('/messages', res)
+    const server = newServer()
+    const session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server })
+    trackStream(session, res)
+    const keepAlive = setInterval(() => {
+      if (!res.writableEnded) res.write(': keepalive\n\n')
+    }, keepAliveMs)
+    keepAlive.unref()
+    transport.onclose = () => {
+      clearInterval(keepAlive)
+      sessions.remove(transport.sessionId)
+    }
+    try {
+      await server.connect(transport)
+    } catch (err) {
+      clearInterval(keepAlive)
+      sessions.remove(transport.sessionId)
+      log.error({ err: String(err) }, 'SSE session failed to start')
+    }
+  })
+
+  router.post('/messages', async (req: Request, res: Response) => {
+    const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined
+    const session = lookup(res, id, 'sse')
+    if (!session) return
+    await (session.transport as SSEServerTransport).handlePostMessage(req, res, req.body)
+  })
+
+  // Streamable HTTP.
+  router.post('/mcp', async (req: Request, res: Response) => {
+    const id = req.headers['mcp-session-id']
+    if (typeof id === 'string') {
+      const session = lookup(res, id, 'streamableHttp')
+      if (!session) return
+      await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
+      return
+    }
+    if (!isInitializeRequest(req.body)) {
+      rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request of a session must be initialize')
+      return
+    }
+    if (refuseWhenFull(res)) return
+    const server = newServer()
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sessionId) => {
+        sessions.add({ id: sessionId, kind: 'streamableHttp', transport, server })
+      },
+    })
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.remove(transport.sessionId)
+    }
+    try {
+      await server.connect(transport)
+      await transport.handleRequest(req, res, req.body)
+    } catch (err) {
+      log.error({ err: String(err) }, 'Streamable HTTP session failed to start')
+      rpcError(res, 500, -32603, 'Internal error while starting the session')
+    }
+  })
+
+  const streamOrDelete = async (req: Request, res: Response) => {
+    const header = req.headers['mcp-session-id']
+    const session = lookup(res, typeof header === 'string' ? header : undefined, 'streamableHttp')
+    if (!session) return
+    if (req.method === 'GET') trackStream(session, res)
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
+  }
+  router.get('/mcp', streamOrDelete)
+  router.delete('/mcp', streamOrDelete)
+
+  return router
+}

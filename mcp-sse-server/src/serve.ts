@@ -1,0 +1,94 @@
+/**
+ * `wechat-mcp serve`: listen first (so /health answers at once), then start WeChat in the background; shut down
+ * cleanly on SIGINT/SIGTERM within 10 s.
+ */
+import { mkdirSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Config } from './config.js'
+import { createLogger, type Logger } from './logger.js'
+import { createApp } from './http/app.js'
+import { createServer } from './mcp/server.js'
+import { createNotifier } from './notify/notifier.js'
+import { loadFixture, FixtureError } from './wechat/sandbox.js'
+import { WeChat } from './wechat/wechat.js'
+
+const SHUTDOWN_BUDGET_MS = 9_000
+
+export async function serve(config: Config): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets })
+  installProcessHandlers(logger)
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+
+  if (config.sandbox && config.mockFixture) {
+    try {
+      loadFixture(config.mockFixture)
+    } catch (err) {
+      if (!(err instanceof FixtureError)) throw err
+      process.stderr.write(`wechat-mcp: ${err.message}\n`)
+      process.exit(1)
+    }
+  }
+
+  const baseUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`
+  const wechat = new WeChat(config, logger, `${baseUrl}/login`)
+  const notifier = createNotifier({ config, logger })
+  const deps = { wechat, notifier, config, logger }
+  const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+
+  const http = createHttpServer(app)
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(config.port, config.host, resolve)
+  })
+  const port = (http.address() as AddressInfo).port
+  logger.info(
+    { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, auth: Boolean(config.authToken), readOnly: config.readOnly },
+    'wechat-mcp listening',
+  )
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    const force = setTimeout(() => {
+      logger.warn('shutdown took too long; exiting anyway')
+      process.exit(0)
+    }, SHUTDOWN_BUDGET_MS)
+    force.unref()
+    http.close()
+    await sessions.closeAll()
+    http.closeAllConnections()
+    // Sends already queued finish (and are audited) before the bot goes away.
+    await withTimeout(wechat.pacer.idle(), 4_000)
+    await withTimeout(wechat.stop().catch((err) => logger.warn({ err: String(err) }, 'bot stop failed')), 4_000)
+    logger.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
+  wechat.start().catch((err) => {
+    logger.error({ err: String(err) }, 'WeChat failed to start; the server keeps serving and reports it in /health')
+  })
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())])
+}
+
+function installProcessHandlers(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled promise rejection')
+  })
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.stack ?? String(err) }, 'uncaught exception; exiting so the process manager restarts a clean process')
+    process.exit(1)
+  })
+}

@@ -1,0 +1,48 @@
+import * as z from 'zod'
+import { defineTool, failure, success } from './define.js'
+import { notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+
+export default defineTool({
+  name: 'findRoom',
+  title: 'Find WeChat groups',
+  description:
+    'Looks up WeChat group chats (rooms) by topic: exact matches (ignoring case and surrounding spaces) first, then partial ones. ' +
+    'Each result has an `id` that sendMessageToRoom accepts for this login. WeChat only lists groups saved to contacts or recently active.',
+  inputSchema: {
+    topic: z.string().trim().min(1).max(200).describe('group name, whole or part'),
+    limit: z.number().int().min(1).max(100).optional().describe('most partial matches to return (default 20)'),
+  },
+  outputSchema: {
+    query: z.string(),
+    rooms: z.array(
+      z.object({ id: z.string(), topic: z.string(), memberCount: z.number().int(), match: z.enum(['exact', 'partial']) }),
+    ),
+    exactCount: z.number().int(),
+  },
+  annotations: READ_ANNOTATIONS,
+  async handler({ topic, limit }, deps) {
+    const refused = notLoggedIn(deps)
+    if (refused) return refused
+    let found = deps.wechat.directory.findRooms(topic, limit ?? 20)
+    if (found.exact.length + found.partial.length === 0) {
+      await deps.wechat.refreshIfStale()
+      found = deps.wechat.directory.findRooms(topic, limit ?? 20)
+    }
+    const rooms = [
+      ...found.exact.map((r) => ({ ...r, match: 'exact' as const })),
+      ...found.partial.map((r) => ({ ...r, match: 'partial' as const })),
+    ]
+    if (rooms.length === 0) {
+      return failure(
+        `No group's name contains "${topic}". Try a shorter part of the name; WeChat only shows groups saved to contacts or recently active.`,
+        { query: topic, rooms: [], exactCount: 0 },
+      )
+    }
+    const lines = rooms.map((r) => `- ${r.topic} (${r.memberCount} members) [${r.match}] id=${r.id}`)
+    return success(`${rooms.length} group(s) found for "${topic}".\n${lines.join('\n')}`, {
+      query: topic,
+      rooms,
+      exactCount: found.exact.length,
+    })
+  },
+})

@@ -1,0 +1,25 @@
+import * as z from 'zod'
+import { defineTool, failure } from './define.js'
+import { pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
+
+export default defineTool({
+  name: 'sendMessageToFriend',
+  title: 'Send a WeChat message to a friend',
+  description:
+    'Sends a text message to one WeChat friend, as the user. Give `nickname` (their exact remark/备注 or nickname) or the `id` ' +
+    'from findFriend. It only sends when exactly one friend has that exact name: if several do, or only partial matches exist, ' +
+    'nothing is sent and the candidates are returned; ask the user which one and send again by id. Never retry a send that ' +
+    'was refused as a repeat.',
+  inputSchema: {
+    nickname: z.string().max(200).optional().describe("the friend's exact remark (备注) or nickname"),
+    id: z.string().max(200).optional().describe('a friend id from findFriend (valid for the current login only)'),
+    message: z.string().max(100_000).describe('the text to send'),
+  },
+  outputSchema: sendOutputShape,
+  annotations: SEND_ANNOTATIONS,
+  async handler({ nickname, id, message }, { wechat }) {
+    const target = pickTarget(nickname, id, 'nickname')
+    if (typeof target === 'string') return failure(target, { sent: false })
+    return sendResultToTool(await wechat.sender.send({ tool: 'sendMessageToFriend', kind: 'contact', target, text: message }))
+  },
+})

@@ -1,0 +1,24 @@
+import * as z from 'zod'
+import { defineTool, failure } from './define.js'
+import { pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
+
+export default defineTool({
+  name: 'sendMessageToRoom',
+  title: 'Send a WeChat message to a group',
+  description:
+    'Sends a text message to one WeChat group chat, as the user. Give `topic` (the exact group name) or the `id` from findRoom. ' +
+    'It only sends when exactly one group has that exact name: otherwise nothing is sent and the candidates are returned; ' +
+    'ask the user which one and send again by id. Never retry a send that was refused as a repeat.',
+  inputSchema: {
+    topic: z.string().max(200).optional().describe('the exact group name'),
+    id: z.string().max(200).optional().describe('a group id from findRoom (valid for the current login only)'),
+    message: z.string().max(100_000).describe('the text to send'),
+  },
+  outputSchema: sendOutputShape,
+  annotations: SEND_ANNOTATIONS,
+  async handler({ topic, id, message }, { wechat }) {
+    const target = pickTarget(topic, id, 'topic')
+    if (typeof target === 'string') return failure(target, { sent: false })
+    return sendResultToTool(await wechat.sender.send({ tool: 'sendMessageToRoom', kind: 'room', target, text: message }))
+  },
+})

@@ -1,0 +1,163 @@
+/**
+ * Starts the real server as a child process (sandbox puppet, temp DATA_DIR, a free port on 127.0.0.1) and hands
+ * back its URL, its output, and ways to stop it. Tests talk to it only over 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
+
+export interface RunningServer {
+  url: string
+  port: number
+  dataDir: string
+  child: ChildProcess
+  stdout: () => string
+  stderr: () => string
+  /** Parsed JSON log lines so far. */
+  logs: () => Array<Record<string, unknown>>
+  auditLines: () => Array<Record<string, unknown>>
+  waitForLog: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Settings that keep tests quick: no pacing unless a test asks for it. */
+export const FAST_SEND_ENV = {
+  WECHAT_SEND_MIN_INTERVAL_MS: '0',
+  WECHAT_SEND_MAX_PER_MINUTE: '1000',
+  WECHAT_SEND_QUEUE_MAX: '1000',
+  WECHAT_REPEAT_WINDOW_S: '0',
+}
+
+export function tempDir(prefix = 'wechat-mcp-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix))
+}
+
+export function writeFixture(fixture: unknown, dir = tempDir()): string {
+  const file = path.join(dir, 'fixture.json')
+  writeFileSync(file, JSON.stringify(fixture))
+  return file
+}
+
+/** Runs the CLI to completion (for exit-code tests). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: env.CWD ?? tempDir(),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`CLI did not finish in ${timeoutMs} ms: ${stderr}`))
+    }, timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+export async function startServer(env: Record<string, string> = {}, options: { waitForLogin?: boolean } = {}): Promise<RunningServer> {
+  const dataDir = env.DATA_DIR ?? tempDir()
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WECHATY_PUPPET: 'mock',
+      LOG_LEVEL: 'info',
+      ...FAST_SEND_ENV,
+      ...env,
+      DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  const waiters = new Set<() => void>()
+  child.stdout!.on('data', (d) => {
+    out += d
+    for (const w of waiters) w()
+  })
+  child.stderr!.on('data', (d) => (err += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+
+  const logs = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>
+        } catch {
+          return {}
+        }
+      })
+
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const hit = logs().find(predicate)
+        if (hit) {
+          cleanup()
+          resolve(hit)
+        }
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`log line not seen within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`))
+      }, timeoutMs)
+      const onExit = () => {
+        cleanup()
+        reject(new Error(`server exited.\nstdout:\n${out}\nstderr:\n${err}`))
+      }
+      const cleanup = () => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        child.off('exit', onExit)
+      }
+      waiters.add(check)
+      child.once('exit', onExit)
+      check()
+    })
+
+  const listening = await waitForLog((l) => l.msg === 'wechat-mcp listening')
+  const port = listening.port as number
+  if (options.waitForLogin ?? true) await waitForLog((l) => l.status === 'logged_in' || l.msg === 'address book indexed' )
+  const server: RunningServer = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    logs,
+    waitForLog,
+    auditLines: () => {
+      const file = path.join(dataDir, 'audit.jsonl')
+      if (!existsSync(file)) return []
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      return exited
+    },
+  }
+  return server
+}
