@@ -6,10 +6,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
 
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
+/** Children run in temp dirs, so tsx is passed by absolute path. */
+const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href
+export const NODE_TS = ['--import', TSX]
 
 export interface RunningServer {
   url: string
@@ -47,7 +51,7 @@ export function writeFixture(fixture: unknown, dir = tempDir()): string {
 /** Runs the CLI to completion (for exit-code tests). */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, [...NODE_TS, MAIN, ...args], {
       cwd: env.CWD ?? tempDir(),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,7 +73,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 
 export async function startServer(env: Record<string, string> = {}, options: { waitForLogin?: boolean } = {}): Promise<RunningServer> {
   const dataDir = env.DATA_DIR ?? tempDir()
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+  const child = spawn(process.execPath, [...NODE_TS, MAIN, 'serve'], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH,
