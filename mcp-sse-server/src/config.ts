@@ -67,6 +67,7 @@ const schema = z.object({
   WECHAT_MAX_FILE_MB: int(1, 100).default(25),
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
+  MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
 })
 
 export interface Config {
@@ -102,7 +103,7 @@ export interface Config {
   readonly inbox: { readonly perChat: number; readonly maxTotal: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number }
   readonly files: { readonly dirs: readonly string[]; readonly maxBytes: number }
-  readonly sessions: { readonly idleMs: number; readonly max: number }
+  readonly sessions: { readonly idleMs: number; readonly max: number; readonly keepAliveMs: number }
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
 }
@@ -136,28 +137,29 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       const name = String(issue.path[0])
       errors.push(`${name}=${JSON.stringify(describeValue(name, raw[name]))}: ${issue.message}`)
     }
-    return { ok: false, errors }
   }
-  const v = parsed.data
-
-  if (v.MCP_AUTH_TOKEN === undefined && !isLoopbackHost(v.HOST)) {
+  // Checks across variables and on the file system run even when others failed, so every problem is listed at once.
+  const host = raw.HOST ?? '127.0.0.1'
+  if (raw.MCP_AUTH_TOKEN === undefined && !isLoopbackHost(host)) {
     errors.push(
-      `HOST=${JSON.stringify(v.HOST)}: listening beyond this machine lets anyone on the network speak as you on WeChat; ` +
+      `HOST=${JSON.stringify(host)}: listening beyond this machine lets anyone on the network speak as you on WeChat; ` +
         'set MCP_AUTH_TOKEN to a long random value (e.g. `openssl rand -hex 32`) or use HOST=127.0.0.1',
     )
   }
-  if (v.WECHATY_PUPPET === 'mock' && v.WECHAT_MOCK_FIXTURE !== undefined) {
+  const fixture = raw.WECHAT_MOCK_FIXTURE
+  if (raw.WECHATY_PUPPET === 'mock' && fixture !== undefined) {
     try {
-      if (!statSync(v.WECHAT_MOCK_FIXTURE).isFile()) throw new Error('not a file')
-      accessSync(v.WECHAT_MOCK_FIXTURE, constants.R_OK)
+      if (!statSync(fixture).isFile()) throw new Error('not a file')
+      accessSync(fixture, constants.R_OK)
     } catch {
-      errors.push(`WECHAT_MOCK_FIXTURE=${JSON.stringify(v.WECHAT_MOCK_FIXTURE)}: cannot read that file; give the path of a readable JSON fixture (see docs/configuration.md)`)
+      errors.push(`WECHAT_MOCK_FIXTURE=${JSON.stringify(fixture)}: cannot read that file; give the path of a readable JSON fixture (see docs/configuration.md)`)
     }
   }
-  for (const dir of v.WECHAT_FILE_DIRS ?? []) {
+  for (const dir of parsed.data?.WECHAT_FILE_DIRS ?? []) {
     if (!path.isAbsolute(dir)) errors.push(`WECHAT_FILE_DIRS: "${dir}" must be an absolute path`)
   }
-  if (errors.length) return { ok: false, errors }
+  if (errors.length || !parsed.success) return { ok: false, errors }
+  const v = parsed.data
 
   const allowedHosts = v.ALLOWED_HOSTS ?? defaultAllowedHosts(v.HOST, v.PORT)
   const allowedOrigins = v.ALLOWED_ORIGINS ?? defaultAllowedOrigins(v.PORT)
@@ -204,7 +206,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S },
     files: { dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)), maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024 },
-    sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS },
+    sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS, keepAliveMs: v.MCP_SSE_KEEPALIVE_MS },
     secrets,
   })
   return { ok: true, config }

@@ -16,8 +16,6 @@ export interface AppDeps {
   logger: Logger
   wechat: WeChat
   newServer: () => McpServer
-  /** Legacy SSE keep-alive comment interval. */
-  keepAliveMs?: number
 }
 
 export interface App {
@@ -27,7 +25,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer, keepAliveMs = 15_000 }: AppDeps): App {
+export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -47,7 +45,7 @@ export function createApp({ config, logger, wechat, newServer, keepAliveMs = 15_
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs }))
+  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

@@ -20,7 +20,8 @@ const contactSchema = z
 
 const roomSchema = z
   .object({
-    id: z.string().min(1).optional(),
+    /** WeChat room ids end in "@chatroom"; the mock puppet tells rooms from people by it. */
+    id: z.string().regex(/.@chatroom$/, 'a room id must end with "@chatroom", as WeChat room ids do').optional(),
     topic: z.string().min(1),
     members: z.array(z.string().min(1)).default([]),
   })
