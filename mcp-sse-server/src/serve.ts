@@ -30,8 +30,7 @@ export async function serve(config: Config): Promise<void> {
     }
   }
 
-  const baseUrl = config.publicUrl ?? `http://${displayHost(config.host)}:${config.port}`
-  const wechat = new WeChat(config, logger, `${baseUrl}/login`)
+  const wechat = new WeChat(config, logger)
   const notifier = createNotifier({ config, logger })
   const deps = { wechat, notifier, config, logger }
   const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
@@ -42,6 +41,7 @@ export async function serve(config: Config): Promise<void> {
     http.listen(config.port, config.host, resolve)
   })
   const port = (http.address() as AddressInfo).port
+  wechat.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
   logger.info(
     { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',

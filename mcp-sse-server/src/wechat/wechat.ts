@@ -52,10 +52,12 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private readonly errors: ErrorDigest
   private readonly log: Logger
 
+  /** Where the user scans; set by the server once it knows its address. */
+  loginPageUrl = '/login'
+
   constructor(
     private readonly config: Config,
     logger: Logger,
-    readonly loginPageUrl: string,
   ) {
     super()
     this.log = logger.child({ component: 'wechat' })
@@ -207,7 +209,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     const roomEntries = await Promise.all(rooms.map(toRoomEntry))
     this.directory.replaceAll(contactEntries, roomEntries)
     this.lastRefresh = Date.now()
-    this.log.debug({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
+    this.log.info({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
   }
 
   private async updateContact(id: string): Promise<void> {

@@ -139,7 +139,7 @@ export async function startServer(env: Record<string, string> = {}, options: { w
 
   const listening = await waitForLog((l) => l.msg === 'wechat-mcp listening')
   const port = listening.port as number
-  if (options.waitForLogin ?? true) await waitForLog((l) => l.status === 'logged_in' || l.msg === 'address book indexed' )
+  if (options.waitForLogin ?? true) await waitForLog((l) => l.msg === 'address book indexed')
   const server: RunningServer = {
     url: `http://127.0.0.1:${port}`,
     port,
