@@ -4,7 +4,7 @@
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
 import type { AuditLog } from './audit.js'
-import { normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
+import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
 import { QueueFullError, type Pacer } from './pacer.js'
 
 export type TargetKind = 'contact' | 'room'
@@ -61,8 +61,6 @@ export interface SenderOptions {
   allowedRooms?: readonly string[]
 }
 
-/** The user's own File Transfer chat: always allowed, it only reaches the user. */
-const FILEHELPER = 'filehelper'
 
 export class Sender {
   private readonly recent = new Map<string, number>()
