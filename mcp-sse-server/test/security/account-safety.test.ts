@@ -159,7 +159,7 @@ describe('READ_ONLY=true', () => {
     expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true)
     expect((await call(client, 'findFriend', { nickname: '老张' })).structuredContent).toMatchObject({ exactCount: 1 })
     expect((await call(client, 'findRoom', { topic: '家庭群' })).structuredContent).toMatchObject({ exactCount: 1 })
-    let refusal = ''
+    let refusal: string
     try {
       const result = await call(client, 'sendMessageToFriend', { nickname: '老张', message: 'read-only breach' })
       expect(result.isError).toBe(true)
