@@ -41,8 +41,8 @@ export interface Candidate {
 }
 
 export type SendResult =
-  | { ok: true; target: ResolvedTarget; message: string }
-  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[] }
+  | { ok: true; target: ResolvedTarget; message: string; sentAt?: Date }
+  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: Date }
 
 /** What the sender needs from the live bot. */
 export interface OutboundPort {
@@ -81,6 +81,8 @@ export class Sender {
   async send(request: SendRequest): Promise<SendResult> {
     const result = await this.attempt(request)
     await this.audit.record({
+      // A send that left the queue is stamped with the moment it went to WeChat, so the log shows the real pacing.
+      ...(result.sentAt ? { ts: result.sentAt.toISOString() } : {}),
       tool: request.tool,
       target: result.target
         ? { type: result.target.type, id: result.target.id, name: result.target.name }
@@ -133,14 +135,18 @@ export class Sender {
       }
     }
 
+    let sentAt: Date | undefined
     try {
-      await this.pacer.schedule(() => this.port.say(kind, target.id, text))
+      await this.pacer.schedule(() => {
+        sentAt = new Date()
+        return this.port.say(kind, target.id, text)
+      })
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
-      return { ok: false, code: 'send_failed', target, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
+      return { ok: false, code: 'send_failed', target, sentAt, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
-    return { ok: true, target, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
+    return { ok: true, target, sentAt, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
   }
 
   private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {
