@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/define.js'
 import { tools as allTools } from '../tools/index.js'
 import { VERSION } from '../version.js'
@@ -22,5 +23,34 @@ export function createServer(deps: ToolDeps): McpServer {
     },
   )
   for (const tool of exposedTools(deps)) registerTool(server, tool, deps)
+  answerBadParamsAsInvalidParams(server)
   return server
+}
+
+type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>
+
+/**
+ * The SDK parses each request's params against its schema and, when they do not fit (`tools/call` with a numeric
+ * `name`, say), answers -32603 "Internal error". JSON-RPC's answer is -32602 "Invalid params", which tells the
+ * client the fault is its own. The SDK keeps its handlers in a private map; if a future SDK drops it this is a
+ * no-op, and test/security/bad-input.test.ts notices.
+ */
+function answerBadParamsAsInvalidParams(server: McpServer): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: unknown })._requestHandlers
+  if (!(handlers instanceof Map)) return
+  for (const [method, handler] of handlers as Map<string, RequestHandler>) {
+    handlers.set(method, async (request: unknown, extra: unknown) => {
+      try {
+        return await handler(request, extra)
+      } catch (err) {
+        if (!isSchemaError(err)) throw err
+        const issues = err.issues.slice(0, 5).map((i) => `${i.path?.join('.') || '(params)'}: ${i.message}`)
+        throw new McpError(ErrorCode.InvalidParams, `Invalid params for ${method}: ${issues.join('; ')}`)
+      }
+    })
+  }
+}
+
+function isSchemaError(err: unknown): err is { issues: Array<{ path?: PropertyKey[]; message: string }> } {
+  return err instanceof Error && /ZodError$/.test(err.name) && Array.isArray((err as { issues?: unknown }).issues)
 }

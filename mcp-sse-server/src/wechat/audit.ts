@@ -25,8 +25,9 @@ export class AuditLog {
     this.file = path.join(dataDir, 'audit.jsonl')
   }
 
-  record(entry: Omit<AuditEntry, 'ts'>): Promise<void> {
-    const line: AuditEntry = { ts: new Date().toISOString(), ...entry }
+  /** `ts` defaults to now; a send that reached WeChat passes the moment it was handed over (after its queue wait). */
+  record(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): Promise<void> {
+    const line: AuditEntry = { ...entry, ts: entry.ts ?? new Date().toISOString() }
     if (line.error !== undefined) line.error = this.redact(line.error)
     this.ready ??= mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 })
     const write = this.chain.then(() => this.ready).then(() => appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 }))

@@ -149,7 +149,8 @@ export class Directory {
   resolveFriend(target: { id?: string; name?: string }): Resolution<ContactEntry> {
     if (target.id !== undefined) {
       const entry = this.contacts.get(target.id)
-      return entry && entry.friend ? { ok: true, entry } : { ok: false, reason: 'unknown_id' }
+      // File Transfer is no friend in WeChat's flags, but it is the user's own chat and always a valid target.
+      return entry && (entry.friend || entry.id === FILEHELPER_ID) ? { ok: true, entry } : { ok: false, reason: 'unknown_id' }
     }
     return resolveName(this.findFriends(target.name ?? '', 10))
   }
@@ -163,6 +164,9 @@ export class Directory {
     return resolveName(this.findRooms(target.name ?? '', 10))
   }
 }
+
+/** The user's own File Transfer chat (文件传输助手). */
+export const FILEHELPER_ID = 'filehelper'
 
 function isFriend(c: ContactEntry): boolean {
   return c.friend

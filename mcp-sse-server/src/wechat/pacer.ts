@@ -29,6 +29,8 @@ export class Pacer {
   private readonly queue: Job[] = []
   private readonly sentAt: number[] = []
   private lastSendAt = -Infinity
+  /** The gap owed after the last send, drawn once per send: re-drawing on every wake-up would drift to the maximum. */
+  private spacing = 0
   private running = false
   private timer?: NodeJS.Timeout
   private idleWaiters: Array<() => void> = []
@@ -69,6 +71,7 @@ export class Pacer {
     this.running = true
     const now = this.now()
     this.lastSendAt = now
+    this.spacing = this.drawSpacing()
     this.sentAt.push(now)
     job
       .run()
@@ -82,12 +85,16 @@ export class Pacer {
 
   private delayBeforeNext(): number {
     const now = this.now()
-    const { minIntervalMs, maxPerMinute, jitter = 0.5 } = this.options
+    const { maxPerMinute } = this.options
     while (this.sentAt.length && this.sentAt[0] <= now - 60_000) this.sentAt.shift()
-    const spacing = minIntervalMs > 0 ? minIntervalMs * (1 + jitter * this.random()) : 0
-    const bySpacing = this.lastSendAt + spacing - now
+    const bySpacing = this.lastSendAt + this.spacing - now
     const byRate = this.sentAt.length >= maxPerMinute ? this.sentAt[0] + 60_000 - now : 0
     return Math.max(0, Math.ceil(Math.max(bySpacing, byRate)))
+  }
+
+  private drawSpacing(): number {
+    const { minIntervalMs, jitter = 0.5 } = this.options
+    return minIntervalMs > 0 ? minIntervalMs * (1 + jitter * this.random()) : 0
   }
 
   private now(): number {

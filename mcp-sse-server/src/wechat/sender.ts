@@ -4,7 +4,7 @@
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
 import type { AuditLog } from './audit.js'
-import { normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
+import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
 import { QueueFullError, type Pacer } from './pacer.js'
 
 export type TargetKind = 'contact' | 'room'
@@ -41,8 +41,8 @@ export interface Candidate {
 }
 
 export type SendResult =
-  | { ok: true; target: ResolvedTarget; message: string }
-  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[] }
+  | { ok: true; target: ResolvedTarget; message: string; sentAt?: Date }
+  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: Date }
 
 /** What the sender needs from the live bot. */
 export interface OutboundPort {
@@ -61,8 +61,6 @@ export interface SenderOptions {
   allowedRooms?: readonly string[]
 }
 
-/** The user's own File Transfer chat: always allowed, it only reaches the user. */
-const FILEHELPER = 'filehelper'
 
 export class Sender {
   private readonly recent = new Map<string, number>()
@@ -83,6 +81,8 @@ export class Sender {
   async send(request: SendRequest): Promise<SendResult> {
     const result = await this.attempt(request)
     await this.audit.record({
+      // A send that left the queue is stamped with the moment it went to WeChat, so the log shows the real pacing.
+      ...(result.sentAt ? { ts: result.sentAt.toISOString() } : {}),
       tool: request.tool,
       target: result.target
         ? { type: result.target.type, id: result.target.id, name: result.target.name }
@@ -135,14 +135,18 @@ export class Sender {
       }
     }
 
+    let sentAt: Date | undefined
     try {
-      await this.pacer.schedule(() => this.port.say(kind, target.id, text))
+      await this.pacer.schedule(() => {
+        sentAt = new Date()
+        return this.port.say(kind, target.id, text)
+      })
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
-      return { ok: false, code: 'send_failed', target, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
+      return { ok: false, code: 'send_failed', target, sentAt, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
-    return { ok: true, target, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
+    return { ok: true, target, sentAt, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
   }
 
   private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {

@@ -47,6 +47,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private bot?: Wechaty
   private current: LoginState = { status: 'starting', since: new Date().toISOString() }
   private lastRefresh = 0
+  /** The puppet's latest error while not logged in (e.g. WeChat unreachable), for the login hint. */
+  private lastError?: string
   private refreshing?: Promise<void>
   private refreshTimer?: NodeJS.Timeout
   private readonly errors: ErrorDigest
@@ -87,7 +89,10 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   /** What to tell the model (and the user) when WeChat is not logged in. */
   loginHint(): string {
     const { status } = this.current
-    if (status === 'starting') return `WeChat is still starting; try again in a few seconds. The login page is ${this.loginPageUrl}.`
+    if (status === 'starting') {
+      const trouble = this.lastError ? ` The puppet cannot reach WeChat yet (${this.lastError}); it keeps retrying.` : ''
+      return `WeChat is still starting; try again in a few seconds.${trouble} The login page is ${this.loginPageUrl}.`
+    }
     return `The user must scan the QR code with WeChat on their phone: open ${this.loginPageUrl} (or look at the server's terminal), then try again.`
   }
 
@@ -154,6 +159,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   }
 
   private setState(next: Omit<LoginState, 'since'>): void {
+    if (next.status !== 'starting') this.lastError = undefined
     this.current = { ...next, since: new Date().toISOString() }
     this.log.info({ status: next.status, user: next.user?.name }, 'wechat login state')
     this.emit('state', this.current)
@@ -181,8 +187,9 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     })
     bot.on('ready', () => void this.refresh().catch(() => undefined))
     bot.on('error', (err) => {
-      const text = err instanceof Error ? err.message : String(err)
-      this.errors.report(redactSecrets(text, this.config.secrets))
+      const text = redactSecrets(err instanceof Error ? err.message : String(err), this.config.secrets)
+      this.errors.report(text)
+      if (!this.isLoggedIn) this.lastError = text.slice(0, 200)
       if (this.isLoggedIn && SILENT_LOGOUT.some((p) => p.test(text))) {
         this.log.warn('WeChat dropped the session silently; logging out so a new QR is shown')
         void bot.logout().catch(() => this.setState({ status: 'logged_out' }))

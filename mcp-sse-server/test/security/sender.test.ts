@@ -1,0 +1,135 @@
+/** The send path with a fake WeChat: failures at WeChat are failures in the result and the audit log, never "sent". */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { AuditLog } from '../../src/wechat/audit.js'
+import { Directory } from '../../src/wechat/directory.js'
+import { Pacer } from '../../src/wechat/pacer.js'
+import { Sender, type OutboundPort, type SendRequest } from '../../src/wechat/sender.js'
+import { tempDir } from '../helpers/server.js'
+
+interface Options {
+  say?: OutboundPort['say']
+  loggedIn?: boolean
+  allowedContacts?: string[]
+  allowedRooms?: string[]
+  repeatWindowS?: number
+  queueMax?: number
+}
+
+function build(options: Options = {}) {
+  const directory = new Directory()
+  directory.replaceAll(
+    [
+      { id: 'c1', name: '张三', alias: '老张', friend: true },
+      { id: 'c2', name: 'Bob', friend: true },
+      { id: 'filehelper', name: '文件传输助手', friend: true },
+    ],
+    [{ id: 'r1', topic: '家庭群', memberCount: 3 }],
+  )
+  const said: Array<{ kind: string; id: string; text: string }> = []
+  const port: OutboundPort = {
+    isLoggedIn: () => options.loggedIn ?? true,
+    loginHint: () => 'Open http://127.0.0.1:8083/login and scan.',
+    refreshIfStale: async () => undefined,
+    say:
+      options.say ??
+      (async (kind, id, text) => {
+        said.push({ kind, id, text })
+      }),
+  }
+  const dir = tempDir()
+  const audit = new AuditLog(dir)
+  const pacer = new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: options.queueMax ?? 100 })
+  const sender = new Sender(directory, port, pacer, audit, {
+    maxMessageChars: 20,
+    repeatWindowS: options.repeatWindowS ?? 0,
+    allowedContacts: options.allowedContacts,
+    allowedRooms: options.allowedRooms,
+  })
+  const auditLines = () =>
+    readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { sender, said, auditLines, pacer }
+}
+
+const toFriend = (name: string, text: string): SendRequest => ({ tool: 'sendMessageToFriend', kind: 'contact', target: { name }, text })
+
+describe('Sender', () => {
+  it('reports a send that WeChat rejects as failed, and audits it as failed, never as sent', async () => {
+    const { sender, auditLines } = build({
+      say: async () => {
+        throw new Error('AppMsg send failed: ret=1205')
+      },
+    })
+    const result = await sender.send(toFriend('老张', 'hello'))
+    expect(result).toMatchObject({ ok: false, code: 'send_failed', target: { id: 'c1' } })
+    expect(result.message).toMatch(/failed at WeChat: AppMsg send failed: ret=1205\. It was not delivered/)
+    expect(auditLines()).toEqual([
+      expect.objectContaining({ tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1', name: '老张' }, text: 'hello', ok: false, error: expect.stringContaining('ret=1205') }),
+    ])
+  })
+
+  it('a failed send does not arm the repeat guard: the same text may be retried', async () => {
+    let fail = true
+    const { sender, said } = build({
+      repeatWindowS: 60,
+      say: async (kind, id, text) => {
+        if (fail) throw new Error('network down')
+        said.push({ kind, id, text })
+      },
+    })
+    expect((await sender.send(toFriend('老张', 'retry me'))).ok).toBe(false)
+    fail = false
+    expect(await sender.send(toFriend('老张', 'retry me'))).toMatchObject({ ok: true })
+    expect(said).toHaveLength(1)
+    // …but a successful one does.
+    expect(await sender.send(toFriend('老张', 'retry me'))).toMatchObject({ ok: false, code: 'repeat' })
+  })
+
+  it('a send that hangs up with a non-Error value is still a failure', async () => {
+    const { sender, auditLines } = build({ say: () => Promise.reject('socket hang up') })
+    expect(await sender.send(toFriend('Bob', 'x'))).toMatchObject({ ok: false, code: 'send_failed' })
+    expect(auditLines()[0]).toMatchObject({ ok: false, error: expect.stringContaining('socket hang up') })
+  })
+
+  it('refuses when not logged in, naming where to log in, and audits it', async () => {
+    const { sender, said, auditLines } = build({ loggedIn: false })
+    const result = await sender.send(toFriend('老张', 'hi'))
+    expect(result).toMatchObject({ ok: false, code: 'not_logged_in' })
+    expect(result.message).toContain('/login')
+    expect(said).toEqual([])
+    expect(auditLines()[0]).toMatchObject({ ok: false, error: expect.stringContaining('not logged in') })
+  })
+
+  it.each([
+    ['', /empty/],
+    [' \n\t ', /empty/],
+    ['x'.repeat(21), /limit is 20 \(WECHAT_MAX_MESSAGE_CHARS\)/],
+  ])('refuses the message %j naming the limit', async (text, expected) => {
+    const { sender, said, auditLines } = build()
+    const result = await sender.send(toFriend('老张', text))
+    expect(result).toMatchObject({ ok: false, code: 'invalid_message' })
+    expect(result.message).toMatch(expected)
+    expect(said).toEqual([])
+    expect(auditLines()[0]).toMatchObject({ ok: false, text })
+  })
+
+  it('counts characters, not UTF-16 units: 20 emoji fit a 20-character limit', async () => {
+    const { sender } = build()
+    expect(await sender.send(toFriend('老张', '🌸'.repeat(20)))).toMatchObject({ ok: true })
+  })
+
+  it('allow-lists: others are refused naming the list; remarks, nicknames and filehelper pass', async () => {
+    const { sender, said } = build({ allowedContacts: ['张三'], allowedRooms: ['家庭群'] })
+    const refused = await sender.send(toFriend('Bob', 'hi'))
+    expect(refused).toMatchObject({ ok: false, code: 'not_allowed' })
+    expect(refused.message).toContain('not on the allow-list (WECHAT_ALLOWED_CONTACTS)')
+    expect(await sender.send(toFriend('老张', 'by remark'))).toMatchObject({ ok: true })
+    expect(await sender.send({ tool: 'notify', kind: 'contact', target: { id: 'filehelper' }, text: 'note to self' })).toMatchObject({ ok: true })
+    expect(await sender.send({ tool: 'sendMessageToRoom', kind: 'room', target: { name: '家庭群' }, text: 'hi all' })).toMatchObject({ ok: true })
+    expect(said.map((s) => s.id)).toEqual(['c1', 'filehelper', 'r1'])
+  })
+})
