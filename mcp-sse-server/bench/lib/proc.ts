@@ -41,6 +41,8 @@ export interface Proc {
   logs: () => LogLine[]
   waitForLog: (predicate: (line: LogLine) => boolean, timeoutMs?: number, after?: number) => Promise<LogLine>
   stop: () => Promise<void>
+  /** SIGKILL and wait for the exit (when how it stops is not what is measured). */
+  kill: () => Promise<void>
 }
 
 export interface SpawnOptions {
@@ -124,6 +126,11 @@ export function spawnNode({ name, args, env, cwd }: SpawnOptions): Proc {
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000)
       await exited
       clearTimeout(timer)
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
     },
   }
 }
