@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/define.js'
 import { tools as allTools } from '../tools/index.js'
@@ -12,11 +13,18 @@ export function exposedTools(deps: Pick<ToolDeps, 'config'>, tools: readonly Too
   return tools.filter((tool) => !deps.config.readOnly || tool.annotations.readOnlyHint)
 }
 
+/**
+ * Left to itself, every McpServer builds its own Ajv instance (about 18 KB of heap, for elicitation, which these tools
+ * never use): one shared validator keeps an idle session's cost down (measured in bench/, docs/benchmarks.md).
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined
+
 /** One McpServer per client session; the state behind the tools (bot, channels) is shared through deps. */
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer(
     { name: 'wechat-mcp', version: VERSION },
     {
+      jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
       instructions:
         'Reach people on WeChat as the user, and push notifications. Look people up with findFriend/findRoom before sending; ' +
         'never guess between several matches: ask the user. If WeChat is not logged in, give the user the login URL from getLoginStatus.',

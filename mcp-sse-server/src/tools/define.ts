@@ -6,7 +6,7 @@ import type {
   ServerRequest,
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js'
-import type * as z from 'zod'
+import * as z from 'zod'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
@@ -50,14 +50,28 @@ export function failure(text: string, structured?: Record<string, unknown>): Cal
   return { isError: true, content: [{ type: 'text', text }], ...(structured ? { structuredContent: structured } : {}) }
 }
 
+/**
+ * Each tool's input and output schemas as zod objects, built once per process. Given a raw shape, the SDK builds a
+ * new z.object for every registration, i.e. for every session, and zod compiles its fast parser per object on first
+ * use: sharing them saves memory per session and that compilation on each session's first call (bench/, docs/benchmarks.md).
+ */
+const compiled = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject }>()
+
+function schemasOf(def: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
+  let schemas = compiled.get(def)
+  if (!schemas) compiled.set(def, (schemas = { input: z.object(def.inputSchema), output: z.object(def.outputSchema) }))
+  return schemas
+}
+
 export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolDeps): void {
+  const { input, output } = schemasOf(def)
   server.registerTool(
     def.name,
     {
       title: def.title,
       description: def.description,
-      inputSchema: def.inputSchema,
-      outputSchema: def.outputSchema,
+      inputSchema: input,
+      outputSchema: output,
       annotations: { title: def.title, ...def.annotations },
     },
     // The SDK validated args against inputSchema before calling.
