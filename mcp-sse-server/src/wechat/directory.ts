@@ -41,9 +41,25 @@ export type Resolution<T> =
   | { ok: false; reason: 'not_found'; suggestions: T[] }
   | { ok: false; reason: 'unknown_id' }
 
+/** Joins an entry's keys in the haystack; normalised names are trimmed text, so a query never contains it. */
+const SEPARATOR = '\u0000'
+
+/**
+ * Every entry's keys in one string, in address-book order, so a partial match is a run of `indexOf` over one string
+ * instead of a call per entry: at 50,000 contacts that is the difference between a lookup that costs as much as the
+ * whole MCP round trip and one that does not show (bench/, docs/benchmarks.md). Rebuilt lazily after changes.
+ */
+interface Haystack<T> {
+  text: string
+  /** Where each entry's segment starts in `text`, ascending. */
+  starts: number[]
+  entries: Indexed<T>[]
+}
+
 class NameIndex<T extends { id: string }> {
   private readonly byId = new Map<string, Indexed<T>>()
   private readonly byKey = new Map<string, Set<string>>()
+  private haystack?: Haystack<T>
 
   constructor(private readonly keysOf: (entry: T) => string[]) {}
 
@@ -59,6 +75,7 @@ class NameIndex<T extends { id: string }> {
     this.remove(entry.id)
     const keys = [...new Set(this.keysOf(entry).map(normalizeName).filter(Boolean))]
     this.byId.set(entry.id, { entry, keys })
+    this.haystack = undefined
     for (const key of keys) {
       let ids = this.byKey.get(key)
       if (!ids) this.byKey.set(key, (ids = new Set()))
@@ -70,6 +87,7 @@ class NameIndex<T extends { id: string }> {
     const old = this.byId.get(id)
     if (!old) return
     this.byId.delete(id)
+    this.haystack = undefined
     for (const key of old.keys) {
       const ids = this.byKey.get(key)
       ids?.delete(id)
@@ -80,6 +98,22 @@ class NameIndex<T extends { id: string }> {
   clear(): void {
     this.byId.clear()
     this.byKey.clear()
+    this.haystack = undefined
+  }
+
+  private buildHaystack(): Haystack<T> {
+    const parts: string[] = []
+    const starts: number[] = []
+    const entries: Indexed<T>[] = []
+    let offset = 0
+    for (const indexed of this.byId.values()) {
+      const segment = indexed.keys.join(SEPARATOR) + SEPARATOR
+      starts.push(offset)
+      entries.push(indexed)
+      parts.push(segment)
+      offset += segment.length
+    }
+    return { text: parts.join(''), starts, entries }
   }
 
   /** Exact matches (any key equal), then partial ones (any key contains the query), in address-book order. */
@@ -89,13 +123,32 @@ class NameIndex<T extends { id: string }> {
     const exactIds = this.byKey.get(q) ?? new Set<string>()
     const exact = [...exactIds].map((id) => this.byId.get(id)!.entry).filter(accept)
     const partial: T[] = []
-    for (const { entry, keys } of this.byId.values()) {
-      if (partial.length >= limit) break
-      if (exactIds.has(entry.id) || !accept(entry)) continue
-      if (keys.some((k) => k.includes(q))) partial.push(entry)
+    if (q.includes(SEPARATOR)) return { exact, partial }
+    const { text, starts, entries } = (this.haystack ??= this.buildHaystack())
+    let from = 0
+    while (partial.length < limit) {
+      const at = text.indexOf(q, from)
+      if (at < 0) break
+      const i = entryAt(starts, at)
+      const { entry } = entries[i]
+      if (!exactIds.has(entry.id) && accept(entry)) partial.push(entry)
+      // One result per entry, however many of its keys match: go on from the next entry's segment.
+      from = i + 1 < starts.length ? starts[i + 1] : text.length
     }
     return { exact, partial }
   }
+}
+
+/** The index of the last segment that starts at or before `offset` (binary search). */
+function entryAt(starts: number[], offset: number): number {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid] <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 export class Directory {
