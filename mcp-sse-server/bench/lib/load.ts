@@ -11,10 +11,21 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 export type TransportKind = 'sse' | 'streamableHttp'
 export const TRANSPORTS: TransportKind[] = ['sse', 'streamableHttp']
 
+/**
+ * The SDK client hands every POST the transport's one AbortSignal; undici removes its abort listener only when the
+ * request object is garbage-collected, and Node's EventTarget checks for duplicates by walking the listener list, so
+ * in a long closed loop each call gets slower on the client side (and Node warns about thousands of listeners). POSTs
+ * here never need aborting (the bench closes clients only when idle), so they go without the signal; the long-lived
+ * GET streams keep it, so close() still ends them.
+ */
+const benchFetch: typeof fetch = (url, init) => fetch(url, init?.method === 'POST' ? { ...init, signal: undefined } : init)
+
 export async function connect(baseUrl: string, kind: TransportKind): Promise<Client> {
   const client = new Client({ name: 'wechat-mcp-bench', version: '1.0.0' })
   const transport =
-    kind === 'sse' ? new SSEClientTransport(new URL('/sse', baseUrl)) : new StreamableHTTPClientTransport(new URL('/mcp', baseUrl))
+    kind === 'sse'
+      ? new SSEClientTransport(new URL('/sse', baseUrl), { fetch: benchFetch })
+      : new StreamableHTTPClientTransport(new URL('/mcp', baseUrl), { fetch: benchFetch })
   await client.connect(transport)
   return client
 }
@@ -38,8 +49,17 @@ export async function connectMany(baseUrl: string, kind: TransportKind, count: n
   return clients
 }
 
+/** Ends the sessions as a polite client does: Streamable HTTP sessions are deleted (DELETE /mcp), SSE streams closed. */
 export async function closeAll(clients: Client[]): Promise<void> {
-  await Promise.allSettled(clients.map((c) => c.close()))
+  for (let i = 0; i < clients.length; i += 50) {
+    await Promise.allSettled(
+      clients.slice(i, i + 50).map(async (client) => {
+        const transport = client.transport
+        if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined)
+        await client.close()
+      }),
+    )
+  }
 }
 
 export type ToolCall = (client: Client) => Promise<CallToolResult>

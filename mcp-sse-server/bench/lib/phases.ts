@@ -233,6 +233,10 @@ export async function sessionsPhase(ctx: BenchContext, budgets: Budgets, log: Lo
     ])
     try {
       const measure = async (server: Server) => {
+        // Open and close the same number of sessions first: what is measured is then the memory sessions hold,
+        // not the one-off growth of a process's first burst of work (V8's young generation grows under
+        // allocation and keeps its size; code gets compiled), which a long-running server has long been through.
+        await closeAll(await connectMany(server.url, transport, n, 25))
         await sleep(budgets.settleMs)
         const before = await rssAfterGcKb(server.proc)
         const clients = await connectMany(server.url, transport, n, 25)
