@@ -98,16 +98,19 @@ export class WeChat extends EventEmitter<WeChatEvents> {
 
   /** Starts Wechaty in this process. Never throws for network trouble: the puppet keeps retrying and we keep serving. */
   async start(): Promise<void> {
-    const { WechatyBuilder } = await import('wechaty')
+    // wechaty/impls, not the package root: the root also re-exports IoClient, which loads the whole gRPC/protobuf
+    // stack of wechaty-puppet-service that this server never uses (about 18 MB of RSS and 250 ms of start; see
+    // docs/benchmarks.md). WechatyBuilder.build(options) is exactly `new WechatyImpl(options)`.
+    const { WechatyImpl } = await import('wechaty/impls')
     const name = path.join(this.config.dataDir, 'wechat')
     let bot: Wechaty
     if (this.config.sandbox) {
       const fixture = this.config.mockFixture ? loadFixture(this.config.mockFixture) : DEMO_FIXTURE
       const { sandbox, puppet } = await Sandbox.create(fixture)
       this.sandbox = sandbox
-      bot = WechatyBuilder.build({ name: path.join(this.config.dataDir, 'sandbox'), puppet })
+      bot = new WechatyImpl({ name: path.join(this.config.dataDir, 'sandbox'), puppet })
     } else {
-      bot = WechatyBuilder.build({
+      bot = new WechatyImpl({
         name,
         puppet: this.config.puppet as never,
         ...(this.config.puppetToken ? { puppetOptions: { token: this.config.puppetToken } } : {}),
