@@ -143,8 +143,8 @@ export interface ServerCommand {
 }
 
 /** `node [--expose-gc --import gc-hook] <entry>`: the GC hook only when the figure needs a forced collection. */
-export function nodeArgs(runtime: Runtime, entry: { dist: string; ts: string }, options: { gcHook?: boolean } = {}): string[] {
-  const args: string[] = []
+export function nodeArgs(runtime: Runtime, entry: { dist: string; ts: string }, options: { gcHook?: boolean; nodeFlags?: string[] } = {}): string[] {
+  const args: string[] = [...(options.nodeFlags ?? [])]
   if (options.gcHook) args.push('--expose-gc', '--import', GC_HOOK)
   if (runtime === 'tsx') args.push('--import', TSX_LOADER, entry.ts)
   else args.push(entry.dist)

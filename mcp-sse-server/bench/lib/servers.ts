@@ -26,6 +26,8 @@ export interface OursOptions {
   fixture?: string
   env?: Record<string, string>
   gcHook?: boolean
+  /** Extra flags for node (profiling: --cpu-prof). */
+  nodeFlags?: string[]
   /** Wait until the address book is indexed (findFriend answers from it). */
   waitIndexed?: boolean
   port?: number
@@ -53,7 +55,7 @@ export function oursEnv(ctx: BenchContext, options: Pick<OursOptions, 'fixture' 
 
 export async function startOurs(ctx: BenchContext, options: OursOptions): Promise<Server> {
   const { env, cwd } = oursEnv(ctx, options)
-  const proc = spawnNode({ name: options.name, args: [...nodeArgs(ctx.runtime, OURS, { gcHook: options.gcHook }), 'serve'], env, cwd })
+  const proc = spawnNode({ name: options.name, args: [...nodeArgs(ctx.runtime, OURS, { gcHook: options.gcHook, nodeFlags: options.nodeFlags }), 'serve'], env, cwd })
   const listening = await proc.waitForLog((l) => l.msg === 'wechat-mcp listening', 60_000)
   if (options.waitIndexed ?? true) await proc.waitForLog((l) => l.msg === 'address book indexed', 180_000)
   const port = Number(listening.port)
@@ -64,13 +66,13 @@ export function oursCommand(ctx: BenchContext): string[] {
   return [...nodeArgs(ctx.runtime, OURS), 'serve']
 }
 
-export function bareCommand(ctx: BenchContext, options: { gcHook?: boolean } = {}): string[] {
+export function bareCommand(ctx: BenchContext, options: { gcHook?: boolean; nodeFlags?: string[] } = {}): string[] {
   return nodeArgs(ctx.runtime, BARE, options)
 }
 
-export async function startBare(ctx: BenchContext, options: { name: string; gcHook?: boolean }): Promise<Server> {
+export async function startBare(ctx: BenchContext, options: { name: string; gcHook?: boolean; nodeFlags?: string[]; env?: Record<string, string> }): Promise<Server> {
   const cwd = mkdtempSync(path.join(ctx.tmp, 'bare-'))
-  const proc = spawnNode({ name: options.name, args: bareCommand(ctx, options), env: { PORT: '0' }, cwd })
+  const proc = spawnNode({ name: options.name, args: bareCommand(ctx, options), env: { PORT: '0', ...options.env }, cwd })
   const listening = await proc.waitForLog((l) => l.msg === 'bare listening', 60_000)
   const port = Number(listening.port)
   return { proc, port, url: `http://127.0.0.1:${port}` }
