@@ -20,8 +20,7 @@ const contactSchema = z
 
 const roomSchema = z
   .object({
-    /** WeChat room ids end in "@chatroom"; the mock puppet tells rooms from people by it. */
-    id: z.string().regex(/.@chatroom$/, 'a room id must end with "@chatroom", as WeChat room ids do').optional(),
+    id: z.string().min(1).optional(),
     topic: z.string().min(1),
     members: z.array(z.string().min(1)).default([]),
   })
@@ -127,6 +126,7 @@ export class Sandbox {
     const { PuppetMock, mock } = await import('wechaty-puppet-mock')
     const mocker = new mock.Mocker()
     const puppet = new PuppetMock({ mocker })
+    routeSendsByRoomTable(puppet, mocker)
     return { sandbox: new Sandbox(mocker, fixture), puppet }
   }
 
@@ -183,6 +183,23 @@ export class Sandbox {
   private memberId(key: string): string {
     if (key === this.fixture.self.id || key === this.fixture.self.name) return this.selfContact!.id
     return this.contactsByKey.get(key)!.id
+  }
+}
+
+/**
+ * The mock takes any conversation id containing "@" for a room, so a fixture room id like "family" (or a contact id
+ * like WeChat's own "@abc…") would be sent to the wrong kind of chat. Decide by the mocker's room table instead.
+ */
+function routeSendsByRoomTable(puppet: PuppetMock, mocker: MockNs.Mocker): void {
+  const internals = mocker as unknown as { cacheRoomPayload: Map<string, unknown>; ContactMock: { load(id: string): MockNs.ContactMock }; RoomMock: { load(id: string): MockNs.RoomMock } }
+  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string; _messageSend: (id: string, something: unknown) => Promise<void> }
+  target._messageSend = async (conversationId, something) => {
+    if (!target.isLoggedIn) throw new Error('not logged in')
+    const user = internals.ContactMock.load(target.currentUserId)
+    const conversation = internals.cacheRoomPayload.has(conversationId)
+      ? internals.RoomMock.load(conversationId)
+      : internals.ContactMock.load(conversationId)
+    user.say(something as never).to(conversation)
   }
 }
 

@@ -59,7 +59,8 @@ beforeAll(async () => {
     },
   })
   const logger = createLogger({ level: 'info', secrets: config.secrets, destination })
-  wechat = new WeChat(config, logger, 'http://127.0.0.1/login')
+  wechat = new WeChat(config, logger)
+  wechat.loginPageUrl = 'http://127.0.0.1/login'
   const deps = { wechat, notifier: createNotifier({ config, logger }), config, logger }
   const built = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
   sessions = built.sessions
