@@ -99,6 +99,8 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     if (typeof id === 'string') {
       const session = lookup(res, id, 'streamableHttp')
       if (!session) return
+      // A request still being answered (a long waitForReply) keeps its session alive, like an open GET stream.
+      trackStream(session, res)
       await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
       return
     }

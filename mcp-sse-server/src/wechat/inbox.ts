@@ -142,6 +142,11 @@ export class Inbox {
     return message
   }
 
+  /** A chat the inbox holds messages of, by id (contact or room). */
+  chat(id: string): InboxMessage['chat'] | undefined {
+    return (this.chats.get(chatKey('contact', id)) ?? this.chats.get(chatKey('room', id)))?.info
+  }
+
   /** The chat's kept messages after `since` (oldest first), at most the newest `limit`. */
   recent(type: ChatType, id: string, options: { limit?: number; since?: number } = {}): InboxMessage[] {
     const chat = this.chats.get(chatKey(type, id))
