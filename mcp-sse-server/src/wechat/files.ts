@@ -154,11 +154,12 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
     let size = 0
     for await (const chunk of res.body ?? []) {
       size += chunk.byteLength
-      if (size > options.maxBytes) {
-        controller.abort()
-        return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
-      }
+      if (size > options.maxBytes) break // leaving the loop cancels the body; nothing past the cap is read
       chunks.push(Buffer.from(chunk))
+    }
+    if (size > options.maxBytes) {
+      controller.abort()
+      return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
     }
     const bytes = Buffer.concat(chunks)
     if (!mediaType.startsWith('text/') && looksLikeHtml(bytes)) {
