@@ -77,7 +77,9 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.inbox = new Inbox(config.inbox)
     this.on('message', (message) => {
       try {
-        this.inbox.add(toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id)))
+        const kept = this.inbox.add(toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id)))
+        // Never the text: logs are not the place for people's messages.
+        this.log.debug({ chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
       } catch (err) {
         this.log.debug({ err: String(err), id: message.id }, 'message not kept in the inbox')
       }
