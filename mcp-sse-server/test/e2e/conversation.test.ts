@@ -221,3 +221,26 @@ describe('POST /sandbox/messages', () => {
     }
   })
 })
+
+describe('a wait longer than the session idle timeout', () => {
+  let idle: RunningServer
+  beforeAll(async () => {
+    idle = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture(fixture), MCP_SESSION_IDLE_MS: '1000' })
+  })
+  afterAll(async () => {
+    await idle?.stop()
+  })
+
+  it('keeps its session alive while the request is open, for a client without a GET stream', async () => {
+    // The SDK client opens a GET stream, which alone keeps a session; many clients only POST. This one only POSTs.
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+    const rpc = (body: object) => fetch(`${idle.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })
+    const init = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'post-only', version: '1' } } })
+    headers['mcp-session-id'] = init.headers.get('mcp-session-id')!
+    await init.text()
+    expect((await rpc({ method: 'notifications/initialized' })).status).toBe(202)
+    const wait = await rpc({ id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 3 } } })
+    const body = await wait.text()
+    expect(body).toContain('"status":"timeout"')
+  })
+})
