@@ -40,7 +40,8 @@ export async function sendFile(
     try {
       source = describeUrl(new URL(args.url))
     } catch {
-      // loadFromUrl explains what is wrong with it.
+      // loadFromUrl explains what is wrong with it; the audit log still gets no query string.
+      source = args.url.split('?')[0].slice(0, 300)
     }
   }
   const result = await deps.wechat.sender.sendFile({

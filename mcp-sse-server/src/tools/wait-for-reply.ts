@@ -47,6 +47,7 @@ export default defineTool({
     const stop = new AbortController()
     const onCancel = () => stop.abort('cancelled')
     extra.signal.addEventListener('abort', onCancel, { once: true })
+    if (extra.signal.aborted) onCancel() // cancelled before the listener was there
     const clearTimer = deadlineTimer(started + timeoutS * 1000, () => stop.abort('timeout'))
     const clearProgress = progressTicker(extra, deps.config.wait.progressS, timeoutS, started, chat.name)
 
