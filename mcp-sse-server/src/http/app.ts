@@ -8,6 +8,7 @@ import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
 import { mcpRoutes } from './mcp-routes.js'
+import { sandboxRoutes } from './sandbox-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
 
@@ -46,6 +47,7 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
   app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(sandboxRoutes({ config, wechat }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

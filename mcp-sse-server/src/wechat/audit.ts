@@ -10,6 +10,8 @@ export interface AuditEntry {
   error?: string
   /** For file sends: what was sent. */
   file?: string
+  /** For file sends: where it came from (URL without its query string, or the resolved path). */
+  source?: string
 }
 
 /**

@@ -180,6 +180,40 @@ export class Sandbox {
     return this.selfContact
   }
 
+  /** A room by id or current topic. Rooms are looked up in the mock itself, so topic changes are followed. */
+  room(key: string): MockNs.RoomMock | undefined {
+    const byTopic = [...this.mocker.cacheRoomPayload.values()].filter((r) => r.topic === key)
+    const id = this.mocker.cacheRoomPayload.has(key) ? key : byTopic.length === 1 ? byTopic[0].id : undefined
+    return id === undefined ? undefined : this.mocker.RoomMock.load(id)
+  }
+
+  /** The name of a file the mock carried in a message (the mock keeps no file name in the message payload). */
+  fileName(messageId: string): string | undefined {
+    return this.mocker.cacheFileBoxPayload.get(messageId)?.name
+  }
+
+  /**
+   * Makes a fixture contact (id or name) say `text` to the bot, or in a room (id or topic) they belong to: an inbound
+   * message as a real one would arrive. Answers what went wrong in words a sandbox user can act on.
+   */
+  inbound(from: string, text: string, roomKey?: string): { ok: true } | { ok: false; status: 400 | 404; message: string } {
+    const self = this.selfContact
+    if (!self) return { ok: false, status: 400, message: 'the sandbox has not logged in yet; try again in a moment' }
+    const contact = this.contact(from)
+    if (!contact) return { ok: false, status: 404, message: `no sandbox contact has the id or name "${from}"` }
+    if (roomKey === undefined) {
+      contact.say(text).to(self)
+      return { ok: true }
+    }
+    const room = this.room(roomKey)
+    if (!room) return { ok: false, status: 404, message: `no sandbox room has the id or topic "${roomKey}" (or several share that topic; use the id)` }
+    if (!room.payload.memberIdList.includes(contact.id)) {
+      return { ok: false, status: 400, message: `"${from}" is not a member of the room "${room.payload.topic}"` }
+    }
+    contact.say(text).to(room)
+    return { ok: true }
+  }
+
   private memberId(key: string): string {
     if (key === this.fixture.self.id || key === this.fixture.self.name) return this.selfContact!.id
     return this.contactsByKey.get(key)!.id

@@ -10,6 +10,7 @@ import { redactSecrets, type Logger } from '../logger.js'
 import { AuditLog } from './audit.js'
 import { Directory, type ContactEntry, type RoomEntry } from './directory.js'
 import { ErrorDigest } from './error-digest.js'
+import { Inbox, toInboxMessage } from './inbox.js'
 import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
 import { Sender, type OutboundPort, type TargetKind } from './sender.js'
@@ -43,6 +44,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   readonly audit: AuditLog
   readonly pacer: Pacer
   readonly sender: Sender
+  readonly inbox: Inbox
   sandbox?: Sandbox
   private bot?: Wechaty
   private current: LoginState = { status: 'starting', since: new Date().toISOString() }
@@ -75,6 +77,20 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       repeatWindowS: config.send.repeatWindowS,
       allowedContacts: config.allowedContacts,
       allowedRooms: config.allowedRooms,
+    })
+    this.inbox = new Inbox(config.inbox)
+    this.on('message', (message) => {
+      try {
+        const kept = this.inbox.add(toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id)))
+        // Never the text: logs are not the place for people's messages.
+        this.log.debug({ chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
+      } catch (err) {
+        this.log.debug({ err: String(err), id: message.id }, 'message not kept in the inbox')
+      }
+    })
+    // Ids change at every login: what was kept (and every wait) belongs to the session that ended.
+    this.on('state', ({ status }) => {
+      if (status === 'logged_out' || status === 'logged_in') this.inbox.clear()
     })
   }
 
