@@ -92,10 +92,11 @@ function isParseArgsError(err: unknown): boolean {
 
 type StringOptions = Record<string, { type: 'string' }>
 
-function parse(args: string[], options: StringOptions) {
+/** The command's own options plus the two every command takes. */
+function parse<O extends StringOptions>(args: string[], options: O) {
   return parseArgs({
     args,
-    options: { ...options, channels: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...options, channels: { type: 'string' as const }, json: { type: 'boolean' as const } },
     strict: true,
     allowPositionals: false,
   })
