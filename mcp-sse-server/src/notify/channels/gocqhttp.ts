@@ -16,7 +16,7 @@ export default defineChannel({
     return deliver(
       { url, json: { message: joined(title, content, '\n') } },
       ctx,
-      jsonRule((b) => b.retcode === 0, (b) => `retcode ${b.retcode}: ${b.wording ?? b.errmsg ?? b.msg ?? ''}`),
+      jsonRule((b) => b.retcode === 0, (b) => (b.retcode === undefined ? undefined : `retcode ${b.retcode}: ${b.wording ?? b.msg ?? ''}`)),
     )
   },
 })

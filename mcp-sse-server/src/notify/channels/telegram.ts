@@ -34,7 +34,7 @@ export default defineChannel({
       ctx,
       jsonRule(
         (b) => b.ok === true,
-        (b) => `${b.error_code} ${b.description}${HINTS[Number(b.error_code)] ?? ''}`,
+        (b) => (b.description ? `${b.error_code ?? ''} ${b.description}${HINTS[Number(b.error_code)] ?? ''}`.trim() : undefined),
       ),
     )
   },
