@@ -28,7 +28,7 @@ async function startSmtp(options: Partial<SMTPServerOptions>) {
     logger: false,
     ...options,
     onAuth(a, _session, cb) {
-      auth = { username: a.username, password: a.password }
+      auth = { username: a.username ?? undefined, password: a.password ?? undefined }
       if (a.username === 'alice@example.com' && a.password === 'app-password-1') cb(null, { user: a.username })
       else cb(new Error('535 Authentication failed'))
     },
