@@ -32,7 +32,7 @@ class UsageError extends Error {}
 /** argv starts with the subcommand: ['notify', '--title', …]. */
 export async function runNotifyCli(argv: string[], deps: NotifyCliDeps): Promise<number> {
   const [command, ...rest] = argv
-  let json = false
+  let json: boolean
   let report: NotifyReport
   try {
     if (command === 'notify') {
