@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { createNotifier } from './notify/notifier.js'
+import { wechatChannel } from './notify/wechat-channel.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
 import { WeChat } from './wechat/wechat.js'
 
@@ -31,7 +32,8 @@ export async function serve(config: Config): Promise<void> {
   }
 
   const wechat = new WeChat(config, logger)
-  const notifier = createNotifier({ config, logger })
+  const wechatNotify = wechatChannel(wechat.sender, config)
+  const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
   const deps = { wechat, notifier, config, logger }
   const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
 

@@ -5,6 +5,8 @@ import findRoom from './find-room.js'
 import getLoginStatus from './get-login-status.js'
 import getRecentMessages from './get-recent-messages.js'
 import listRecentChats from './list-recent-chats.js'
+import notifyEvent from './notify-event.js'
+import notifySend from './notify-send.js'
 import sendFileToFriend from './send-file-to-friend.js'
 import sendFileToRoom from './send-file-to-room.js'
 import sendMessageToFriend from './send-message-to-friend.js'
@@ -22,4 +24,6 @@ export const tools: readonly ToolDefinition[] = [
   listRecentChats,
   getRecentMessages,
   waitForReply,
+  notifySend,
+  notifyEvent,
 ] as unknown as readonly ToolDefinition[]

@@ -15,8 +15,18 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     const client = await connect(server.url, kind)
     const { tools } = await client.listTools()
     expect(tools.map((t) => t.name)).toEqual([
-      'getLoginStatus', 'findFriend', 'findRoom', 'sendMessageToFriend', 'sendMessageToRoom',
-      'sendFileToFriend', 'sendFileToRoom', 'listRecentChats', 'getRecentMessages', 'waitForReply',
+      'getLoginStatus',
+      'findFriend',
+      'findRoom',
+      'sendMessageToFriend',
+      'sendMessageToRoom',
+      'sendFileToFriend',
+      'sendFileToRoom',
+      'listRecentChats',
+      'getRecentMessages',
+      'waitForReply',
+      'notify_send',
+      'notify_event',
     ])
     const found = await call(client, 'findFriend', { nickname: '老张' })
     expect(found.isError).toBeFalsy()
