@@ -7,7 +7,9 @@ import type { Logger } from '../logger.js'
 import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
+import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
+import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
 
@@ -44,6 +46,9 @@ export function createApp({ config, logger, wechat, newServer, keepAliveMs = 15_
       sessions: sessions.counts(),
     })
   })
+
+  app.use(loginPage({ config, wechat }))
+  app.use(sandboxLoginRoutes({ config, wechat }))
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))

@@ -25,6 +25,11 @@ export class AuditLog {
     this.file = path.join(dataDir, 'audit.jsonl')
   }
 
+  /** Resolves once every line recorded so far is on disk (graceful shutdown). */
+  flushed(): Promise<void> {
+    return this.chain.then(() => undefined)
+  }
+
   record(entry: Omit<AuditEntry, 'ts'>): Promise<void> {
     const line: AuditEntry = { ts: new Date().toISOString(), ...entry }
     if (line.error !== undefined) line.error = this.redact(line.error)

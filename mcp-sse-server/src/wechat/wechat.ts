@@ -49,6 +49,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private lastRefresh = 0
   private refreshing?: Promise<void>
   private refreshTimer?: NodeJS.Timeout
+  /** Set once stop() began: the puppet reports its own shutdown as a logout, which is not one. */
+  private stopping = false
   private readonly errors: ErrorDigest
   private readonly log: Logger
 
@@ -65,6 +67,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       minIntervalMs: config.send.minIntervalMs,
       maxPerMinute: config.send.maxPerMinute,
       queueMax: config.send.queueMax,
+      onQueued: (waiting) => this.log.debug({ waiting }, 'WeChat send queued behind pacing'),
     })
     this.sender = new Sender(this.directory, this.outboundPort(), this.pacer, this.audit, {
       maxMessageChars: config.send.maxMessageChars,
@@ -124,6 +127,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
 
   /** Stops the bot; the puppet writes the login session (memory card) so the next start needs no scan. */
   async stop(): Promise<void> {
+    this.stopping = true
     clearInterval(this.refreshTimer)
     this.sandbox?.stop()
     this.errors.stop()
@@ -173,9 +177,12 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
     })
     bot.on('logout', (user, reason) => {
+      if (this.stopping) return
       this.log.warn({ user: user?.name(), reason }, 'WeChat logged out')
       this.directory.replaceAll([], [])
       this.setState({ status: 'logged_out' })
+      // wechat4u starts a new login by itself (a new QR follows); the mock puppet has to be told to.
+      this.sandbox?.relogin()
     })
     bot.on('ready', () => void this.refresh().catch(() => undefined))
     bot.on('error', (err) => {
