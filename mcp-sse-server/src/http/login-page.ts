@@ -131,6 +131,7 @@ body[data-status=logged_out] #status{color:#c62828;font-weight:600}
 body[data-scanned] #qr{opacity:.35}
 #account{font-size:1.2rem;font-weight:600;margin:.5rem 0}
 small{color:#666;display:block;margin-top:1rem}
+[hidden]{display:none!important}
 </style></head>
 <body data-status="${v.status}"${v.scanned ? ' data-scanned' : ''}>
 <main>
@@ -138,7 +139,7 @@ small{color:#666;display:block;margin-top:1rem}
 <img id="qr" alt="QR code to scan with WeChat"${v.qr ? ` src="${v.qr}"` : ' hidden'}>
 <p id="status" role="status" aria-live="polite">${escapeHtml(v.words)}</p>
 <p id="account">${v.user ? escapeHtml(v.user) : ''}</p>
-<small id="hint">On the phone that runs WeChat? Take a screenshot, then in WeChat's scanner pick it from the album.</small>
+<small id="hint"${v.status === 'waiting_for_scan' ? '' : ' hidden'}>On the phone that runs WeChat? Take a screenshot, then in WeChat's scanner pick it from the album.</small>
 <small id="conn"></small>
 </main>
 <script nonce="${nonce}">
