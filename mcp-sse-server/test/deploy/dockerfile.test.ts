@@ -4,9 +4,9 @@
  * from the registry or npm's cache, the build, the prune), the runtime stage's COPY --from lines assemble the final
  * /app, and the server starts exactly as ENTRYPOINT + CMD say, with the Dockerfile's ENV, and answers /health.
  */
-import { cpSync, existsSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { copyRepo, eventually, freePort, healthOk, REPO_DIR, run } from '../helpers/repo-copy.js'
 import { tempDir } from '../helpers/server.js'
 import { parseDockerfile, isDockerIgnored, type Stage } from '../helpers/dockerfile.js'
@@ -15,6 +15,11 @@ const dockerfile = parseDockerfile(readFileSync(path.join(REPO_DIR, 'Dockerfile'
 const ignore = readFileSync(path.join(REPO_DIR, '.dockerignore'), 'utf8')
 const [buildStage, runtime] = dockerfile.stages
 const TOKEN = 'dockerfile-replay-token-0123456789abcdef'
+/** Each replay holds two full node_modules trees (~400 MB each): removed afterwards. */
+const bulky: string[] = []
+afterAll(() => {
+  for (const dir of bulky) rmSync(dir, { recursive: true, force: true })
+})
 
 /** Docker's COPY: a directory's contents go into the destination; several sources or a trailing "/" mean a directory. */
 function copyInto(sources: string[], dest: string, from: string, workdir: string): void {
@@ -62,6 +67,7 @@ describe('Dockerfile', () => {
   it('builds by replaying its RUN commands, then starts as CMD says and answers /health', async () => {
     const context = copyRepo('docker-context-')
     const buildRoot = tempDir('docker-build-app-')
+    bulky.push(context, buildRoot)
     const workdir = mapWorkdir(buildStage, buildRoot)
     // npm's cache stands in for Docker's layer cache; the commands themselves are the Dockerfile's.
     const buildEnv = { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_prefer_offline: 'true', ...buildStage.env }
@@ -75,6 +81,7 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(buildRoot, 'mcp-sse-server/dist/main.js'))).toBe(true)
 
     const app = tempDir('docker-runtime-app-')
+    bulky.push(app)
     mapWorkdir(runtime, app)
     for (const step of runtime.instructions) {
       if (step.op === 'COPY') {
