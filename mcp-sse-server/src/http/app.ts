@@ -7,8 +7,10 @@ import type { Logger } from '../logger.js'
 import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
+import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
 
@@ -43,6 +45,9 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
       sessions: sessions.counts(),
     })
   })
+
+  app.use(loginPage({ config, wechat }))
+  app.use(sandboxLoginRoutes({ config, wechat }))
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))

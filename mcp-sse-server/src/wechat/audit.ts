@@ -27,6 +27,11 @@ export class AuditLog {
     this.file = path.join(dataDir, 'audit.jsonl')
   }
 
+  /** Resolves once every line recorded so far is on disk (graceful shutdown). */
+  flushed(): Promise<void> {
+    return this.chain.then(() => undefined)
+  }
+
   /** `ts` defaults to now; a send that reached WeChat passes the moment it was handed over (after its queue wait). */
   record(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): Promise<void> {
     const line: AuditEntry = { ...entry, ts: entry.ts ?? new Date().toISOString() }

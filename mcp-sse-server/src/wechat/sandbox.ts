@@ -114,6 +114,7 @@ function formatPath(path: PropertyKey[]): string {
 /** Puts the fixture's people and rooms into the mock WeChat, then shows a QR and logs in (at once or after loginDelayMs). */
 export class Sandbox {
   private loginTimer?: NodeJS.Timeout
+  private stopped = false
   private selfContact?: MockNs.ContactMock
   readonly contactsByKey = new Map<string, MockNs.ContactMock>()
 
@@ -154,20 +155,32 @@ export class Sandbox {
     this.login()
   }
 
-  /** Shows a fresh QR and logs in after loginDelayMs (at once when 0). */
-  login(): void {
+  /** Shows a fresh QR and logs in after `delayMs` (loginDelayMs by default; at once, without a QR, when 0). */
+  login(delayMs = this.fixture.loginDelayMs): void {
     clearTimeout(this.loginTimer)
+    if (this.stopped) return
     const self = this.selfContact!
-    if (this.fixture.loginDelayMs === 0) {
+    if (delayMs === 0) {
       this.mocker.login(self)
       return
     }
     this.mocker.scan(`https://login.weixin.qq.com/l/sandbox-${randomBytes(6).toString('hex')}`, 2)
-    this.loginTimer = setTimeout(() => this.mocker.login(self), this.fixture.loginDelayMs)
+    this.loginTimer = setTimeout(() => this.mocker.login(self), delayMs)
     this.loginTimer.unref()
   }
 
+  /**
+   * After a logout, like real WeChat: a new QR, then a login once it is "scanned". This always shows the QR, even
+   * with loginDelayMs 0 (then for SANDBOX_RELOGIN_DELAY_MS), so the logged-out state and the new QR can be seen
+   * on the login page and the notification tried out, and the sandbox still recovers by itself.
+   */
+  relogin(): void {
+    // The puppet forgets the old user only on the next tick after its logout event.
+    setImmediate(() => this.login(this.fixture.loginDelayMs || SANDBOX_RELOGIN_DELAY_MS))
+  }
+
   stop(): void {
+    this.stopped = true
     clearTimeout(this.loginTimer)
   }
 
@@ -236,6 +249,9 @@ function routeSendsByRoomTable(puppet: PuppetMock, mocker: MockNs.Mocker): void 
     user.say(something as never).to(conversation)
   }
 }
+
+/** How long the sandbox shows a new QR after a logout when the fixture's loginDelayMs is 0. */
+export const SANDBOX_RELOGIN_DELAY_MS = 5_000
 
 /** wechaty-puppet's ContactType values, without importing it at module load (keeps the server's start fast). */
 const CONTACT_TYPE_INDIVIDUAL = 1

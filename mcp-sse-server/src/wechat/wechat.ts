@@ -30,6 +30,9 @@ export interface LoginState {
 /** wechat4u reports a dropped session only as these errors (see wechatbot-webhook). */
 const SILENT_LOGOUT = [/1101 == 0/, /1102 == 0/, /-1 == 0/, /400 != 400/]
 const CONTACT_TYPE_INDIVIDUAL = 1
+const WECHAT4U_PUPPET = 'wechaty-puppet-wechat4u'
+/** Where wechaty-puppet-wechat4u keeps its session in the memory card (its MEMORY_SLOT_NAME). */
+const WECHAT4U_MEMORY_SLOT = 'PUPPET-WECHAT4U'
 /** A name that is not found is looked up again in Wechaty, at most this often. */
 const STALE_AFTER_MS = 30_000
 const FULL_REFRESH_EVERY_MS = 10 * 60_000
@@ -53,6 +56,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private lastError?: string
   private refreshing?: Promise<void>
   private refreshTimer?: NodeJS.Timeout
+  /** Set once stop() began: the puppet reports its own shutdown as a logout, which is not one. */
+  private stopping = false
   private readonly errors: ErrorDigest
   private readonly log: Logger
 
@@ -71,6 +76,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       minIntervalMs: config.send.minIntervalMs,
       maxPerMinute: config.send.maxPerMinute,
       queueMax: config.send.queueMax,
+      onQueued: (waiting) => this.log.debug({ waiting }, 'WeChat send queued behind pacing'),
     })
     this.sender = new Sender(this.directory, this.outboundPort(), this.pacer, this.audit, {
       maxMessageChars: config.send.maxMessageChars,
@@ -145,12 +151,34 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.refreshTimer.unref()
   }
 
-  /** Stops the bot; the puppet writes the login session (memory card) so the next start needs no scan. */
+  /**
+   * Stops the bot, keeping the login for the next start. wechat4u is the exception: its stop() logs the account out
+   * at WeChat (webwxlogout) and deletes the saved session, the opposite of "scan once". For it, the live session is
+   * written to the memory card and the bot is left to end with the process.
+   */
   async stop(): Promise<void> {
+    this.stopping = true
     clearInterval(this.refreshTimer)
     this.sandbox?.stop()
     this.errors.stop()
-    await this.bot?.stop()
+    if (!this.bot) return
+    if (this.config.puppet === WECHAT4U_PUPPET) await this.saveWechat4uSession(this.bot)
+    else await this.bot.stop()
+  }
+
+  /** wechat4u writes its session only at login, while its cookies and sync keys move on: save the current ones. */
+  private async saveWechat4uSession(bot: Wechaty): Promise<void> {
+    try {
+      const puppet = bot.puppet as unknown as {
+        wechat4u?: { botData?: unknown; PROP?: { uin?: unknown } }
+        memory?: { set(key: string, value: unknown): Promise<void>; save(): Promise<void> }
+      }
+      if (!this.isLoggedIn || !puppet.wechat4u?.PROP?.uin || !puppet.memory) return
+      await puppet.memory.set(WECHAT4U_MEMORY_SLOT, puppet.wechat4u.botData)
+      await puppet.memory.save()
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not save the WeChat session on stop; the one saved at login stays')
+    }
   }
 
   /** Logs the account out (the saved session is dropped by the puppet). */
@@ -197,9 +225,12 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
     })
     bot.on('logout', (user, reason) => {
+      if (this.stopping) return
       this.log.warn({ user: user?.name(), reason }, 'WeChat logged out')
       this.directory.replaceAll([], [])
       this.setState({ status: 'logged_out' })
+      // wechat4u starts a new login by itself (a new QR follows); the mock puppet has to be told to.
+      this.sandbox?.relogin()
     })
     bot.on('ready', () => void this.refresh().catch(() => undefined))
     bot.on('error', (err) => {
