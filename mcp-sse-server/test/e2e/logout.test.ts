@@ -2,6 +2,7 @@
  * Logout in the sandbox: the state moves to logged_out, a new QR appears, exactly one notification reaches a
  * local channel server, and the sandbox logs in again by itself.
  */
+import { startServer as startGotify } from '../notify/helpers.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
@@ -125,5 +126,27 @@ describe('POST /sandbox/logout on the running server', () => {
     expect(seen.map((v) => v.status)).toEqual(['logged_in', 'logged_out', 'waiting_for_scan', 'logged_in'])
     expect(seen[2].qr).toMatch(/^data:image\/svg\+xml;base64,/)
     expect(server.stdout() + server.stderr()).not.toContain(TOKEN)
+  })
+})
+
+describe('logout notification from the running server', () => {
+  it('exactly one notification through a real channel, even when the connection flaps', async () => {
+    const channel = await startGotify({ json: { id: 1 } })
+    const server = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture({ ...FIXTURE, loginDelayMs: 300 }), GOTIFY_URL: channel.origin, GOTIFY_TOKEN: 'gotify-token-for-logout' })
+    try {
+      const logins = () => server.logs().filter((l) => l.status === 'logged_in').length
+      // Two logouts in a row, each followed by a new QR and a new login: one notification, not two.
+      for (let flap = 1; flap <= 2; flap++) {
+        expect((await fetch(`${server.url}/sandbox/logout`, { method: 'POST' })).status).toBe(202)
+        await server.waitForLog(() => logins() > flap)
+      }
+      expect(channel.requests).toHaveLength(1)
+      const sent = channel.requests[0]
+      expect(sent.form.get('message')).toContain(`WeChat logged out; scan at ${server.url}/login`)
+      expect(server.logs().filter((l) => l.msg === 'WeChat logged out' || l.status === 'logged_out').length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await server.stop()
+      await channel.close()
+    }
   })
 })
