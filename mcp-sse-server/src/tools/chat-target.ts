@@ -3,6 +3,7 @@ import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { ChatType, InboxMessage } from '../wechat/inbox.js'
 import { failure, type ToolDeps } from './define.js'
+import { notLoggedIn } from './shared.js'
 
 export const chatTargetShape = {
   nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
@@ -56,6 +57,21 @@ export async function resolveChat(
   // The resolver speaks for the send tools; the same advice fits here once it stops saying "Not sent".
   const text = found.message.replace(/^Not sent: /, '').replace(/send again/g, 'call again')
   return { ok: false, result: failure(text, found.candidates ? { candidates: found.candidates } : undefined) }
+}
+
+/**
+ * What a tool that reads one chat checks first, in order: logged in, a valid `since`, exactly one chat named.
+ */
+export async function openChat(
+  deps: ToolDeps,
+  args: { nickname?: string; topic?: string; id?: string; since?: string },
+): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
+  const refused = notLoggedIn(deps)
+  if (refused) return { ok: false, result: refused }
+  const sinceMs = parseSince(args.since)
+  if (typeof sinceMs === 'string') return { ok: false, result: failure(sinceMs) }
+  const target = await resolveChat(deps, args)
+  return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
 }
 
 /** One line per message, for the model to read. */

@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { defineTool, failure, success } from './define.js'
-import { chatShape, chatTargetShape, describeMessage, messageShape, parseSince, resolveChat } from './chat-target.js'
-import { notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+import { defineTool, success } from './define.js'
+import { chatShape, chatTargetShape, describeMessage, messageShape, openChat } from './chat-target.js'
+import { READ_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'getRecentMessages',
@@ -23,13 +23,9 @@ export default defineTool({
   },
   annotations: READ_ANNOTATIONS,
   async handler({ nickname, topic, id, limit, since }, deps) {
-    const refused = notLoggedIn(deps)
-    if (refused) return refused
-    const sinceMs = parseSince(since)
-    if (typeof sinceMs === 'string') return failure(sinceMs)
-    const target = await resolveChat(deps, { nickname, topic, id })
+    const target = await openChat(deps, { nickname, topic, id, since })
     if (!target.ok) return target.result
-    const { chat } = target
+    const { chat, sinceMs } = target
     const { inbox } = deps.wechat
     const messages = inbox.recent(chat.type, chat.id, { limit: limit ?? 20, since: sinceMs })
     inbox.markSeen(chat.type, chat.id)

@@ -1,7 +1,6 @@
 import * as z from 'zod'
 import { defineTool, failure, success, type ToolExtra } from './define.js'
-import { chatShape, chatTargetShape, describeMessage, messageShape, parseSince, resolveChat } from './chat-target.js'
-import { notLoggedIn } from './shared.js'
+import { chatShape, chatTargetShape, describeMessage, messageShape, openChat } from './chat-target.js'
 
 const DEFAULT_TIMEOUT_S = 600
 /** setTimeout cannot count past ~24.8 days; longer waits are re-armed in steps. */
@@ -32,13 +31,9 @@ export default defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ nickname, topic, id, timeoutSeconds, since }, deps, extra) {
-    const refused = notLoggedIn(deps)
-    if (refused) return refused
-    const sinceMs = parseSince(since)
-    if (typeof sinceMs === 'string') return failure(sinceMs)
-    const target = await resolveChat(deps, { nickname, topic, id })
+    const target = await openChat(deps, { nickname, topic, id, since })
     if (!target.ok) return target.result
-    const { chat } = target
+    const { chat, sinceMs } = target
     const { inbox } = deps.wechat
     const log = deps.logger.child({ component: 'wait' })
     const timeoutS = Math.min(timeoutSeconds ?? DEFAULT_TIMEOUT_S, deps.config.wait.maxWaitS)

@@ -8,7 +8,7 @@ import type { Contact, Message, Room, Wechaty } from 'wechaty'
 import type { Config } from '../config.js'
 import { redactSecrets, type Logger } from '../logger.js'
 import { AuditLog } from './audit.js'
-import { Directory, type ContactEntry, type RoomEntry } from './directory.js'
+import { Directory, type ContactEntry, type Lookup, type RoomEntry } from './directory.js'
 import { ErrorDigest } from './error-digest.js'
 import { Inbox, toInboxMessage } from './inbox.js'
 import { Pacer } from './pacer.js'
@@ -200,6 +200,14 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
   async refreshIfStale(): Promise<void> {
     if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
+  }
+
+  /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a refresh. */
+  async lookup<T>(find: () => Lookup<T>): Promise<Lookup<T>> {
+    const found = find()
+    if (found.exact.length + found.partial.length > 0) return found
+    await this.refreshIfStale()
+    return find()
   }
 
   private setState(next: Omit<LoginState, 'since'>): void {
