@@ -8,6 +8,6 @@ export default defineConfig({
     // End-to-end tests start real server processes; two cores are all CI has.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 })

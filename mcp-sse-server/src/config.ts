@@ -114,8 +114,11 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** Names that look like secrets: their values are scrubbed from every log line and result. */
-const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PUSH|AUTH|SPT|_URL$|_AM$|_QQ$/
+/**
+ * Names that look like secrets: their values are scrubbed from every log line and result.
+ * BARK_PUSH, not PUSH: PUSH_PLUS_CHANNEL=wechat or PUSH_PLUS_TEMPLATE=html would scrub ordinary words from logs.
+ */
+const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|BARK_PUSH|AUTH|SPT|_URL$|_AM$|_QQ$/
 
 /**
  * Reads `.env` (from the working directory) without overriding real environment variables, then validates.

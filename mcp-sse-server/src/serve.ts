@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { createNotifier } from './notify/notifier.js'
+import { wechatChannel } from './notify/wechat-channel.js'
+import { LogoutWatcher } from './wechat/logout-watcher.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
 import { WeChat } from './wechat/wechat.js'
 
@@ -31,7 +33,9 @@ export async function serve(config: Config): Promise<void> {
   }
 
   const wechat = new WeChat(config, logger)
-  const notifier = createNotifier({ config, logger })
+  const wechatNotify = wechatChannel(wechat.sender, config)
+  const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
+  new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
   const deps = { wechat, notifier, config, logger }
   const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
 
@@ -57,12 +61,18 @@ export async function serve(config: Config): Promise<void> {
       process.exit(0)
     }, SHUTDOWN_BUDGET_MS)
     force.unref()
+    // No new connections; requests already in progress (a tool call waiting for its paced send) still get answered.
     http.close()
-    await sessions.closeAll()
+    // Sends already queued finish (and are audited) while their sessions can still carry the answer.
+    const pendingSends = wechat.pacer.pending
+    if (pendingSends) logger.info({ pendingSends }, 'waiting for queued WeChat sends')
+    await withTimeout(wechat.pacer.idle().then(() => wechat.audit.flushed()), 4_000)
+    // The answer to that tool call is written in the same turn as its audit line; let it out before closing.
+    await new Promise((resolve) => setImmediate(resolve))
+    await withTimeout(sessions.closeAll(), 1_000)
     http.closeAllConnections()
-    // Sends already queued finish (and are audited) before the bot goes away.
-    await withTimeout(wechat.pacer.idle(), 4_000)
-    await withTimeout(wechat.stop().catch((err) => logger.warn({ err: String(err) }, 'bot stop failed')), 4_000)
+    // The puppet writes the login session (memory card) on stop: the next start needs no scan.
+    await withTimeout(wechat.stop().catch((err) => logger.warn({ err: String(err) }, 'bot stop failed')), 3_000)
     logger.info('stopped')
     process.exit(0)
   }

@@ -7,7 +7,10 @@ import type { Logger } from '../logger.js'
 import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
+import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
+import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
 
@@ -43,9 +46,13 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
     })
   })
 
+  app.use(loginPage({ config, wechat }))
+  app.use(sandboxLoginRoutes({ config, wechat }))
+
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
   app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(sandboxRoutes({ config, wechat }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

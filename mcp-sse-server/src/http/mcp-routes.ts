@@ -32,6 +32,25 @@ function trackStream(session: Session, res: Response): void {
   })
 }
 
+/**
+ * Without an event store nothing can be resumed: when a client drops the stream of a request before its answer, the
+ * answer can never reach it. The requests on that stream are cancelled as if the client had said so, which ends a
+ * long waitForReply at once instead of holding its waiter until the session is swept.
+ */
+function cancelOnDisconnect(transport: StreamableHTTPServerTransport, req: Request, res: Response): void {
+  const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body]
+  const ids = messages
+    .filter((m): m is { id: string | number; method: string } => typeof m === 'object' && m !== null && 'method' in m && 'id' in m)
+    .map((m) => m.id)
+  if (ids.length === 0) return
+  res.once('close', () => {
+    if (res.writableFinished) return
+    for (const requestId of ids) {
+      transport.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'the client disconnected' } })
+    }
+  })
+}
+
 export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRouteOptions): Router {
   const router = Router()
   const log = logger.child({ component: 'mcp' })
@@ -99,6 +118,9 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     if (typeof id === 'string') {
       const session = lookup(res, id, 'streamableHttp')
       if (!session) return
+      // A request still being answered (a long waitForReply) keeps its session alive, like an open GET stream.
+      trackStream(session, res)
+      cancelOnDisconnect(session.transport as StreamableHTTPServerTransport, req, res)
       await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
       return
     }

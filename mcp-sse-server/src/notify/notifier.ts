@@ -1,13 +1,176 @@
-// Replaced by the channel fan-out (issue 3); until then no channel is configured.
+/**
+ * The fan-out: every enabled channel at once, each under its own deadline, each isolated from the others'
+ * failures, slowness and crashes; one redacted result per channel.
+ */
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import type { Notifier, NotifyMessage } from './types.js'
+import { describeError, httpRequest, redact } from './http.js'
+import { channels as registryChannels } from './registry.js'
+import type {
+  ChannelDefinition,
+  ChannelLimits,
+  ChannelResult,
+  ExtraChannel,
+  NotifyMessage,
+  NotifyReport,
+  NotifyRequest,
+  Notifier,
+  SendOutcome,
+} from './types.js'
 
-export interface ExtraChannel {
-  id: string
-  send(msg: NotifyMessage, signal: AbortSignal): Promise<{ ok: boolean; status?: number; error?: string }>
+export interface NotifierDeps {
+  config: Config
+  logger: Logger
+  /** Channels the server adds at startup (WeChat itself), fanned out like any other. */
+  extraChannels?: readonly ExtraChannel[]
+  /** The channel set; the registry by default (tests narrow it). */
+  channels?: readonly ChannelDefinition[]
+  /** Where HITOKOTO is fetched from (tests point it at a local server). */
+  hitokotoUrl?: string
 }
 
-export function createNotifier(_deps: { config: Config; logger: Logger; extraChannels?: ExtraChannel[] }): Notifier {
-  return { configuredChannels: () => [], send: async () => ({ results: [] }) }
+const MAX_ERROR_CHARS = 500
+const TRUNCATED = '…(truncated)'
+
+interface Target {
+  id: string
+  /** The whole channel's deadline: one timeout per sequential request it needs. */
+  deadlineMs(message: NotifyMessage): number
+  run(message: NotifyMessage, signal: AbortSignal): Promise<SendOutcome>
+}
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { config } = deps
+  const env = config.notify.channelEnv
+  const timeoutMs = config.notify.timeoutMs
+  const log = deps.logger.child({ component: 'notify' })
+  const all = deps.channels ?? registryChannels
+  const extras = deps.extraChannels ?? []
+  const enabled = all.filter((c) => c.enabled(env))
+  // Secrets hidden inside variables (a corpsecret inside QYWX_AM, a webhook's Authorization header…) too.
+  const secrets = [...config.secrets, ...all.flatMap((c) => c.secrets?.(env) ?? [])].filter((s) => s.length >= 4)
+
+  const targets: Target[] = [
+    ...enabled.map(
+      (c): Target => ({
+        id: c.id,
+        deadlineMs: (message) => timeoutMs * Math.max(1, c.sequentialRequests?.(message, env) ?? 1),
+        run: (message, signal) => {
+          const fitted = fitMessage(message, c.limits)
+          return c.send(fitted, { env, signal, timeoutMs, secrets })
+        },
+      }),
+    ),
+    ...extras.map((x): Target => ({ id: x.id, deadlineMs: () => x.timeoutMs ?? timeoutMs, run: (m, s) => x.send(m, s) })),
+  ]
+  const knownIds = [...all.map((c) => c.id), ...extras.map((x) => x.id)]
+
+  async function runOne(target: Target, message: NotifyMessage): Promise<ChannelResult> {
+    const started = performance.now()
+    const controller = new AbortController()
+    const deadline = target.deadlineMs(message)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<SendOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort()
+        resolve({ ok: false, error: `timed out after ${deadline} ms` })
+      }, deadline)
+    })
+    // A send that throws (synchronously or not) despite the contract is one failed channel, nothing more.
+    const attempt = Promise.resolve()
+      .then(() => target.run(message, controller.signal))
+      .catch((err: unknown): SendOutcome => ({ ok: false, error: `channel crashed: ${describeError(err)}` }))
+    const outcome = await Promise.race([attempt, timedOut])
+    clearTimeout(timer)
+    return toResult(target.id, outcome, Math.round(performance.now() - started))
+  }
+
+  function toResult(channel: string, outcome: SendOutcome | undefined, durationMs: number): ChannelResult {
+    const ok = outcome?.ok === true
+    const result: ChannelResult = { channel, ok, durationMs }
+    if (typeof outcome?.status === 'number') result.status = outcome.status
+    if (!ok) {
+      const error = redact(String(outcome?.error ?? 'failed without saying why'), secrets)
+      result.error = error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error
+    }
+    return result
+  }
+
+  function unselectable(id: string): ChannelResult {
+    const channel = all.find((c) => c.id === id)
+    const error = channel
+      ? `channel "${id}" is not configured: set ${channel.variables.join(' / ')} (see docs/channels.md)`
+      : `unknown channel "${id}"; valid ids: ${knownIds.join(', ')}`
+    return { channel: id, ok: false, error, durationMs: 0 }
+  }
+
+  async function withHitokoto(message: NotifyMessage): Promise<NotifyMessage> {
+    if (env.HITOKOTO?.trim().toLowerCase() !== 'true') return message
+    const got = await httpRequest(
+      { url: deps.hitokotoUrl ?? 'https://v1.hitokoto.cn/', method: 'GET' },
+      { signal: new AbortController().signal, timeoutMs, secrets },
+    )
+    const body = got.ok ? (got.reply.json as { hitokoto?: unknown; from?: unknown } | undefined) : undefined
+    if (typeof body?.hitokoto !== 'string') {
+      log.warn({ error: got.ok ? `HTTP ${got.reply.status}: not a hitokoto reply` : got.error }, 'HITOKOTO fetch failed; sending without it')
+      return message
+    }
+    return { ...message, content: `${message.content}\n\n${body.hitokoto}    ----${String(body.from ?? '')}` }
+  }
+
+  return {
+    configuredChannels: () => targets.map((t) => t.id),
+
+    async send(request: NotifyRequest): Promise<NotifyReport> {
+      const skipTitles = (env.SKIP_PUSH_TITLE ?? '').split('\n').map((t) => t.replace(/\r$/, ''))
+      if (skipTitles.includes(request.title)) {
+        log.info('notification skipped: its title is listed in SKIP_PUSH_TITLE')
+        return { skipped: 'the title is listed in SKIP_PUSH_TITLE', results: [] }
+      }
+
+      const wanted = request.channels?.length ? [...new Set(request.channels.map((c) => c.trim().toLowerCase()))] : undefined
+      const selected = wanted ? targets.filter((t) => wanted.includes(t.id)) : targets
+      const rejected = wanted ? wanted.filter((id) => !targets.some((t) => t.id === id)).map(unselectable) : []
+      if (!selected.length) {
+        if (!rejected.length) log.warn('notification not sent: no channel is configured')
+        return { results: rejected }
+      }
+
+      const message = await withHitokoto({ title: request.title, content: request.content })
+      const results = [...(await Promise.all(selected.map((t) => runOne(t, message)))), ...rejected]
+      for (const r of results) {
+        if (r.ok) log.info({ channel: r.channel, status: r.status, durationMs: r.durationMs }, 'notification delivered')
+        else log.warn({ channel: r.channel, status: r.status, error: r.error, durationMs: r.durationMs }, 'notification failed')
+      }
+      return { results }
+    },
+  }
+}
+
+/** Trims the content (then, if need be, the title) so that title + "\n\n" + content fits the channel's limits. */
+export function fitMessage(message: NotifyMessage, limits: ChannelLimits | undefined): NotifyMessage {
+  if (!limits || (!limits.maxChars && !limits.maxBytes)) return message
+  const fits = (title: string, content: string) => {
+    const whole = `${title}\n\n${content}`
+    return (!limits.maxChars || Array.from(whole).length <= limits.maxChars) && (!limits.maxBytes || Buffer.byteLength(whole) <= limits.maxBytes)
+  }
+  if (fits(message.title, message.content)) return message
+  const content = longestFitting(message.content, (c) => fits(message.title, c))
+  if (content !== undefined) return { ...message, content }
+  return { title: longestFitting(message.title, (t) => fits(t, '')) ?? '', content: '' }
+}
+
+/** The longest prefix (by code point, plus the truncation mark) that fits; binary search. */
+function longestFitting(text: string, fits: (candidate: string) => boolean): string | undefined {
+  const chars = Array.from(text)
+  const cut = (n: number) => chars.slice(0, n).join('') + TRUNCATED
+  if (!fits(cut(0))) return undefined
+  let lo = 0
+  let hi = chars.length
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (fits(cut(mid))) lo = mid
+    else hi = mid - 1
+  }
+  return cut(lo)
 }

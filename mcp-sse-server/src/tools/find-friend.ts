@@ -29,11 +29,7 @@ export default defineTool({
   async handler({ nickname, limit }, deps) {
     const refused = notLoggedIn(deps)
     if (refused) return refused
-    let found = deps.wechat.directory.findFriends(nickname, limit ?? 20)
-    if (found.exact.length + found.partial.length === 0) {
-      await deps.wechat.refreshIfStale()
-      found = deps.wechat.directory.findFriends(nickname, limit ?? 20)
-    }
+    const found = await deps.wechat.lookup(() => deps.wechat.directory.findFriends(nickname, limit ?? 20))
     const friends = [
       ...found.exact.map((f) => ({ ...strip(f), match: 'exact' as const })),
       ...found.partial.map((f) => ({ ...strip(f), match: 'partial' as const })),

@@ -23,11 +23,7 @@ export default defineTool({
   async handler({ topic, limit }, deps) {
     const refused = notLoggedIn(deps)
     if (refused) return refused
-    let found = deps.wechat.directory.findRooms(topic, limit ?? 20)
-    if (found.exact.length + found.partial.length === 0) {
-      await deps.wechat.refreshIfStale()
-      found = deps.wechat.directory.findRooms(topic, limit ?? 20)
-    }
+    const found = await deps.wechat.lookup(() => deps.wechat.directory.findRooms(topic, limit ?? 20))
     const rooms = [
       ...found.exact.map((r) => ({ ...r, match: 'exact' as const })),
       ...found.partial.map((r) => ({ ...r, match: 'partial' as const })),

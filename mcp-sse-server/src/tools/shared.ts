@@ -17,9 +17,10 @@ export const sendOutputShape = {
     .optional()
     .describe('who the message went (or would have gone) to'),
   error: z
-    .enum(['not_logged_in', 'invalid_message', 'not_found', 'ambiguous', 'unknown_id', 'not_allowed', 'repeat', 'queue_full', 'send_failed'])
+    .enum(['not_logged_in', 'invalid_message', 'not_found', 'ambiguous', 'unknown_id', 'not_allowed', 'repeat', 'queue_full', 'send_failed', 'file_refused'])
     .optional(),
   candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
+  sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForReply so a quick answer is not missed'),
 }
 
 export const SEND_ANNOTATIONS = {
@@ -46,7 +47,7 @@ export function notLoggedIn(deps: ToolDeps): CallToolResult | undefined {
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */
 export function sendResultToTool(result: SendResult): CallToolResult {
-  if (result.ok) return success(result.message, { sent: true, target: result.target })
+  if (result.ok) return success(result.message, { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}) })
   return failure(result.message, {
     sent: false,
     error: result.code,

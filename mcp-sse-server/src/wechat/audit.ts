@@ -10,6 +10,8 @@ export interface AuditEntry {
   error?: string
   /** For file sends: what was sent. */
   file?: string
+  /** For file sends: where it came from (URL without its query string, or the resolved path). */
+  source?: string
 }
 
 /**
@@ -23,6 +25,11 @@ export class AuditLog {
 
   constructor(dataDir: string, private readonly redact: (text: string) => string = (t) => t) {
     this.file = path.join(dataDir, 'audit.jsonl')
+  }
+
+  /** Resolves once every line recorded so far is on disk (graceful shutdown). */
+  flushed(): Promise<void> {
+    return this.chain.then(() => undefined)
   }
 
   /** `ts` defaults to now; a send that reached WeChat passes the moment it was handed over (after its queue wait). */

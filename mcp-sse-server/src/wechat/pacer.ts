@@ -17,6 +17,8 @@ export interface PacerOptions {
   jitter?: number
   now?: () => number
   random?: () => number
+  /** Told when a send has to wait for its turn (for the log: why did this message take a while?). */
+  onQueued?: (waiting: number) => void
 }
 
 interface Job {
@@ -46,8 +48,10 @@ export class Pacer {
   schedule<T>(send: () => Promise<T>): Promise<T> {
     if (this.queue.length >= this.options.queueMax) return Promise.reject(new QueueFullError(this.options.queueMax))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: send, resolve: resolve as (v: unknown) => void, reject })
+      const job: Job = { run: send, resolve: resolve as (v: unknown) => void, reject }
+      this.queue.push(job)
       this.pump()
+      if (this.queue.includes(job)) this.options.onQueued?.(this.queue.length)
     })
   }
 

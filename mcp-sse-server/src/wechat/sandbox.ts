@@ -20,8 +20,7 @@ const contactSchema = z
 
 const roomSchema = z
   .object({
-    /** WeChat room ids end in "@chatroom"; the mock puppet tells rooms from people by it. */
-    id: z.string().regex(/.@chatroom$/, 'a room id must end with "@chatroom", as WeChat room ids do').optional(),
+    id: z.string().min(1).optional(),
     topic: z.string().min(1),
     members: z.array(z.string().min(1)).default([]),
   })
@@ -115,6 +114,7 @@ function formatPath(path: PropertyKey[]): string {
 /** Puts the fixture's people and rooms into the mock WeChat, then shows a QR and logs in (at once or after loginDelayMs). */
 export class Sandbox {
   private loginTimer?: NodeJS.Timeout
+  private stopped = false
   private selfContact?: MockNs.ContactMock
   readonly contactsByKey = new Map<string, MockNs.ContactMock>()
 
@@ -127,6 +127,7 @@ export class Sandbox {
     const { PuppetMock, mock } = await import('wechaty-puppet-mock')
     const mocker = new mock.Mocker()
     const puppet = new PuppetMock({ mocker })
+    routeSendsByRoomTable(puppet, mocker)
     return { sandbox: new Sandbox(mocker, fixture), puppet }
   }
 
@@ -154,20 +155,32 @@ export class Sandbox {
     this.login()
   }
 
-  /** Shows a fresh QR and logs in after loginDelayMs (at once when 0). */
-  login(): void {
+  /** Shows a fresh QR and logs in after `delayMs` (loginDelayMs by default; at once, without a QR, when 0). */
+  login(delayMs = this.fixture.loginDelayMs): void {
     clearTimeout(this.loginTimer)
+    if (this.stopped) return
     const self = this.selfContact!
-    if (this.fixture.loginDelayMs === 0) {
+    if (delayMs === 0) {
       this.mocker.login(self)
       return
     }
     this.mocker.scan(`https://login.weixin.qq.com/l/sandbox-${randomBytes(6).toString('hex')}`, 2)
-    this.loginTimer = setTimeout(() => this.mocker.login(self), this.fixture.loginDelayMs)
+    this.loginTimer = setTimeout(() => this.mocker.login(self), delayMs)
     this.loginTimer.unref()
   }
 
+  /**
+   * After a logout, like real WeChat: a new QR, then a login once it is "scanned". This always shows the QR, even
+   * with loginDelayMs 0 (then for SANDBOX_RELOGIN_DELAY_MS), so the logged-out state and the new QR can be seen
+   * on the login page and the notification tried out, and the sandbox still recovers by itself.
+   */
+  relogin(): void {
+    // The puppet forgets the old user only on the next tick after its logout event.
+    setImmediate(() => this.login(this.fixture.loginDelayMs || SANDBOX_RELOGIN_DELAY_MS))
+  }
+
   stop(): void {
+    this.stopped = true
     clearTimeout(this.loginTimer)
   }
 
@@ -180,11 +193,65 @@ export class Sandbox {
     return this.selfContact
   }
 
+  /** A room by id or current topic. Rooms are looked up in the mock itself, so topic changes are followed. */
+  room(key: string): MockNs.RoomMock | undefined {
+    const byTopic = [...this.mocker.cacheRoomPayload.values()].filter((r) => r.topic === key)
+    const id = this.mocker.cacheRoomPayload.has(key) ? key : byTopic.length === 1 ? byTopic[0].id : undefined
+    return id === undefined ? undefined : this.mocker.RoomMock.load(id)
+  }
+
+  /** The name of a file the mock carried in a message (the mock keeps no file name in the message payload). */
+  fileName(messageId: string): string | undefined {
+    return this.mocker.cacheFileBoxPayload.get(messageId)?.name
+  }
+
+  /**
+   * Makes a fixture contact (id or name) say `text` to the bot, or in a room (id or topic) they belong to: an inbound
+   * message as a real one would arrive. Answers what went wrong in words a sandbox user can act on.
+   */
+  inbound(from: string, text: string, roomKey?: string): { ok: true } | { ok: false; status: 400 | 404; message: string } {
+    const self = this.selfContact
+    if (!self) return { ok: false, status: 400, message: 'the sandbox has not logged in yet; try again in a moment' }
+    const contact = this.contact(from)
+    if (!contact) return { ok: false, status: 404, message: `no sandbox contact has the id or name "${from}"` }
+    if (roomKey === undefined) {
+      contact.say(text).to(self)
+      return { ok: true }
+    }
+    const room = this.room(roomKey)
+    if (!room) return { ok: false, status: 404, message: `no sandbox room has the id or topic "${roomKey}" (or several share that topic; use the id)` }
+    if (!room.payload.memberIdList.includes(contact.id)) {
+      return { ok: false, status: 400, message: `"${from}" is not a member of the room "${room.payload.topic}"` }
+    }
+    contact.say(text).to(room)
+    return { ok: true }
+  }
+
   private memberId(key: string): string {
     if (key === this.fixture.self.id || key === this.fixture.self.name) return this.selfContact!.id
     return this.contactsByKey.get(key)!.id
   }
 }
+
+/**
+ * The mock takes any conversation id containing "@" for a room, so a fixture room id like "family" (or a contact id
+ * like WeChat's own "@abc…") would be sent to the wrong kind of chat. Decide by the mocker's room table instead.
+ */
+function routeSendsByRoomTable(puppet: PuppetMock, mocker: MockNs.Mocker): void {
+  const internals = mocker as unknown as { cacheRoomPayload: Map<string, unknown>; ContactMock: { load(id: string): MockNs.ContactMock }; RoomMock: { load(id: string): MockNs.RoomMock } }
+  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string; _messageSend: (id: string, something: unknown) => Promise<void> }
+  target._messageSend = async (conversationId, something) => {
+    if (!target.isLoggedIn) throw new Error('not logged in')
+    const user = internals.ContactMock.load(target.currentUserId)
+    const conversation = internals.cacheRoomPayload.has(conversationId)
+      ? internals.RoomMock.load(conversationId)
+      : internals.ContactMock.load(conversationId)
+    user.say(something as never).to(conversation)
+  }
+}
+
+/** How long the sandbox shows a new QR after a logout when the fixture's loginDelayMs is 0. */
+export const SANDBOX_RELOGIN_DELAY_MS = 5_000
 
 /** wechaty-puppet's ContactType values, without importing it at module load (keeps the server's start fast). */
 const CONTACT_TYPE_INDIVIDUAL = 1

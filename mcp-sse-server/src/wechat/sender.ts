@@ -3,7 +3,9 @@
  * allow-lists, message limits, the repeat guard, the shared pacing queue, then the send itself, and one audit line
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
-import type { AuditLog } from './audit.js'
+import type { FileBoxInterface } from 'file-box'
+import type { AuditEntry, AuditLog } from './audit.js'
+import type { FileRefusal, LoadedFile } from './files.js'
 import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
 import { QueueFullError, type Pacer } from './pacer.js'
 
@@ -17,6 +19,20 @@ export interface SendRequest {
   text: string
 }
 
+/** A file or image (see files.ts); the caption goes out as a text right after it. */
+export interface FileSendRequest {
+  tool: string
+  kind: TargetKind
+  target: { id?: string; name?: string }
+  /** Where it comes from (a URL without its query, or the path as given), for the audit log; never the bytes. */
+  source: string
+  caption?: string
+  /** Downloads or reads and checks the file; called only once the target is known and allowed, so a refused send costs no download. */
+  load: () => Promise<LoadedFile | FileRefusal>
+}
+
+type Content = { kind: 'text'; text: string } | { kind: 'file'; request: FileSendRequest; loaded?: LoadedFile }
+
 export type SendErrorCode =
   | 'not_logged_in'
   | 'invalid_message'
@@ -27,6 +43,7 @@ export type SendErrorCode =
   | 'repeat'
   | 'queue_full'
   | 'send_failed'
+  | 'file_refused'
 
 export interface ResolvedTarget {
   type: TargetKind
@@ -41,8 +58,8 @@ export interface Candidate {
 }
 
 export type SendResult =
-  | { ok: true; target: ResolvedTarget; message: string; sentAt?: Date }
-  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: Date }
+  | { ok: true; target: ResolvedTarget; message: string; sentAt?: string }
+  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string }
 
 /** What the sender needs from the live bot. */
 export interface OutboundPort {
@@ -51,7 +68,7 @@ export interface OutboundPort {
   loginHint(): string
   /** Looks again at the address book when a name is not found (a friend added a minute ago). */
   refreshIfStale(): Promise<void>
-  say(kind: TargetKind, id: string, text: string): Promise<void>
+  say(kind: TargetKind, id: string, content: string | FileBoxInterface): Promise<void>
 }
 
 export interface SenderOptions {
@@ -79,19 +96,38 @@ export class Sender {
   }
 
   async send(request: SendRequest): Promise<SendResult> {
-    const result = await this.attempt(request)
-    await this.audit.record({
+    const result = await this.attempt(request, { kind: 'text', text: request.text })
+    await this.record(request, result, { text: request.text })
+    return result
+  }
+
+  /** A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. */
+  async sendFile(request: FileSendRequest): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
+    const content: Content = { kind: 'file', request }
+    const result = await this.attempt(request, content)
+    const loaded = content.loaded
+    await this.record(request, result, {
+      text: request.caption ?? '',
+      ...(loaded ? { file: loaded.name } : {}),
+      source: loaded?.source ?? request.source,
+    })
+    if (!loaded) return result
+    const { name, size, mediaType, source } = loaded
+    return { ...result, file: { name, size, mediaType, source } }
+  }
+
+  private record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<void> {
+    return this.audit.record({
       // A send that left the queue is stamped with the moment it went to WeChat, so the log shows the real pacing.
-      ...(result.sentAt ? { ts: result.sentAt.toISOString() } : {}),
+      ...(result.sentAt ? { ts: result.sentAt } : {}),
       tool: request.tool,
       target: result.target
         ? { type: result.target.type, id: result.target.id, name: result.target.name }
         : { type: request.kind, ...(request.target.id !== undefined ? { id: request.target.id } : {}), ...(request.target.name !== undefined ? { name: request.target.name } : {}) },
-      text: request.text,
+      ...content,
       ok: result.ok,
       ...(result.ok ? {} : { error: result.message }),
     })
-    return result
   }
 
   /** Resolves a target under the send rule without sending (the inbox and file tools reuse it). */
@@ -104,9 +140,14 @@ export class Sender {
     return describeResolution(kind, target, resolution)
   }
 
-  private async attempt(request: SendRequest): Promise<SendResult> {
-    const { kind, text } = request
-    const invalid = this.checkText(text)
+  private async attempt(request: SendRequest | FileSendRequest, content: Content): Promise<SendResult> {
+    const { kind } = request
+    const invalid =
+      content.kind === 'text'
+        ? this.checkText(content.text)
+        : content.request.caption !== undefined
+          ? this.checkText(content.request.caption, 'caption')
+          : undefined
     if (invalid) return { ok: false, code: 'invalid_message', message: invalid }
     if (!this.port.isLoggedIn()) {
       return { ok: false, code: 'not_logged_in', message: `Not sent: WeChat is not logged in. ${this.port.loginHint()}` }
@@ -125,39 +166,63 @@ export class Sender {
       }
     }
 
-    const key = `${kind}:${target.id}\u0000${text}`
+    let loaded: LoadedFile | undefined
+    if (content.kind === 'file') {
+      const file = await content.request.load()
+      if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
+      loaded = content.loaded = file
+    }
+    const payload = content.kind === 'text' ? content.text : loaded!.file
+
+    const what = content.kind === 'text' ? 'text' : 'file'
+    // A file repeats when the same name and size go to the same chat again: hashing 25 MB to be sure is not worth it.
+    const key = `${kind}:${target.id}\u0000${content.kind === 'text' ? content.text : `file\u0000${loaded!.name}\u0000${loaded!.size}`}`
     if (this.isRepeat(key)) {
       return {
         ok: false,
         code: 'repeat',
         target,
-        message: `Not sent: the same text already went to "${target.name}" within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
+        message: `Not sent: the same ${what} already went to "${target.name}" within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
       }
     }
 
-    let sentAt: Date | undefined
+    let sentAt = ''
     try {
       await this.pacer.schedule(() => {
-        sentAt = new Date()
-        return this.port.say(kind, target.id, text)
+        // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
+        sentAt = new Date().toISOString()
+        return this.port.say(kind, target.id, payload)
       })
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
-      return { ok: false, code: 'send_failed', target, sentAt, message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
+      return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
-    return { ok: true, target, sentAt, message: `Sent to ${kind === 'room' ? 'room ' : ''}"${target.name}".` }
+    const to = `${kind === 'room' ? 'room ' : ''}"${target.name}"`
+    if (!loaded || content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
+    const caption = content.request.caption
+    let captionNote = ''
+    if (caption !== undefined) {
+      // The caption is a send of its own: it waits for its turn in the pacing queue like any other.
+      try {
+        await this.pacer.schedule(() => this.port.say(kind, target.id, caption))
+        captionNote = ' with its caption'
+      } catch (err) {
+        captionNote = `, but the caption was not sent (${errorText(err)}); send it with the text tool if it still matters`
+      }
+    }
+    return { ok: true, target, sentAt, message: `Sent the file "${loaded.name}" to ${to}${captionNote}.` }
   }
 
   private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {
     return kind === 'contact' ? this.directory.resolveFriend(target) : this.directory.resolveRoom(target)
   }
 
-  private checkText(text: string): string | undefined {
-    if (text.trim() === '') return 'Not sent: the message is empty. Write the text to send in `message`.'
+  private checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
+    if (text.trim() === '') return `Not sent: the ${field} is empty. Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
     const length = [...text].length
     if (length > this.options.maxMessageChars) {
-      return `Not sent: the message has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
+      return `Not sent: the ${field} has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
     }
     return undefined
   }

@@ -8,8 +8,9 @@ import type { Contact, Message, Room, Wechaty } from 'wechaty'
 import type { Config } from '../config.js'
 import { redactSecrets, type Logger } from '../logger.js'
 import { AuditLog } from './audit.js'
-import { Directory, type ContactEntry, type RoomEntry } from './directory.js'
+import { Directory, type ContactEntry, type Lookup, type RoomEntry } from './directory.js'
 import { ErrorDigest } from './error-digest.js'
+import { Inbox, toInboxMessage } from './inbox.js'
 import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
 import { Sender, type OutboundPort, type TargetKind } from './sender.js'
@@ -29,6 +30,9 @@ export interface LoginState {
 /** wechat4u reports a dropped session only as these errors (see wechatbot-webhook). */
 const SILENT_LOGOUT = [/1101 == 0/, /1102 == 0/, /-1 == 0/, /400 != 400/]
 const CONTACT_TYPE_INDIVIDUAL = 1
+const WECHAT4U_PUPPET = 'wechaty-puppet-wechat4u'
+/** Where wechaty-puppet-wechat4u keeps its session in the memory card (its MEMORY_SLOT_NAME). */
+const WECHAT4U_MEMORY_SLOT = 'PUPPET-WECHAT4U'
 /** A name that is not found is looked up again in Wechaty, at most this often. */
 const STALE_AFTER_MS = 30_000
 const FULL_REFRESH_EVERY_MS = 10 * 60_000
@@ -43,6 +47,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   readonly audit: AuditLog
   readonly pacer: Pacer
   readonly sender: Sender
+  readonly inbox: Inbox
   sandbox?: Sandbox
   private bot?: Wechaty
   private current: LoginState = { status: 'starting', since: new Date().toISOString() }
@@ -51,6 +56,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private lastError?: string
   private refreshing?: Promise<void>
   private refreshTimer?: NodeJS.Timeout
+  /** Set once stop() began: the puppet reports its own shutdown as a logout, which is not one. */
+  private stopping = false
   private readonly errors: ErrorDigest
   private readonly log: Logger
 
@@ -69,12 +76,27 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       minIntervalMs: config.send.minIntervalMs,
       maxPerMinute: config.send.maxPerMinute,
       queueMax: config.send.queueMax,
+      onQueued: (waiting) => this.log.debug({ waiting }, 'WeChat send queued behind pacing'),
     })
     this.sender = new Sender(this.directory, this.outboundPort(), this.pacer, this.audit, {
       maxMessageChars: config.send.maxMessageChars,
       repeatWindowS: config.send.repeatWindowS,
       allowedContacts: config.allowedContacts,
       allowedRooms: config.allowedRooms,
+    })
+    this.inbox = new Inbox(config.inbox)
+    this.on('message', (message) => {
+      try {
+        const kept = this.inbox.add(toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id)))
+        // Never the text: logs are not the place for people's messages.
+        this.log.debug({ chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
+      } catch (err) {
+        this.log.debug({ err: String(err), id: message.id }, 'message not kept in the inbox')
+      }
+    })
+    // Ids change at every login: what was kept (and every wait) belongs to the session that ended.
+    this.on('state', ({ status }) => {
+      if (status === 'logged_out' || status === 'logged_in') this.inbox.clear()
     })
   }
 
@@ -132,12 +154,34 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.refreshTimer.unref()
   }
 
-  /** Stops the bot; the puppet writes the login session (memory card) so the next start needs no scan. */
+  /**
+   * Stops the bot, keeping the login for the next start. wechat4u is the exception: its stop() logs the account out
+   * at WeChat (webwxlogout) and deletes the saved session, the opposite of "scan once". For it, the live session is
+   * written to the memory card and the bot is left to end with the process.
+   */
   async stop(): Promise<void> {
+    this.stopping = true
     clearInterval(this.refreshTimer)
     this.sandbox?.stop()
     this.errors.stop()
-    await this.bot?.stop()
+    if (!this.bot) return
+    if (this.config.puppet === WECHAT4U_PUPPET) await this.saveWechat4uSession(this.bot)
+    else await this.bot.stop()
+  }
+
+  /** wechat4u writes its session only at login, while its cookies and sync keys move on: save the current ones. */
+  private async saveWechat4uSession(bot: Wechaty): Promise<void> {
+    try {
+      const puppet = bot.puppet as unknown as {
+        wechat4u?: { botData?: unknown; PROP?: { uin?: unknown } }
+        memory?: { set(key: string, value: unknown): Promise<void>; save(): Promise<void> }
+      }
+      if (!this.isLoggedIn || !puppet.wechat4u?.PROP?.uin || !puppet.memory) return
+      await puppet.memory.set(WECHAT4U_MEMORY_SLOT, puppet.wechat4u.botData)
+      await puppet.memory.save()
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not save the WeChat session on stop; the one saved at login stays')
+    }
   }
 
   /** Logs the account out (the saved session is dropped by the puppet). */
@@ -159,6 +203,14 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
   async refreshIfStale(): Promise<void> {
     if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
+  }
+
+  /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a refresh. */
+  async lookup<T>(find: () => Lookup<T>): Promise<Lookup<T>> {
+    const found = find()
+    if (found.exact.length + found.partial.length > 0) return found
+    await this.refreshIfStale()
+    return find()
   }
 
   private setState(next: Omit<LoginState, 'since'>): void {
@@ -184,9 +236,12 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
     })
     bot.on('logout', (user, reason) => {
+      if (this.stopping) return
       this.log.warn({ user: user?.name(), reason }, 'WeChat logged out')
       this.directory.replaceAll([], [])
       this.setState({ status: 'logged_out' })
+      // wechat4u starts a new login by itself (a new QR follows); the mock puppet has to be told to.
+      this.sandbox?.relogin()
     })
     bot.on('ready', () => void this.refresh().catch(() => undefined))
     bot.on('error', (err) => {

@@ -12,16 +12,16 @@ const fixture = {
     { id: 'c-wang', name: '王五' },
     { id: 'c-ming1', name: '小明', alias: '明明' },
     { id: 'c-ming2', name: '小明' },
-    { id: 'c-emma', name: 'Emma 🌸' },
+    { id: '@emma-like-wechat', name: 'Emma 🌸' },
     { id: 'c-cafe', name: 'Café' },
     { id: 'c-stranger', name: 'Stranger', friend: false },
     { id: 'c-news', name: 'News', type: 'official' },
   ],
   rooms: [
-    { id: 'r-fam@chatroom', topic: '家庭群', members: ['c-zhang'] },
-    { id: 'r-t1@chatroom', topic: 'Team', members: ['c-wang'] },
-    { id: 'r-t2@chatroom', topic: 'team', members: ['c-wang'] },
-    { id: 'r-t3@chatroom', topic: 'Team Alpha', members: ['c-wang'] },
+    { id: 'r-fam', topic: '家庭群', members: ['c-zhang'] },
+    { id: 'r-t1', topic: 'Team', members: ['c-wang'] },
+    { id: 'r-t2', topic: 'team', members: ['c-wang'] },
+    { id: 'r-t3', topic: 'Team Alpha', members: ['c-wang'] },
   ],
 }
 
@@ -53,7 +53,7 @@ const cases: Case[] = [
   { label: "remark vs someone else's nickname", tool: 'sendMessageToFriend', args: { nickname: '王五' }, sent: false, error: 'ambiguous', candidates: ['c-li', 'c-wang'], says: /Ask the user/ },
   { label: 'two exact matches', tool: 'sendMessageToFriend', args: { nickname: '小明' }, sent: false, error: 'ambiguous', candidates: ['c-ming1', 'c-ming2'] },
   { label: 'partial only', tool: 'sendMessageToFriend', args: { nickname: '明' }, sent: false, error: 'not_found', candidates: ['c-ming1', 'c-ming2'], says: /Partial matches/ },
-  { label: 'emoji name, other case', tool: 'sendMessageToFriend', args: { nickname: ' emma 🌸 ' }, sent: true, targetId: 'c-emma' },
+  { label: 'emoji name, other case', tool: 'sendMessageToFriend', args: { nickname: ' emma 🌸 ' }, sent: true, targetId: '@emma-like-wechat' },
   { label: 'Chinese name', tool: 'sendMessageToFriend', args: { nickname: '李四' }, sent: true, targetId: 'c-li' },
   { label: 'decomposed Unicode', tool: 'sendMessageToFriend', args: { nickname: 'Cafe\u0301' }, sent: true, targetId: 'c-cafe' },
   { label: 'room-only member is no friend', tool: 'sendMessageToFriend', args: { nickname: 'Stranger' }, sent: false, error: 'not_found' },
@@ -62,10 +62,10 @@ const cases: Case[] = [
   { label: 'unknown id', tool: 'sendMessageToFriend', args: { id: '@deadbeef' }, sent: false, error: 'unknown_id', says: /Ids change/ },
   { label: 'empty message', tool: 'sendMessageToFriend', args: { nickname: '张三', message: '' }, sent: false, error: 'invalid_message' },
   { label: 'whitespace message', tool: 'sendMessageToFriend', args: { nickname: '张三', message: ' \n\t ' }, sent: false, error: 'invalid_message' },
-  { label: 'unique room topic', tool: 'sendMessageToRoom', args: { topic: '家庭群' }, sent: true, targetId: 'r-fam@chatroom' },
-  { label: 'two rooms differing in case', tool: 'sendMessageToRoom', args: { topic: 'TEAM' }, sent: false, error: 'ambiguous', candidates: ['r-t1@chatroom', 'r-t2@chatroom'] },
-  { label: 'partial room topic', tool: 'sendMessageToRoom', args: { topic: 'Alpha' }, sent: false, error: 'not_found', candidates: ['r-t3@chatroom'] },
-  { label: 'room by id', tool: 'sendMessageToRoom', args: { id: 'r-t2@chatroom' }, sent: true, targetId: 'r-t2@chatroom' },
+  { label: 'unique room topic', tool: 'sendMessageToRoom', args: { topic: '家庭群' }, sent: true, targetId: 'r-fam' },
+  { label: 'two rooms differing in case', tool: 'sendMessageToRoom', args: { topic: 'TEAM' }, sent: false, error: 'ambiguous', candidates: ['r-t1', 'r-t2'] },
+  { label: 'partial room topic', tool: 'sendMessageToRoom', args: { topic: 'Alpha' }, sent: false, error: 'not_found', candidates: ['r-t3'] },
+  { label: 'room by id', tool: 'sendMessageToRoom', args: { id: 'r-t2' }, sent: true, targetId: 'r-t2' },
 ]
 
 describe('the send rule through MCP', () => {
@@ -122,7 +122,7 @@ describe('find tools', () => {
     const rooms = await call(client, 'findRoom', { topic: 'team' })
     const rs = rooms.structuredContent as { rooms: Array<{ id: string; match: string; memberCount: number }>; exactCount: number }
     expect(rs.exactCount).toBe(2)
-    expect(rs.rooms.map((x) => `${x.id}:${x.match}`)).toEqual(['r-t1@chatroom:exact', 'r-t2@chatroom:exact', 'r-t3@chatroom:partial'])
+    expect(rs.rooms.map((x) => `${x.id}:${x.match}`)).toEqual(['r-t1:exact', 'r-t2:exact', 'r-t3:partial'])
     expect(rs.rooms[0].memberCount).toBe(2)
   })
 

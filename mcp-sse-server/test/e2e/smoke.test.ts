@@ -14,7 +14,20 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
   it('lists the tools and finds and messages a friend', async () => {
     const client = await connect(server.url, kind)
     const { tools } = await client.listTools()
-    expect(tools.map((t) => t.name)).toEqual(['getLoginStatus', 'findFriend', 'findRoom', 'sendMessageToFriend', 'sendMessageToRoom'])
+    expect(tools.map((t) => t.name)).toEqual([
+      'getLoginStatus',
+      'findFriend',
+      'findRoom',
+      'sendMessageToFriend',
+      'sendMessageToRoom',
+      'sendFileToFriend',
+      'sendFileToRoom',
+      'listRecentChats',
+      'getRecentMessages',
+      'waitForReply',
+      'notify_send',
+      'notify_event',
+    ])
     const found = await call(client, 'findFriend', { nickname: '老张' })
     expect(found.isError).toBeFalsy()
     expect(found.structuredContent).toMatchObject({ exactCount: 1, friends: [{ name: '张三', alias: '老张', match: 'exact' }] })

@@ -27,7 +27,7 @@ function build(options: Options = {}) {
     ],
     [{ id: 'r1', topic: '家庭群', memberCount: 3 }],
   )
-  const said: Array<{ kind: string; id: string; text: string }> = []
+  const said: Array<{ kind: string; id: string; text: unknown }> = []
   const port: OutboundPort = {
     isLoggedIn: () => options.loggedIn ?? true,
     loginHint: () => 'Open http://127.0.0.1:8083/login and scan.',

@@ -1,0 +1,39 @@
+/** ntfy (ntfy.sh or self-hosted), with a bearer token or basic auth. */
+import { defineChannel, requires } from '../channel.js'
+import { baseOf, deliver, jsonRule } from '../http.js'
+import type { ChannelEnv } from '../types.js'
+
+/** RFC 2047 encoded-word: HTTP header values cannot carry raw UTF-8 reliably. */
+export function ntfyEncodedWord(text: string): string {
+  return `=?utf-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`
+}
+
+function basicAuth(env: ChannelEnv): string | undefined {
+  if (!env.NTFY_USERNAME || !env.NTFY_PASSWORD) return undefined
+  return Buffer.from(`${env.NTFY_USERNAME}:${env.NTFY_PASSWORD}`).toString('base64')
+}
+
+export default defineChannel({
+  id: 'ntfy',
+  name: 'ntfy',
+  variables: ['NTFY_TOPIC', 'NTFY_URL', 'NTFY_PRIORITY', 'NTFY_TOKEN', 'NTFY_USERNAME', 'NTFY_PASSWORD', 'NTFY_ACTIONS'],
+  successRule: 'JSON id is set (the published message)',
+  // Larger bodies become attachments on ntfy.sh.
+  limits: { maxBytes: 4096 },
+  enabled: requires('NTFY_TOPIC'),
+  secrets: (env) => [basicAuth(env)].filter((s): s is string => Boolean(s)),
+  async send({ title, content }, ctx) {
+    const env = ctx.env
+    const url = `${baseOf(env.NTFY_URL, 'https://ntfy.sh')}/${encodeURIComponent(env.NTFY_TOPIC!.trim())}`
+    const headers: Record<string, string> = {
+      Title: ntfyEncodedWord(title),
+      Priority: env.NTFY_PRIORITY?.trim() || '3',
+      Icon: 'https://qn.whyour.cn/logo.png',
+    }
+    if (env.NTFY_ACTIONS) headers.Actions = ntfyEncodedWord(env.NTFY_ACTIONS)
+    const basic = basicAuth(env)
+    if (env.NTFY_TOKEN) headers.Authorization = `Bearer ${env.NTFY_TOKEN}`
+    else if (basic) headers.Authorization = `Basic ${basic}`
+    return deliver({ url, text: content, headers }, ctx, jsonRule((b) => Boolean(b.id), (b) => `${b.code ?? ''} ${b.error ?? ''}`.trim()))
+  },
+})

@@ -1,0 +1,26 @@
+/** PushDeer. DEER_URL is the full endpoint (self-hosted servers). */
+import { defineChannel, requires } from '../channel.js'
+import { deliver, jsonRule } from '../http.js'
+
+export default defineChannel({
+  id: 'pushdeer',
+  name: 'PushDeer',
+  variables: ['DEER_KEY', 'DEER_URL'],
+  successRule: 'JSON content.result is a non-empty array',
+  enabled: requires('DEER_KEY'),
+  async send({ title, content }, ctx) {
+    const url = ctx.env.DEER_URL?.trim() || 'https://api2.pushdeer.com/message/push'
+    const form = { pushkey: ctx.env.DEER_KEY!, text: title, desp: content, type: 'markdown' }
+    return deliver(
+      { url, form },
+      ctx,
+      jsonRule(
+        (b) => {
+          const result = (b.content as { result?: unknown } | undefined)?.result
+          return Array.isArray(result) && result.length > 0
+        },
+        (b) => (typeof b.error === 'string' ? b.error : undefined),
+      ),
+    )
+  },
+})

@@ -1,0 +1,20 @@
+/** Qmsg酱 (QQ private or group messages). */
+import { defineChannel, requires } from '../channel.js'
+import { deliver, jsonRule, originOf } from '../http.js'
+
+export default defineChannel({
+  id: 'qmsg',
+  name: 'Qmsg酱',
+  variables: ['QMSG_KEY', 'QMSG_TYPE', 'QMSG_ORIGIN'],
+  successRule: 'JSON code === 0',
+  enabled: requires('QMSG_KEY', 'QMSG_TYPE'),
+  async send({ title, content }, ctx) {
+    const type = ctx.env.QMSG_TYPE!.trim()
+    if (type !== 'send' && type !== 'group') return { ok: false, error: 'QMSG_TYPE must be "send" (private) or "group"' }
+    const origin = originOf(ctx.env, 'QMSG_ORIGIN', 'https://qmsg.zendee.cn')
+    const url = `${origin}/${type}/${encodeURIComponent(ctx.env.QMSG_KEY!.trim())}`
+    // Kept from qinglong: the first "----" (the HITOKOTO signature separator) is shortened to "-".
+    const msg = `${title}\n\n${content.replace('----', '-')}`
+    return deliver({ url, form: { msg } }, ctx, jsonRule((b) => b.code === 0, (b) => b.reason))
+  },
+})

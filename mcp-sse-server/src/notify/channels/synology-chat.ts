@@ -1,0 +1,17 @@
+/** Synology Chat incoming webhook: CHAT_URL is the webhook URL up to "token=", CHAT_TOKEN the rest. */
+import { defineChannel, requires } from '../channel.js'
+import { deliver, jsonRule } from '../http.js'
+
+export default defineChannel({
+  id: 'synology-chat',
+  name: 'Synology Chat',
+  variables: ['CHAT_URL', 'CHAT_TOKEN'],
+  successRule: 'JSON success === true',
+  enabled: requires('CHAT_URL', 'CHAT_TOKEN'),
+  async send({ title, content }, ctx) {
+    const url = `${ctx.env.CHAT_URL!.trim()}${encodeURIComponent(ctx.env.CHAT_TOKEN!.trim())}`
+    // payload is JSON inside a form field: both layers are built by serializers.
+    const form = { payload: JSON.stringify({ text: `${title}\n${content}` }) }
+    return deliver({ url, form }, ctx, jsonRule((b) => b.success === true, (b) => JSON.stringify(b.error ?? b)))
+  },
+})

@@ -1,0 +1,98 @@
+/**
+ * Custom webhook, with qinglong's WEBHOOK_* variables and $title / $content placeholders.
+ * Unlike the reference, every body is built by a serializer: placeholders are substituted into parsed values,
+ * never spliced into JSON or form text, so quotes, newlines, "&" and "=" in a message cannot break the body.
+ */
+import { defineChannel, requires } from '../channel.js'
+import { deliver, status2xx, type HttpRequest } from '../http.js'
+import type { ChannelEnv, NotifyMessage } from '../types.js'
+
+const CONTENT_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded', 'text/plain'] as const
+type ContentType = (typeof CONTENT_TYPES)[number]
+
+/** Replaces both placeholders in one pass, so a title containing "$content" is not expanded again. */
+export function fill(template: string, message: NotifyMessage, encode: (s: string) => string = (s) => s): string {
+  return template.replace(/\$(title|content)/g, (_, key: 'title' | 'content') => encode(message[key]))
+}
+
+/** WEBHOOK_HEADERS: "Key: Value" lines; keys lower-cased, repeated keys joined with ", ". */
+export function parseHeaders(spec: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const line of (spec ?? '').split(/\r?\n/)) {
+    const at = line.indexOf(':')
+    if (at <= 0) continue
+    const key = line.slice(0, at).trim().toLowerCase()
+    const value = line.slice(at + 1).trim()
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`
+  }
+  return headers
+}
+
+/**
+ * WEBHOOK_BODY: "key: value" pairs, a value running until the next line that starts with "key:" (so a JSON
+ * value may span lines). A value that is JSON is parsed and the placeholders are filled inside its strings.
+ */
+export function parseBody(spec: string, message: NotifyMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  for (const m of spec.matchAll(/(\w+):\s*((?:(?!\n\w+:).)*)/gs)) {
+    const raw = m[2].trim()
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(raw)
+    } catch {
+      body[m[1]] = fill(raw, message)
+      continue
+    }
+    body[m[1]] = fillDeep(parsed, message)
+  }
+  return body
+}
+
+function fillDeep(value: unknown, message: NotifyMessage): unknown {
+  if (typeof value === 'string') return fill(value, message)
+  if (Array.isArray(value)) return value.map((v) => fillDeep(v, message))
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillDeep(v, message)]))
+  }
+  return value
+}
+
+const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
+const stringify = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, asText(v)]))
+
+export function buildWebhookRequest(env: ChannelEnv, message: NotifyMessage): HttpRequest | string {
+  const urlTemplate = env.WEBHOOK_URL!.trim()
+  const bodyTemplate = env.WEBHOOK_BODY ?? ''
+  if (!urlTemplate.includes('$title') && !bodyTemplate.includes('$title')) {
+    return 'WEBHOOK_URL or WEBHOOK_BODY must contain $title'
+  }
+  const contentType = (env.WEBHOOK_CONTENT_TYPE?.trim().toLowerCase() || 'application/json') as ContentType
+  if (!CONTENT_TYPES.includes(contentType)) return `WEBHOOK_CONTENT_TYPE must be one of ${CONTENT_TYPES.join(', ')}`
+  const method = env.WEBHOOK_METHOD!.trim().toUpperCase()
+  const headers = parseHeaders(env.WEBHOOK_HEADERS)
+  const req: HttpRequest = { url: fill(urlTemplate, message, encodeURIComponent), method, headers }
+  if (!bodyTemplate.trim() || method === 'GET' || method === 'HEAD') return req
+
+  if (contentType === 'text/plain') return { ...req, text: fill(bodyTemplate, message) }
+  const body = parseBody(bodyTemplate, message)
+  if (contentType === 'application/json') return { ...req, json: body }
+  if (contentType === 'application/x-www-form-urlencoded') return { ...req, form: stringify(body) }
+  // fetch writes the multipart boundary into the content-type: a fixed one from WEBHOOK_HEADERS would break it.
+  delete headers['content-type']
+  return { ...req, multipart: stringify(body) }
+}
+
+export default defineChannel({
+  id: 'webhook',
+  name: 'Custom webhook',
+  variables: ['WEBHOOK_URL', 'WEBHOOK_METHOD', 'WEBHOOK_CONTENT_TYPE', 'WEBHOOK_BODY', 'WEBHOOK_HEADERS'],
+  successRule: 'HTTP 2xx',
+  enabled: requires('WEBHOOK_URL', 'WEBHOOK_METHOD'),
+  // Header values are usually credentials (Authorization, X-Api-Key…).
+  secrets: (env) => Object.values(parseHeaders(env.WEBHOOK_HEADERS)),
+  async send(message, ctx) {
+    const req = buildWebhookRequest(ctx.env, message)
+    if (typeof req === 'string') return { ok: false, error: req }
+    return deliver(req, ctx, status2xx)
+  },
+})

@@ -1,0 +1,67 @@
+/** How a fan-out's outcome is told to people and models: shared by the two tools and the CLI. */
+import * as z from 'zod'
+import type { ChannelResult, NotifyReport } from './types.js'
+
+export type Outcome = 'delivered' | 'skipped' | 'all-failed' | 'none-configured'
+
+export function outcomeOf(report: NotifyReport, configured: readonly string[]): Outcome {
+  if (report.skipped !== undefined) return 'skipped'
+  if (configured.length === 0) return 'none-configured'
+  return report.results.some((r) => r.ok) ? 'delivered' : 'all-failed'
+}
+
+export const NONE_CONFIGURED =
+  'No notification channel is configured. Set the variables of at least one channel in the environment or .env ' +
+  '(e.g. TG_BOT_TOKEN + TG_USER_ID for Telegram, DD_BOT_TOKEN for DingTalk, QYWX_KEY for a WeCom bot, BARK_PUSH for Bark, ' +
+  'PUSH_KEY for ServerChan, or WECHAT_NOTIFY_TO=filehelper for WeChat itself), then restart. ' +
+  'Every channel and its variables: docs/channels.md.'
+
+export function resultLine(r: ChannelResult): string {
+  const status = r.status === undefined ? '' : ` HTTP ${r.status}`
+  return r.ok ? `✓ ${r.channel}${status} (${r.durationMs} ms)` : `✗ ${r.channel}${status} (${r.durationMs} ms): ${r.error ?? 'failed'}`
+}
+
+/** A readable summary: the headline, then one line per channel. */
+export function describeReport(report: NotifyReport, configured: readonly string[]): string {
+  const outcome = outcomeOf(report, configured)
+  if (outcome === 'skipped') return `Not sent: ${report.skipped}.`
+  if (outcome === 'none-configured') return NONE_CONFIGURED
+  const delivered = report.results.filter((r) => r.ok).length
+  const headline =
+    outcome === 'delivered'
+      ? `Delivered to ${delivered} of ${report.results.length} channel(s).`
+      : `Every channel failed (${report.results.length}). Check the errors below and the channel variables (docs/channels.md).`
+  return [headline, ...report.results.map(resultLine)].join('\n')
+}
+
+/** structuredContent for both tools (matches reportOutputSchema). */
+export function structuredReport(report: NotifyReport, configured: readonly string[]): Record<string, unknown> {
+  return {
+    outcome: outcomeOf(report, configured),
+    ...(report.skipped !== undefined ? { skipped: report.skipped } : {}),
+    delivered: report.results.filter((r) => r.ok).length,
+    failed: report.results.filter((r) => !r.ok).length,
+    results: report.results,
+  }
+}
+
+/** The outputSchema shape of notify_send and notify_event. */
+export const reportOutputSchema = {
+  outcome: z
+    .enum(['delivered', 'skipped', 'all-failed', 'none-configured'])
+    .describe('delivered = at least one channel accepted; skipped = deliberately not sent'),
+  skipped: z.string().optional().describe('Why nothing was sent, when it was skipped on purpose'),
+  delivered: z.number().int().describe('Channels that accepted the notification'),
+  failed: z.number().int().describe('Channels that did not'),
+  results: z
+    .array(
+      z.object({
+        channel: z.string().describe('Channel id, e.g. telegram, dingtalk, wechat'),
+        ok: z.boolean(),
+        status: z.number().int().optional().describe('HTTP status of the (last) request'),
+        error: z.string().optional().describe('Why this channel failed (secrets removed)'),
+        durationMs: z.number().describe('Time this channel took'),
+      }),
+    )
+    .describe('One entry per channel'),
+}

@@ -1,0 +1,33 @@
+/**
+ * WeChat itself as a notification channel (`WECHAT_NOTIFY_TO`): `filehelper` (the user's own File Transfer) or a
+ * friend's/group's exact name. It goes through the sender like any send: the send rule, allow-list, pacing and audit.
+ */
+import type { Config } from '../config.js'
+import type { Sender } from '../wechat/sender.js'
+import { FILEHELPER_ID } from '../wechat/directory.js'
+import type { ExtraChannel } from './types.js'
+
+export function wechatChannel(sender: Sender, config: Config): ExtraChannel | undefined {
+  const to = config.notify.wechatTo
+  if (!to) return undefined
+  return {
+    id: 'wechat',
+    // Paced sends may wait for their turn behind others; that is not the channel hanging.
+    timeoutMs: Math.max(config.notify.timeoutMs, config.send.queueMax * config.send.minIntervalMs * 1.5 + 10_000),
+    async send(message) {
+      const text = `${message.title}\n\n${message.content}`.slice(0, config.send.maxMessageChars)
+      const request = { tool: 'notify', text }
+      if (to.toLowerCase() === FILEHELPER_ID) {
+        return outcome(await sender.send({ ...request, kind: 'contact', target: { id: FILEHELPER_ID } }))
+      }
+      // A name is tried as a friend first, then as a group; either way only an exact, unique match is used.
+      const friend = await sender.resolve('contact', { name: to })
+      const kind = friend.ok || friend.code !== 'not_found' ? 'contact' : 'room'
+      return outcome(await sender.send({ ...request, kind, target: { name: to } }))
+    },
+  }
+}
+
+function outcome(result: { ok: boolean; message: string }): { ok: boolean; error?: string } {
+  return result.ok ? { ok: true } : { ok: false, error: result.message }
+}

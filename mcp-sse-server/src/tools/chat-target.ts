@@ -1,0 +1,90 @@
+/** What the conversation tools share: naming a chat (friend, group or id) and the shape of a kept message. */
+import * as z from 'zod'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import type { ChatType, InboxMessage } from '../wechat/inbox.js'
+import { failure, type ToolDeps } from './define.js'
+import { notLoggedIn } from './shared.js'
+
+export const chatTargetShape = {
+  nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
+  topic: z.string().max(200).optional().describe('the exact name of a group chat'),
+  id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only)'),
+}
+
+export const chatShape = z.object({ type: z.enum(['contact', 'room']), id: z.string(), name: z.string() })
+
+export const messageShape = z.object({
+  id: z.string(),
+  chat: chatShape,
+  sender: z.object({ id: z.string(), name: z.string(), self: z.boolean().describe('true when the user (this account) sent it') }),
+  time: z.string().describe('when the server received it (ISO 8601); usable as `since`'),
+  type: z
+    .enum(['text', 'image', 'file', 'voice', 'video', 'link', 'emoticon', 'contact_card', 'location', 'mini_program', 'transfer', 'red_envelope', 'recalled', 'chat_history', 'other'])
+    .describe('text, or what kind of non-text message it is'),
+  text: z.string().optional(),
+  fileName: z.string().optional(),
+})
+
+export type ChatInfo = InboxMessage['chat']
+
+/**
+ * The chat named by exactly one of nickname (a friend), topic (a group) or id (either), under the same matching
+ * rule as the send tools: ambiguity is answered with candidates, never a guess. An id only the inbox knows (a chat
+ * listed by listRecentChats) is accepted too.
+ */
+export async function resolveChat(
+  deps: ToolDeps,
+  args: { nickname?: string; topic?: string; id?: string },
+): Promise<{ ok: true; chat: ChatInfo } | { ok: false; result: CallToolResult }> {
+  const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
+  if (given !== 1) return { ok: false, result: failure('Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.') }
+  const { sender, inbox } = deps.wechat
+  if (args.id !== undefined) {
+    for (const kind of ['contact', 'room'] as ChatType[]) {
+      const found = await sender.resolve(kind, { id: args.id })
+      if (found.ok) return { ok: true, chat: found.target }
+    }
+    const known = inbox.chat(args.id)
+    if (known) return { ok: true, chat: known }
+    return {
+      ok: false,
+      result: failure(`No friend, group or recent chat has the id "${args.id}". Ids change at every WeChat login; look it up again with findFriend, findRoom or listRecentChats.`),
+    }
+  }
+  const kind: ChatType = args.nickname !== undefined ? 'contact' : 'room'
+  const found = await sender.resolve(kind, { name: args.nickname ?? args.topic })
+  if (found.ok) return { ok: true, chat: found.target }
+  // The resolver speaks for the send tools; the same advice fits here once it stops saying "Not sent".
+  const text = found.message.replace(/^Not sent: /, '').replace(/send again/g, 'call again')
+  return { ok: false, result: failure(text, found.candidates ? { candidates: found.candidates } : undefined) }
+}
+
+/**
+ * What a tool that reads one chat checks first, in order: logged in, a valid `since`, exactly one chat named.
+ */
+export async function openChat(
+  deps: ToolDeps,
+  args: { nickname?: string; topic?: string; id?: string; since?: string },
+): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
+  const refused = notLoggedIn(deps)
+  if (refused) return { ok: false, result: refused }
+  const sinceMs = parseSince(args.since)
+  if (typeof sinceMs === 'string') return { ok: false, result: failure(sinceMs) }
+  const target = await resolveChat(deps, args)
+  return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
+}
+
+/** One line per message, for the model to read. */
+export function describeMessage(m: InboxMessage): string {
+  const who = m.sender.self ? 'me' : m.sender.name
+  const body = m.type === 'text' ? (m.text ?? '') : `[${m.type}${m.fileName ? `: ${m.fileName}` : ''}]${m.text && m.type !== 'image' ? ` ${m.text}` : ''}`
+  return `[${m.time}] ${who}: ${body}`
+}
+
+/** An ISO 8601 time as milliseconds, or an error text that says how to write it. */
+export function parseSince(since: string | undefined): number | string | undefined {
+  if (since === undefined) return undefined
+  const at = Date.parse(since)
+  if (Number.isNaN(at)) return `\`since\` must be an ISO 8601 time such as "2025-01-31T09:30:00Z" (a \`time\` or \`sentAt\` from an earlier result); got "${since.slice(0, 60)}".`
+  return at
+}

@@ -1,0 +1,37 @@
+import * as z from 'zod'
+import { defineTool, success } from './define.js'
+import { chatShape, describeMessage, messageShape } from './chat-target.js'
+import { notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+
+export default defineTool({
+  name: 'listRecentChats',
+  title: 'List recent WeChat chats',
+  description:
+    'Lists the chats (friends and groups) with recent messages, most recent first, each with its last message and how many ' +
+    'messages from others arrived since the chat was last read with getRecentMessages (`unread`). Use it to see who wrote; ' +
+    'then read a chat with getRecentMessages using its `id`. Only messages received while this server was running and logged in count.',
+  inputSchema: {
+    limit: z.number().int().min(1).max(100).optional().describe('most chats to return (default 20)'),
+  },
+  outputSchema: {
+    chats: z.array(
+      z.object({
+        chat: chatShape,
+        unread: z.number().int().describe('messages from others since this chat was last read'),
+        lastMessage: messageShape,
+      }),
+    ),
+  },
+  annotations: READ_ANNOTATIONS,
+  async handler({ limit }, deps) {
+    const refused = notLoggedIn(deps)
+    if (refused) return refused
+    const chats = deps.wechat.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
+    const text = chats.length
+      ? `${chats.length} recent chat(s), newest first:\n${chats
+          .map((c) => `- ${c.chat.type === 'room' ? 'group ' : ''}"${c.chat.name}" id=${c.chat.id}, ${c.unread} unread; last: ${describeMessage(c.lastMessage)}`)
+          .join('\n')}`
+      : 'No messages yet since this server logged in. Messages are kept from the moment the server is running and logged in.'
+    return success(text, { chats })
+  },
+})

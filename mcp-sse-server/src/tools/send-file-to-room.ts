@@ -1,0 +1,27 @@
+import * as z from 'zod'
+import { defineTool, failure } from './define.js'
+import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
+import { pickTarget, SEND_ANNOTATIONS } from './shared.js'
+
+export default defineTool({
+  name: 'sendFileToRoom',
+  title: 'Send a file or image to a WeChat group',
+  description:
+    'Sends a file or an image to one WeChat group chat, as the user, optionally followed by a caption. Give `topic` (the exact group ' +
+    'name) or the `id` from findRoom; it only sends when exactly one group has that exact name, otherwise the candidates are ' +
+    'returned: ask the user which one and send again by id. ' +
+    FILE_RULES +
+    'Never retry a send that was refused as a repeat.',
+  inputSchema: {
+    topic: z.string().max(200).optional().describe('the exact group name'),
+    id: z.string().max(200).optional().describe('a group id from findRoom (valid for the current login only)'),
+    ...fileSourceShape,
+  },
+  outputSchema: fileSendOutputShape,
+  annotations: SEND_ANNOTATIONS,
+  async handler({ topic, id, ...source }, deps) {
+    const target = pickTarget(topic, id, 'topic')
+    if (typeof target === 'string') return failure(target, { sent: false })
+    return sendFile(deps, 'sendFileToRoom', 'room', target, source)
+  },
+})

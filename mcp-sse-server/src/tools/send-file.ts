@@ -1,0 +1,61 @@
+/** The two file tools differ only in who receives: this is everything they share. */
+import * as z from 'zod'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { describeUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
+import type { TargetKind } from '../wechat/sender.js'
+import { failure, type ToolDeps } from './define.js'
+import { sendOutputShape, sendResultToTool } from './shared.js'
+
+export const fileSourceShape = {
+  url: z.string().max(4000).optional().describe('an http(s) link to the file or image itself (not a web page about it)'),
+  path: z.string().max(4000).optional().describe('a file on the server, inside one of the directories in WECHAT_FILE_DIRS'),
+  name: z.string().max(200).optional().describe('the file name the recipient sees, with its extension (default: from the link or path)'),
+  caption: z.string().max(100_000).optional().describe('a text sent right after the file'),
+}
+
+export const fileSendOutputShape = {
+  ...sendOutputShape,
+  file: z
+    .object({ name: z.string(), size: z.number().int(), mediaType: z.string(), source: z.string() })
+    .optional()
+    .describe('what was sent (or would have been)'),
+}
+
+export const FILE_RULES =
+  'Give exactly one of `url` (an http(s) link to the file itself; web pages are refused) or `path` (a file inside the directories the ' +
+  'user allowed in WECHAT_FILE_DIRS; anything outside, including through `..` or symbolic links, is refused). Images (png, jpg, gif, webp) ' +
+  'arrive as pictures, other files as attachments. Files are limited to WECHAT_MAX_FILE_MB (25 MB by default); for larger ones send the link as text. '
+
+export async function sendFile(
+  deps: ToolDeps,
+  tool: string,
+  kind: TargetKind,
+  target: { id?: string; name?: string },
+  args: { url?: string; path?: string; name?: string; caption?: string },
+): Promise<CallToolResult> {
+  if ((args.url === undefined) === (args.path === undefined)) return failure('Give exactly one of `url` or `path`.', { sent: false })
+  const { maxBytes, dirs } = deps.config.files
+  let source = args.path ?? args.url!
+  if (args.url !== undefined) {
+    try {
+      source = describeUrl(new URL(args.url))
+    } catch {
+      // loadFromUrl explains what is wrong with it; the audit log still gets no query string.
+      source = args.url.split('?')[0].slice(0, 300)
+    }
+  }
+  const result = await deps.wechat.sender.sendFile({
+    tool,
+    kind,
+    target,
+    source,
+    ...(args.caption !== undefined ? { caption: args.caption } : {}),
+    load: () =>
+      args.url !== undefined
+        ? loadFromUrl(args.url, { maxBytes, name: args.name })
+        : loadFromPath(args.path!, { dirs, maxBytes, name: args.name }),
+  })
+  const base = sendResultToTool(result)
+  if (!result.file) return base
+  return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }
+}

@@ -1,0 +1,247 @@
+/**
+ * Files the agent may send: downloaded from an http(s) URL (size cap enforced while streaming, a timeout, the
+ * content type checked so a login page or an error page is never sent as "the report"), or read from a local path
+ * that must resolve, symlinks followed, inside one of WECHAT_FILE_DIRS. Refusals say what to do instead.
+ */
+import { open, realpath } from 'node:fs/promises'
+import path from 'node:path'
+import type { FileBoxInterface } from 'file-box'
+
+export interface LoadedFile {
+  file: FileBoxInterface
+  /** The name the recipient sees; its extension is what makes WeChat show an image as an image. */
+  name: string
+  size: number
+  mediaType: string
+  /** Where it came from, for the audit log: a URL without its query string, or the resolved path. */
+  source: string
+}
+
+export interface FileRefusal {
+  refused: string
+}
+
+export const DOWNLOAD_TIMEOUT_MS = 60_000
+const MB = 1024 * 1024
+
+/** Media types by extension: what these tools send, and how a name is completed when it has no extension. */
+const TYPE_BY_EXT: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  pdf: 'application/pdf',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  ppt: 'application/vnd.ms-powerpoint',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  md: 'text/markdown',
+  json: 'application/json',
+  zip: 'application/zip',
+  rar: 'application/vnd.rar',
+  '7z': 'application/x-7z-compressed',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  wav: 'audio/wav',
+}
+const EXT_BY_TYPE = new Map(Object.entries(TYPE_BY_EXT).reverse().map(([ext, type]) => [type, ext]))
+const KNOWN_TYPES = new Set(Object.values(TYPE_BY_EXT))
+const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/unknown'])
+
+function typeOfName(name: string): string | undefined {
+  return TYPE_BY_EXT[path.extname(name).slice(1).toLowerCase()]
+}
+
+/** Keeps the name a name: no directories, no control characters, not endless. */
+function cleanName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const base = path.basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  return base.length > 120 ? base.slice(base.length - 120) : base
+}
+
+/** Gives the name the extension of its media type when it lacks one (a name decides how WeChat shows the file). */
+function nameFor(name: string, mediaType: string): string {
+  const ext = EXT_BY_TYPE.get(mediaType)
+  if (!ext || typeOfName(name) === mediaType) return name
+  return `${name || 'file'}.${ext}`
+}
+
+async function toFileBox(bytes: Buffer, name: string): Promise<FileBoxInterface> {
+  const { FileBox } = await import('file-box')
+  // Base64 rather than a Buffer box: every puppet (the mock included, which serialises boxes) can carry it.
+  return FileBox.fromBase64(bytes.toString('base64'), name)
+}
+
+/** What the audit log keeps of a URL: never credentials or a signed query string. */
+export function describeUrl(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`
+}
+
+function looksLikeHtml(head: Buffer): boolean {
+  return /^\s*<(!doctype html|html|head|body)\b/i.test(head.subarray(0, 512).toString('latin1'))
+}
+
+function fileNameFromDisposition(header: string | null): string | undefined {
+  if (!header) return undefined
+  const star = /filename\*\s*=\s*[^']*'[^']*'([^;]+)/i.exec(header)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      /* fall through to the plain form */
+    }
+  }
+  return /filename\s*=\s*"?([^";]+)"?/i.exec(header)?.[1]
+}
+
+function lastSegment(url: URL): string {
+  const segment = url.pathname.split('/').filter(Boolean).pop() ?? ''
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+export interface UrlOptions {
+  maxBytes: number
+  timeoutMs?: number
+  name?: string
+}
+
+export async function loadFromUrl(raw: string, options: UrlOptions): Promise<LoadedFile | FileRefusal> {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return { refused: `"${raw.slice(0, 200)}" is not a URL. Give a full http(s) link to the file.` }
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { refused: `Only http and https links can be sent (got ${url.protocol}). For a file on this machine use \`path\`.` }
+  }
+  const source = describeUrl(url)
+  const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
+  const controller = new AbortController()
+  const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
+  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
+  try {
+    const res = await fetch(url, { signal, redirect: 'follow', headers: { accept: '*/*' } })
+    if (!res.ok) {
+      controller.abort()
+      return { refused: `Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.` }
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN)
+    if (declared > options.maxBytes) {
+      controller.abort()
+      return { refused: `The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.` }
+    }
+    const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+    const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(url))
+    const mediaType = acceptType(contentType, given)
+    if (typeof mediaType !== 'string') {
+      controller.abort()
+      return { refused: `${source} ${mediaType.refused}` }
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of res.body ?? []) {
+      size += chunk.byteLength
+      if (size > options.maxBytes) break // leaving the loop cancels the body; nothing past the cap is read
+      chunks.push(Buffer.from(chunk))
+    }
+    if (size > options.maxBytes) {
+      controller.abort()
+      return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
+    }
+    const bytes = Buffer.concat(chunks)
+    if (!mediaType.startsWith('text/') && looksLikeHtml(bytes)) {
+      return { refused: `${source} returned a web page, not a file (it may need a login). Ask the user for a direct download link.` }
+    }
+    if (size === 0) return { refused: `${source} returned an empty body; nothing to send.` }
+    const name = nameFor(given, mediaType)
+    return { file: await toFileBox(bytes, name), name, size, mediaType, source }
+  } catch (err) {
+    if (signal.aborted && !controller.signal.aborted) {
+      return { refused: `Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.` }
+    }
+    return { refused: `Downloading ${source} failed: ${(err as Error).cause ?? (err as Error).message}. Check that the link works.` }
+  }
+}
+
+/** The media type to send under, or why this body is not something to send. */
+function acceptType(contentType: string, name: string): string | FileRefusal {
+  if (contentType === 'text/html' || contentType === 'application/xhtml+xml') {
+    return { refused: 'returned a web page (text/html), not a file. Give a direct link to the file itself, or send the page link as text.' }
+  }
+  if (KNOWN_TYPES.has(contentType) || /^(image|video|audio)\//.test(contentType)) return contentType
+  if (GENERIC_TYPES.has(contentType)) {
+    const byName = typeOfName(name)
+    if (byName) return byName
+    return { refused: `did not say what kind of file it is (${contentType || 'no content type'}) and its name "${name}" has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
+  }
+  return { refused: `is of type ${contentType}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
+}
+
+export type Confined = { ok: true; path: string } | { ok: false; refused: string }
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file)
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel)
+}
+
+/**
+ * The real path of `requested` when it is a file inside one of `dirs`. Checked twice: as written (so `..` cannot
+ * even probe outside) and after resolving symlinks (so a link inside cannot point outside). A relative path is
+ * taken relative to the first directory.
+ */
+export async function confinePath(requested: string, dirs: readonly string[]): Promise<Confined> {
+  if (dirs.length === 0) {
+    return { ok: false, refused: 'Sending local files is turned off: no directories are configured. The user can set WECHAT_FILE_DIRS to the absolute directories files may be sent from; until then, send a URL instead.' }
+  }
+  const allowed = `Files can only be sent from ${dirs.join(', ')} (WECHAT_FILE_DIRS)`
+  const lexical = path.resolve(dirs[0], requested)
+  const realDirs = (await Promise.all(dirs.map((d) => realpath(d).catch(() => undefined)))).filter((d): d is string => d !== undefined)
+  if (!dirs.some((d) => isInside(lexical, d)) && !realDirs.some((d) => isInside(lexical, d))) {
+    return { ok: false, refused: `Not sent: "${requested}" is outside the allowed directories. ${allowed}.` }
+  }
+  let real: string
+  try {
+    real = await realpath(lexical)
+  } catch {
+    return { ok: false, refused: `Not sent: there is no file "${requested}". ${allowed}; check the name.` }
+  }
+  if (!realDirs.some((d) => isInside(real, d))) {
+    return { ok: false, refused: `Not sent: "${requested}" leads outside the allowed directories (through a symbolic link). ${allowed}.` }
+  }
+  return { ok: true, path: real }
+}
+
+export async function loadFromPath(requested: string, options: { dirs: readonly string[]; maxBytes: number; name?: string }): Promise<LoadedFile | FileRefusal> {
+  const confined = await confinePath(requested, options.dirs)
+  if (!confined.ok) return { refused: confined.refused }
+  const handle = await open(confined.path, 'r').catch(() => undefined)
+  if (!handle) return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+  try {
+    const stat = await handle.stat()
+    if (!stat.isFile()) return { refused: `Not sent: "${requested}" is not a regular file.` }
+    if (stat.size > options.maxBytes) {
+      return { refused: `Not sent: "${requested}" is ${(stat.size / MB).toFixed(1)} MB; the limit is ${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB).` }
+    }
+    if (stat.size === 0) return { refused: `Not sent: "${requested}" is empty.` }
+    const bytes = await handle.readFile()
+    const given = cleanName(options.name ?? path.basename(confined.path))
+    const mediaType = typeOfName(given) ?? typeOfName(confined.path) ?? 'application/octet-stream'
+    const name = nameFor(given, mediaType)
+    return { file: await toFileBox(bytes, name), name, size: bytes.length, mediaType, source: confined.path }
+  } finally {
+    await handle.close()
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * Recent messages, per chat, in memory: what the bot saw (inbound and its own sends), so the agent can read replies
+ * and wait for one. Memory is bounded twice: each chat keeps its last `perChat` messages, and past `maxTotal`
+ * messages overall the oldest messages of the least recently active chats go first. Waiting costs nothing while
+ * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
+ */
+import type { Message } from 'wechaty'
+import type { Directory } from './directory.js'
+
+export type ChatType = 'contact' | 'room'
+
+export type MessageKind =
+  | 'text'
+  | 'image'
+  | 'file'
+  | 'voice'
+  | 'video'
+  | 'link'
+  | 'emoticon'
+  | 'contact_card'
+  | 'location'
+  | 'mini_program'
+  | 'transfer'
+  | 'red_envelope'
+  | 'recalled'
+  | 'chat_history'
+  | 'other'
+
+export interface InboxMessage {
+  id: string
+  chat: { type: ChatType; id: string; name: string }
+  sender: { id: string; name: string; self: boolean }
+  /** When this process received it (ISO 8601, unique and increasing across the inbox, so `since` is exact). */
+  time: string
+  type: MessageKind
+  text?: string
+  fileName?: string
+}
+
+export interface ChatSummary {
+  chat: InboxMessage['chat']
+  lastMessage: InboxMessage
+  /** Messages from others since the agent last looked at this chat (getRecentMessages, or a wait that returned). */
+  unread: number
+  kept: number
+}
+
+export type WaitOutcome = { kind: 'message'; message: InboxMessage } | { kind: 'aborted' } | { kind: 'cleared' }
+
+/** A fixed-capacity FIFO: pushing past capacity drops the oldest; O(1) both ends. */
+class Ring<T> {
+  private readonly items: (T | undefined)[]
+  private head = 0
+  size = 0
+
+  constructor(readonly capacity: number) {
+    this.items = new Array(capacity)
+  }
+
+  push(item: T): T | undefined {
+    const dropped = this.size === this.capacity ? this.shift() : undefined
+    this.items[(this.head + this.size) % this.capacity] = item
+    this.size++
+    return dropped
+  }
+
+  shift(): T | undefined {
+    if (this.size === 0) return undefined
+    const item = this.items[this.head]
+    this.items[this.head] = undefined
+    this.head = (this.head + 1) % this.capacity
+    this.size--
+    return item
+  }
+
+  toArray(): T[] {
+    const out: T[] = []
+    for (let i = 0; i < this.size; i++) out.push(this.items[(this.head + i) % this.capacity]!)
+    return out
+  }
+}
+
+interface Chat {
+  info: InboxMessage['chat']
+  messages: Ring<Stored>
+  unread: number
+}
+
+/** The message with its time as a number, for comparisons without reparsing. */
+interface Stored {
+  at: number
+  message: InboxMessage
+}
+
+interface Waiter {
+  since: number
+  done: (outcome: WaitOutcome) => void
+}
+
+export interface InboxOptions {
+  perChat: number
+  maxTotal: number
+  now?: () => number
+}
+
+export class Inbox {
+  /** Map order is activity order: the first entry is the least recently active chat. */
+  private readonly chats = new Map<string, Chat>()
+  private readonly waiters = new Map<string, Set<Waiter>>()
+  private total = 0
+  private lastAt = 0
+
+  constructor(private readonly options: InboxOptions) {}
+
+  get size(): number {
+    return this.total
+  }
+
+  get waiting(): number {
+    let n = 0
+    for (const set of this.waiters.values()) n += set.size
+    return n
+  }
+
+  /** Adds a message (its `time` is assigned here) and wakes the waiters it answers. */
+  add(input: Omit<InboxMessage, 'time'>): InboxMessage {
+    // Times are unique and increasing, so "after the message I last saw" never drops or repeats one.
+    const at = Math.max(this.now(), this.lastAt + 1)
+    this.lastAt = at
+    const message: InboxMessage = { ...input, time: new Date(at).toISOString() }
+    const key = chatKey(message.chat.type, message.chat.id)
+    let chat = this.chats.get(key)
+    if (chat) this.chats.delete(key)
+    else chat = { info: message.chat, messages: new Ring(this.options.perChat), unread: 0 }
+    chat.info = message.chat
+    this.chats.set(key, chat)
+    if (!message.sender.self) chat.unread++
+    if (chat.messages.push({ at, message })) this.dropped(chat)
+    else this.total++
+    while (this.total > this.options.maxTotal) this.evictOldest()
+    if (!message.sender.self) this.wake(key, at, message)
+    return message
+  }
+
+  /** A chat the inbox holds messages of, by id (contact or room). */
+  chat(id: string): InboxMessage['chat'] | undefined {
+    return (this.chats.get(chatKey('contact', id)) ?? this.chats.get(chatKey('room', id)))?.info
+  }
+
+  /** The chat's kept messages after `since` (oldest first), at most the newest `limit`. */
+  recent(type: ChatType, id: string, options: { limit?: number; since?: number } = {}): InboxMessage[] {
+    const chat = this.chats.get(chatKey(type, id))
+    if (!chat) return []
+    const since = options.since ?? -Infinity
+    const list = chat.messages.toArray().filter((s) => s.at > since)
+    return list.slice(Math.max(0, list.length - (options.limit ?? list.length))).map((s) => s.message)
+  }
+
+  /** Chats with kept messages, most recently active first. */
+  chatsByActivity(limit = Infinity): ChatSummary[] {
+    const out: ChatSummary[] = []
+    for (const chat of [...this.chats.values()].reverse()) {
+      if (out.length >= limit) break
+      const messages = chat.messages.toArray()
+      out.push({ chat: chat.info, lastMessage: messages[messages.length - 1].message, unread: chat.unread, kept: messages.length })
+    }
+    return out
+  }
+
+  /** The agent looked at the chat: nothing is unread, or only what came after `upTo`. */
+  markSeen(type: ChatType, id: string, upTo?: number): void {
+    const chat = this.chats.get(chatKey(type, id))
+    if (!chat) return
+    chat.unread = upTo === undefined ? 0 : chat.messages.toArray().filter((s) => s.at > upTo && !s.message.sender.self).length
+  }
+
+  /**
+   * The first message from someone else in the chat after `since` (ms): at once if one is already kept, otherwise
+   * when it arrives. Resolves `aborted` when the signal fires and `cleared` when the inbox is cleared (logout);
+   * either way the waiter is gone from the map.
+   */
+  waitFor(type: ChatType, id: string, since: number, signal?: AbortSignal): Promise<WaitOutcome> {
+    const key = chatKey(type, id)
+    const kept = this.chats.get(key)?.messages.toArray().find((s) => s.at > since && !s.message.sender.self)
+    if (kept) return Promise.resolve({ kind: 'message', message: kept.message })
+    if (signal?.aborted) return Promise.resolve({ kind: 'aborted' })
+    return new Promise((resolve) => {
+      let set = this.waiters.get(key)
+      if (!set) this.waiters.set(key, (set = new Set()))
+      const onAbort = () => waiter.done({ kind: 'aborted' })
+      const waiter: Waiter = {
+        since,
+        done: (outcome) => {
+          signal?.removeEventListener('abort', onAbort)
+          const current = this.waiters.get(key)
+          current?.delete(waiter)
+          if (current?.size === 0) this.waiters.delete(key)
+          resolve(outcome)
+        },
+      }
+      set.add(waiter)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Ids change at every login: forget every chat and release every waiter. */
+  clear(): void {
+    this.chats.clear()
+    this.total = 0
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.done({ kind: 'cleared' })
+    this.waiters.clear()
+  }
+
+  private wake(key: string, at: number, message: InboxMessage): void {
+    const set = this.waiters.get(key)
+    if (!set) return
+    for (const waiter of [...set]) if (at > waiter.since) waiter.done({ kind: 'message', message })
+  }
+
+  private dropped(chat: Chat): void {
+    // The ring dropped its oldest message to make room; the total did not change. Unread cannot exceed what is kept.
+    chat.unread = Math.min(chat.unread, chat.messages.size)
+  }
+
+  private evictOldest(): void {
+    const [key, chat] = this.chats.entries().next().value as [string, Chat]
+    chat.messages.shift()
+    this.total--
+    chat.unread = Math.min(chat.unread, chat.messages.size)
+    if (chat.messages.size === 0) this.chats.delete(key)
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)()
+  }
+}
+
+function chatKey(type: ChatType, id: string): string {
+  return `${type}:${id}`
+}
+
+/** wechaty-puppet's MessageType numbers, without loading wechaty at module load. */
+const KIND_BY_TYPE: Record<number, MessageKind> = {
+  1: 'file',
+  2: 'voice',
+  3: 'contact_card',
+  4: 'chat_history',
+  5: 'emoticon',
+  6: 'image',
+  7: 'text',
+  8: 'location',
+  9: 'mini_program',
+  11: 'transfer',
+  12: 'red_envelope',
+  13: 'recalled',
+  14: 'link',
+  15: 'video',
+}
+
+/**
+ * A Wechaty message as the inbox keeps it. Synchronous on purpose: the bot's message handler runs it in arrival
+ * order, and Wechaty has already loaded the talker, listener and room payloads before emitting the message.
+ */
+export function toInboxMessage(
+  message: Message,
+  directory: Directory,
+  /** Where the puppet keeps no file name in the payload (the mock), a cheap synchronous way to find it. */
+  fileNameOf?: (messageId: string) => string | undefined,
+): Omit<InboxMessage, 'time'> {
+  const talker = message.talker()
+  const room = message.room()
+  const self = message.self()
+  const kind = KIND_BY_TYPE[message.type()] ?? 'other'
+  const nameOf = (contact: { id: string; name(): string }) => {
+    const entry = directory.contact(contact.id)
+    return entry?.alias || entry?.name || contact.name()
+  }
+  let chat: InboxMessage['chat']
+  if (room) {
+    chat = { type: 'room', id: room.id, name: directory.room(room.id)?.topic || room.payload?.topic || room.id }
+  } else {
+    // One-to-one: the chat is the other person, whoever spoke.
+    const other = self ? (message.listener() ?? talker) : talker
+    chat = { type: 'contact', id: other.id, name: nameOf(other) }
+  }
+  const text = message.text()
+  const fileName = message.payload?.filename || (kind !== 'text' ? fileNameOf?.(message.id) : undefined)
+  return {
+    id: message.id,
+    chat,
+    sender: { id: talker.id, name: self ? talker.name() : nameOf(talker), self },
+    type: kind,
+    ...(text ? { text } : {}),
+    ...(fileName ? { fileName } : {}),
+  }
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import wecomApp, { chunkContent } from '../../../src/notify/channels/wecom-app.js'
+import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+
+let server: TestServer
+afterEach(() => server?.close())
+
+const AM = 'corp-id-1,corp-secret-xyz,alice|bob,1000002'
+
+describe('wecom-app', () => {
+  it('gets a token (GET, query params), then sends the text message with it', async () => {
+    server = await startServer((req) =>
+      req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'ACCESS-TOKEN-77' } } : { json: { errcode: 0, errmsg: 'ok' } },
+    )
+    const result = await sendThrough(wecomApp, { QYWX_AM: AM, QYWX_ORIGIN: server.origin })
+    expect(result).toMatchObject({ channel: 'wecom-app', ok: true, status: 200 })
+    const [token, send] = server.requests
+    expect(token.method).toBe('GET')
+    expect(token.url).toBe('/cgi-bin/gettoken?corpid=corp-id-1&corpsecret=corp-secret-xyz')
+    expect(send.method).toBe('POST')
+    expect(send.url).toBe('/cgi-bin/message/send?access_token=ACCESS-TOKEN-77')
+    expect(send.json).toEqual({
+      touser: 'alice|bob',
+      agentid: '1000002',
+      safe: '0',
+      msgtype: 'text',
+      text: { content: `${MESSAGE.title}\n\n${MESSAGE.content}` },
+    })
+  })
+
+  it('splits long content into 900-character chunks sent in order', async () => {
+    server = await startServer((req) => (req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'T0KEN' } } : { json: { errcode: 0 } }))
+    const content = 'a'.repeat(900) + 'b'.repeat(900) + 'c'.repeat(10)
+    const result = await sendThrough(wecomApp, { QYWX_AM: AM, QYWX_ORIGIN: server.origin }, { title: 'T', content })
+    expect(result.ok).toBe(true)
+    const texts = server.requests.slice(1).map((r) => (r.json as { text: { content: string } }).text.content)
+    expect(texts).toEqual([`T\n\n${'a'.repeat(900)}\n==More==`, `T\n\n${'b'.repeat(900)}\n==More==`, `T\n\n${'c'.repeat(10)}`])
+  })
+
+  it('never splits a surrogate pair', () => {
+    const chunks = chunkContent('🚀'.repeat(901))
+    expect(chunks).toHaveLength(2)
+    expect(chunks[1]).toBe('🚀')
+  })
+
+  it('uses mpnews when the 5th field is a media id', async () => {
+    server = await startServer((req) => (req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'T0KEN' } } : { json: { errcode: 0 } }))
+    await sendThrough(wecomApp, { QYWX_AM: `${AM},media-1`, QYWX_ORIGIN: server.origin }, { title: 'T', content: 'a\nb' })
+    expect(server.requests[1].json).toMatchObject({
+      msgtype: 'mpnews',
+      mpnews: { articles: [{ title: 'T', thumb_media_id: 'media-1', content: 'a<br/>b', digest: 'a\nb' }] },
+    })
+  })
+
+  it('reports a failed gettoken as a failure (the reference crashed here) without the corpsecret', async () => {
+    server = await startServer({ json: { errcode: 40001, errmsg: 'invalid credential corpsecret=corp-secret-xyz' } })
+    const result = await sendThrough(wecomApp, { QYWX_AM: AM, QYWX_ORIGIN: server.origin })
+    expect(result).toMatchObject({ ok: false, status: 200 })
+    expect(result.error).toContain('40001')
+    expect(result.error).not.toContain('corp-secret-xyz')
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('fails on a send errcode, and keeps the runtime token out of the error', async () => {
+    server = await startServer((req) =>
+      req.path === '/cgi-bin/gettoken'
+        ? { json: { errcode: 0, access_token: 'ACCESS-TOKEN-77' } }
+        : { json: { errcode: 81013, errmsg: `user invalid, access_token=ACCESS-TOKEN-77` } },
+    )
+    const result = await sendThrough(wecomApp, { QYWX_AM: AM, QYWX_ORIGIN: server.origin })
+    expect(result.ok).toBe(false)
+    expect(result.error).toContain('81013')
+    expect(result.error).not.toContain('ACCESS-TOKEN-77')
+  })
+})
