@@ -43,6 +43,48 @@ function messageFor(type: string | undefined, title: string, content: string): R
   }
 }
 
+/**
+ * access_token cache. WeCom asks callers to keep the token for its lifetime (expires_in, 7200 s) rather than call
+ * gettoken for every message, which it rate-limits; a cached token also makes a notification one round trip instead
+ * of two (bench/: notify_send to every channel was bounded by this channel's second request).
+ */
+const tokens = new Map<string, { value: string; expiresAt: number }>()
+/** invalid credential, invalid access_token, access_token expired. */
+const TOKEN_REJECTED = new Set([40001, 40014, 42001])
+/** Renew this long before WeCom's stated expiry. */
+const EXPIRY_MARGIN_S = 300
+
+type Am = ReturnType<typeof parseAm>
+type TokenResult =
+  | { ok: true; value: string; cached: boolean; status?: number }
+  | { ok: false; failure: { ok: false; status?: number; error: string } }
+
+const tokenKey = (origin: string, am: Am) => `${origin}\n${am.corpid}\n${am.corpsecret}`
+
+function forgetToken(origin: string, am: Am): void {
+  tokens.delete(tokenKey(origin, am))
+}
+
+async function accessToken(origin: string, am: Am, ctx: Parameters<typeof httpRequest>[1]): Promise<TokenResult> {
+  const key = tokenKey(origin, am)
+  const cached = tokens.get(key)
+  if (cached && cached.expiresAt > Date.now()) return { ok: true, value: cached.value, cached: true }
+  // The official API is GET with query parameters.
+  const tokenUrl = new URL(`${origin}/cgi-bin/gettoken`)
+  tokenUrl.searchParams.set('corpid', am.corpid)
+  tokenUrl.searchParams.set('corpsecret', am.corpsecret)
+  const got = await httpRequest({ url: tokenUrl, method: 'GET' }, ctx)
+  if (!got.ok) return { ok: false, failure: { ok: false, error: `gettoken: ${got.error}` } }
+  const body = got.reply.json as { errcode?: number; errmsg?: string; access_token?: unknown; expires_in?: unknown } | undefined
+  if (typeof body?.access_token !== 'string' || !body.access_token) {
+    const why = body?.errmsg ? `errcode ${body.errcode}: ${body.errmsg}` : snippet(got.reply.text)
+    return { ok: false, failure: { ok: false, status: got.reply.status, error: redact(`gettoken: HTTP ${got.reply.status}: ${why}`, ctx.secrets) } }
+  }
+  const lifetimeS = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 7200
+  tokens.set(key, { value: body.access_token, expiresAt: Date.now() + Math.max(0, lifetimeS - EXPIRY_MARGIN_S) * 1000 })
+  return { ok: true, value: body.access_token, cached: false, status: got.reply.status }
+}
+
 export default defineChannel({
   id: 'wecom-app',
   name: 'WeCom application',
@@ -61,28 +103,36 @@ export default defineChannel({
     }
     const origin = baseOf(ctx.env.QYWX_ORIGIN, 'https://qyapi.weixin.qq.com')
 
-    // The official API is GET with query parameters.
-    const tokenUrl = new URL(`${origin}/cgi-bin/gettoken`)
-    tokenUrl.searchParams.set('corpid', am.corpid)
-    tokenUrl.searchParams.set('corpsecret', am.corpsecret)
-    const got = await httpRequest({ url: tokenUrl, method: 'GET' }, ctx)
-    if (!got.ok) return { ok: false, error: `gettoken: ${got.error}` }
-    const tokenBody = got.reply.json as { errcode?: number; errmsg?: string; access_token?: unknown } | undefined
-    if (typeof tokenBody?.access_token !== 'string' || !tokenBody.access_token) {
-      const why = tokenBody?.errmsg ? `errcode ${tokenBody.errcode}: ${tokenBody.errmsg}` : snippet(got.reply.text)
-      return { ok: false, status: got.reply.status, error: redact(`gettoken: HTTP ${got.reply.status}: ${why}`, ctx.secrets) }
-    }
-    const token = tokenBody.access_token
+    let token = await accessToken(origin, am, ctx)
+    if (!token.ok) return token.failure
     // The token is a secret too, and only known now.
-    const sendCtx = { ...ctx, secrets: [...ctx.secrets, token] }
+    let sendCtx = { ...ctx, secrets: [...ctx.secrets, token.value] }
 
     const chunks = chunkContent(content)
-    let last = { ok: true, status: got.reply.status } as { ok: boolean; status?: number; error?: string }
+    let last = { ok: true, status: token.status } as { ok: boolean; status?: number; error?: string }
     for (const [i, chunk] of chunks.entries()) {
-      const url = new URL(`${origin}/cgi-bin/message/send`)
-      url.searchParams.set('access_token', token)
       const json = { touser: am.touser, agentid: am.agentid, safe: '0', ...messageFor(am.type, title, chunk) }
-      last = await deliver({ url, json }, sendCtx, jsonRule((b) => b.errcode === 0, (b) => `errcode ${b.errcode}: ${b.errmsg}`))
+      const sendChunk = async (accessToken: string) => {
+        const url = new URL(`${origin}/cgi-bin/message/send`)
+        url.searchParams.set('access_token', accessToken)
+        const seen: { errcode?: unknown } = {}
+        const accept = (b: Record<string, unknown>) => {
+          seen.errcode = b.errcode
+          return b.errcode === 0
+        }
+        const outcome = await deliver({ url, json }, sendCtx, jsonRule(accept, (b) => `errcode ${b.errcode}: ${b.errmsg}`))
+        return { outcome, errcode: seen.errcode }
+      }
+      let sent = await sendChunk(token.value)
+      // A cached token WeCom no longer accepts: forget it, get a fresh one, send this chunk again (once).
+      if (!sent.outcome.ok && token.cached && TOKEN_REJECTED.has(sent.errcode as number)) {
+        forgetToken(origin, am)
+        token = await accessToken(origin, am, ctx)
+        if (!token.ok) return token.failure
+        sendCtx = { ...ctx, secrets: [...ctx.secrets, token.value] }
+        sent = await sendChunk(token.value)
+      }
+      last = sent.outcome
       if (!last.ok) return chunks.length > 1 ? { ...last, error: `chunk ${i + 1}/${chunks.length}: ${last.error}` } : last
     }
     return last

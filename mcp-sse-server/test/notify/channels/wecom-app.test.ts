@@ -72,4 +72,34 @@ describe('wecom-app', () => {
     expect(result.error).toContain('81013')
     expect(result.error).not.toContain('ACCESS-TOKEN-77')
   })
+
+  it('keeps the access token for its lifetime: the next notification is one request', async () => {
+    server = await startServer((req) =>
+      req.path === '/cgi-bin/gettoken' ? { json: { errcode: 0, access_token: 'KEPT-TOKEN', expires_in: 7200 } } : { json: { errcode: 0 } },
+    )
+    const env = { QYWX_AM: 'corp-keep,secret-keep,@all,1000002', QYWX_ORIGIN: server.origin }
+    expect((await sendThrough(wecomApp, env)).ok).toBe(true)
+    expect((await sendThrough(wecomApp, env)).ok).toBe(true)
+    expect(server.requests.map((r) => r.path)).toEqual(['/cgi-bin/gettoken', '/cgi-bin/message/send', '/cgi-bin/message/send'])
+  })
+
+  it('renews a kept token that WeCom rejects (42001 expired) and sends again, once', async () => {
+    let issued = 0
+    server = await startServer((req) => {
+      if (req.path === '/cgi-bin/gettoken') return { json: { errcode: 0, access_token: `TOKEN-${++issued}` } }
+      return req.url.includes('TOKEN-1') ? { json: { errcode: 42001, errmsg: 'access_token expired' } } : { json: { errcode: 0 } }
+    })
+    const env = { QYWX_AM: 'corp-renew,secret-renew,@all,1000002', QYWX_ORIGIN: server.origin }
+    // The first send gets TOKEN-1 fresh: a rejection of a fresh token is a plain failure, not retried.
+    expect((await sendThrough(wecomApp, env)).ok).toBe(false)
+    expect(server.requests).toHaveLength(2)
+    // The second finds TOKEN-1 kept, sees it rejected, renews to TOKEN-2 and succeeds.
+    const result = await sendThrough(wecomApp, env)
+    expect(result.ok).toBe(true)
+    expect(server.requests.slice(2).map((r) => r.url)).toEqual([
+      '/cgi-bin/message/send?access_token=TOKEN-1',
+      '/cgi-bin/gettoken?corpid=corp-renew&corpsecret=secret-renew',
+      '/cgi-bin/message/send?access_token=TOKEN-2',
+    ])
+  })
 })
