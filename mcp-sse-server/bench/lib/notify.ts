@@ -126,8 +126,15 @@ async function startHttpChannel(id: string, delayMs: number): Promise<ChannelSer
   } as ChannelServer
 }
 
+/**
+ * smtp-server holds its greeting for 100 ms by design (it detects clients that talk too early), so the end of the
+ * message is answered that much sooner: the SMTP conversation as a whole, like each HTTP stand-in, takes `delayMs`.
+ */
+const SMTP_GREETING_DELAY_MS = 100
+
 async function startSmtpChannel(delayMs: number): Promise<ChannelServer> {
   const state = { requests: 0, hang: false }
+  const dataDelayMs = Math.max(0, delayMs - SMTP_GREETING_DELAY_MS)
   const server = new SMTPServer({
     logger: false,
     authOptional: true,
@@ -139,7 +146,7 @@ async function startSmtpChannel(delayMs: number): Promise<ChannelServer> {
     onData(stream, _session, cb) {
       state.requests++
       stream.resume()
-      stream.on('end', () => setTimeout(() => cb(null), delayMs))
+      stream.on('end', () => setTimeout(() => cb(null), dataDelayMs))
     },
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
