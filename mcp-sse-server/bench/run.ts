@@ -30,6 +30,7 @@ const FULL: Budgets = {
   scaleContacts: [500, 5_000, 50_000],
   scale: { warmupMs: 500, ms: 3_000, rounds: 3, maxCalls: 100_000 },
   sessions: 1_000,
+  freshSessionServers: true,
   settleMs: 1_000,
   notify: { delayMs: 200, timeoutMs: 1_000, runs: 5 },
 }
@@ -41,6 +42,7 @@ const QUICK: Budgets = {
   scaleContacts: [20, 200, 400],
   scale: { warmupMs: 50, ms: 150, rounds: 1, maxCalls: 1_000 },
   sessions: 20,
+  freshSessionServers: false,
   settleMs: 100,
   notify: { delayMs: 50, timeoutMs: 300, runs: 1 },
 }

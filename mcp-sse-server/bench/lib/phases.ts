@@ -27,6 +27,8 @@ export interface Budgets {
   scaleContacts: [number, number, number]
   scale: LoopBudget
   sessions: number
+  /** Fresh server processes for each transport's session count (a quick run shares one pair). */
+  freshSessionServers: boolean
   settleMs: number
   notify: { delayMs: number; timeoutMs: number; runs: number }
 }
@@ -225,12 +227,13 @@ export async function sessionsPhase(ctx: BenchContext, budgets: Budgets, log: Lo
   await stopMainServers()
   const n = budgets.sessions
   const figures: Figure[] = []
+  const start = () =>
+    Promise.all([startOurs(ctx, { name: 'wechat-mcp (sessions)', gcHook: true }), startBare(ctx, { name: 'bare SDK server (sessions)', gcHook: true })])
+  let shared = budgets.freshSessionServers ? undefined : await start()
   for (const transport of TRANSPORTS) {
-    log(`sessions: ${n.toLocaleString('en')} idle ${transportLabel(transport)} sessions on fresh processes of each server`)
-    const [ours, bare] = await Promise.all([
-      startOurs(ctx, { name: 'wechat-mcp (sessions)', gcHook: true }),
-      startBare(ctx, { name: 'bare SDK server (sessions)', gcHook: true }),
-    ])
+    log(`sessions: ${n.toLocaleString('en')} idle ${transportLabel(transport)} sessions on ${shared ? 'one process' : 'fresh processes'} of each server`)
+    const [ours, bare] = shared ?? (await start())
+    const last = transport === TRANSPORTS[TRANSPORTS.length - 1]
     try {
       const measure = async (server: Server) => {
         // Open and close the same number of sessions first: what is measured is then the memory sessions hold,
@@ -273,7 +276,10 @@ export async function sessionsPhase(ctx: BenchContext, budgets: Budgets, log: Lo
         }),
       )
     } finally {
-      await Promise.all([ours.proc.kill(), bare.proc.kill()])
+      if (!shared || last) {
+        await Promise.all([ours.proc.kill(), bare.proc.kill()])
+        shared = undefined
+      }
     }
   }
   return figures

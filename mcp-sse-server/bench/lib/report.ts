@@ -24,10 +24,12 @@ export interface Figure {
 }
 
 export function figure(f: Omit<Figure, 'ratio' | 'met'>): Figure {
-  const ratio = f.baseline ? round(f.value / f.baseline, 3) : NaN
+  const value = round(f.value, 3)
+  const baseline = round(f.baseline, 3)
+  const ratio = baseline ? round(value / baseline, 3) : NaN
   let met: boolean | undefined
-  if (f.target) met = f.target.kind === 'ratio' ? ratio <= f.target.max : f.value <= f.target.max
-  return { ...f, value: round(f.value, 2), baseline: round(f.baseline, 2), ratio, ...(met === undefined ? {} : { met }) }
+  if (f.target) met = f.target.kind === 'ratio' ? ratio <= f.target.max : value <= f.target.max
+  return { ...f, value, baseline, ratio, ...(met === undefined ? {} : { met }) }
 }
 
 export function machine(): Record<string, unknown> {
