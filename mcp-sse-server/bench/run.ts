@@ -31,6 +31,7 @@ const FULL: Budgets = {
   scale: { warmupMs: 500, ms: 3_000, rounds: 3, maxCalls: 100_000 },
   sessions: 1_000,
   freshSessionServers: true,
+  sessionSettleMs: 6_000,
   settleMs: 1_000,
   notify: { delayMs: 200, timeoutMs: 1_000, runs: 5 },
 }
@@ -43,6 +44,7 @@ const QUICK: Budgets = {
   scale: { warmupMs: 50, ms: 150, rounds: 1, maxCalls: 1_000 },
   sessions: 20,
   freshSessionServers: false,
+  sessionSettleMs: 100,
   settleMs: 100,
   notify: { delayMs: 50, timeoutMs: 300, runs: 1 },
 }

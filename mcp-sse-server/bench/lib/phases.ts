@@ -29,6 +29,11 @@ export interface Budgets {
   sessions: number
   /** Fresh server processes for each transport's session count (a quick run shares one pair). */
   freshSessionServers: boolean
+  /**
+   * Wait before each session RSS reading: longer than Node's HTTP keep-alive timeout (5 s), so the keep-alive
+   * connections of the handshake's POSTs are closed, as they are for any session idle longer than that.
+   */
+  sessionSettleMs: number
   settleMs: number
   notify: { delayMs: number; timeoutMs: number; runs: number }
 }
@@ -271,11 +276,11 @@ export async function sessionsPhase(ctx: BenchContext, budgets: Budgets, log: Lo
         // not the one-off growth of a process's first burst of work (V8's young generation grows under
         // allocation and keeps its size; code gets compiled), which a long-running server has long been through.
         await closeAll(await connectMany(server.url, transport, n, 25))
-        await sleep(budgets.settleMs)
+        await sleep(budgets.sessionSettleMs)
         const before = await rssAfterGcKb(server.proc)
         const clients = await connectMany(server.url, transport, n, 25)
         try {
-          await sleep(budgets.settleMs)
+          await sleep(budgets.sessionSettleMs)
           const rawAfter = rssKb(server.proc.pid)
           const after = await rssAfterGcKb(server.proc)
           const health = await fetch(`${server.url}/health`).then((r) => r.json() as Promise<{ sessions?: unknown }>)
