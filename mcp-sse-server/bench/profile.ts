@@ -3,7 +3,7 @@
  * the bare server (echo) under the same closed-loop load, written to bench/profiles/, then a summary of where each
  * spends its time by package. How the figures in docs/benchmarks.md were explained.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { writeAddressBook } from './lib/fixture.js'
