@@ -33,7 +33,7 @@ const FULL: Budgets = {
   freshSessionServers: true,
   sessionSettleMs: 6_000,
   settleMs: 1_000,
-  notify: { delayMs: 200, timeoutMs: 1_000, runs: 5 },
+  notify: { delayMs: 200, timeoutMs: 1_000, runs: 5, strict: true },
 }
 
 const QUICK: Budgets = {
@@ -46,7 +46,7 @@ const QUICK: Budgets = {
   freshSessionServers: false,
   sessionSettleMs: 100,
   settleMs: 100,
-  notify: { delayMs: 50, timeoutMs: 300, runs: 1 },
+  notify: { delayMs: 20, timeoutMs: 3_000, runs: 1, strict: false },
 }
 
 async function main(): Promise<number> {

@@ -191,18 +191,17 @@ export async function notifyPhase(ctx: BenchContext, budgets: Budgets, log: Log)
     await send()
     const all: Array<{ ms: number; report: Report }> = []
     for (let i = 0; i < runs; i++) all.push(await send())
-    const failedAll = all.flatMap((r) => r.report.results.filter((x) => !x.ok).map((x) => `${x.channel}: ${x.error}`))
-    if (failedAll.length) throw new Error(`notify_send: channels failed against their local servers:\n${[...new Set(failedAll)].join('\n')}`)
+    const failedAll = [...new Set(all.flatMap((r) => r.report.results.filter((x) => !x.ok).map((x) => `${x.channel}: ${x.error}`)))]
+    // A full run's figure is void if a channel failed; a quick run (a smoke test on a busy box) only reports it.
+    if (failedAll.length && budgets.notify.strict) throw new Error(`notify_send: channels failed against their local servers:\n${failedAll.join('\n')}`)
     const slowest = all.map((r) => [...r.report.results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 3).map((x) => `${x.channel} ${x.durationMs} ms`))
 
     byId.get(HUNG)!.hang = true
     const hung: Array<{ ms: number; report: Report }> = []
     for (let i = 0; i < Math.max(1, Math.ceil(runs / 2)); i++) hung.push(await send())
     byId.get(HUNG)!.hang = false
-    for (const h of hung) {
-      const bad = h.report.results.filter((x) => x.ok === (x.channel === HUNG))
-      if (bad.length) throw new Error(`notify_send with ${HUNG} hung: unexpected results ${JSON.stringify(bad)}`)
-    }
+    const unexpected = hung.flatMap((h) => h.report.results.filter((x) => x.ok === (x.channel === HUNG)))
+    if (unexpected.length && budgets.notify.strict) throw new Error(`notify_send with ${HUNG} hung: unexpected results ${JSON.stringify(unexpected)}`)
     const allMs = median(all.map((r) => r.ms))
     const hungMs = median(hung.map((r) => r.ms))
     log(`notify: all channels ${round(allMs, 1)} ms; with ${HUNG} hung ${round(hungMs, 1)} ms`)
@@ -215,7 +214,7 @@ export async function notifyPhase(ctx: BenchContext, budgets: Budgets, log: Log)
         baseline: delayMs,
         baselineLabel: 'one channel’s answer time',
         target: { kind: 'ratio', max: 1.25, text: `≤ 1.25× ${delayMs} ms` },
-        detail: { channels: ids, runs: all.map((r) => round(r.ms, 1)), slowestChannels: slowest },
+        detail: { channels: ids, runs: all.map((r) => round(r.ms, 1)), slowestChannels: slowest, ...(failedAll.length ? { failures: failedAll } : {}) },
       }),
       figure({
         id: 'notify.oneHung.ms',
@@ -229,6 +228,7 @@ export async function notifyPhase(ctx: BenchContext, budgets: Budgets, log: Log)
           hungChannel: HUNG,
           runs: hung.map((r) => round(r.ms, 1)),
           hungResult: hung[0].report.results.find((x) => x.channel === HUNG),
+          ...(unexpected.length ? { unexpected } : {}),
         },
       }),
     ]

@@ -35,7 +35,8 @@ export interface Budgets {
    */
   sessionSettleMs: number
   settleMs: number
-  notify: { delayMs: number; timeoutMs: number; runs: number }
+  /** strict: a failed channel voids the figure (full run); a quick run only records it. */
+  notify: { delayMs: number; timeoutMs: number; runs: number; strict: boolean }
 }
 
 export type Log = (message: string) => void
