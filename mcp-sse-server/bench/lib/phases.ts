@@ -285,12 +285,18 @@ export async function sessionsPhase(ctx: BenchContext, budgets: Budgets, log: Lo
           const rawAfter = rssKb(server.proc.pid)
           const after = await rssAfterGcKb(server.proc)
           const health = await fetch(`${server.url}/health`).then((r) => r.json() as Promise<{ sessions?: unknown }>)
+          // The young generation is per process and empty after the GC; its committed size swings by tens of MB
+          // between readings, more than 1,000 sessions weigh, so it is left out of both readings.
+          const settled = (r: typeof before) => r.rssKb - r.newSpaceKb
           return {
-            perSessionKb: (after.rssKb - before.rssKb) / n,
+            perSessionKb: (settled(after) - settled(before)) / n,
+            rssDeltaPerSessionKb: round((after.rssKb - before.rssKb) / n, 1),
             rawPerSessionKb: round((rawAfter - before.rssKb) / n, 1),
             heapPerSessionKb: round((after.heapUsedKb - before.heapUsedKb) / n, 1),
             rssBeforeMb: round(before.rssKb / 1024, 1),
             rssAfterMb: round(after.rssKb / 1024, 1),
+            youngGenerationBeforeMb: round(before.newSpaceKb / 1024, 1),
+            youngGenerationAfterMb: round(after.newSpaceKb / 1024, 1),
             sessionsReported: health.sessions,
           }
         } finally {

@@ -160,13 +160,13 @@ export function rssKb(pid: number): number {
 }
 
 /** A collection in the child (through the GC hook), then its RSS. */
-export async function rssAfterGcKb(proc: Proc): Promise<{ rssKb: number; heapUsedKb: number }> {
+export async function rssAfterGcKb(proc: Proc): Promise<{ rssKb: number; heapUsedKb: number; newSpaceKb: number }> {
   const after = proc.logs().length
   proc.child.kill('SIGUSR2')
   const line = await proc.waitForLog((l) => l.msg === 'bench gc', 15_000, after)
   // Let the freed pages go back to the kernel before reading.
   await sleep(150)
-  return { rssKb: rssKb(proc.pid), heapUsedKb: Math.round(Number(line.heapUsed) / 1024) }
+  return { rssKb: rssKb(proc.pid), heapUsedKb: Math.round(Number(line.heapUsed) / 1024), newSpaceKb: Math.round(Number(line.newSpace) / 1024) }
 }
 
 export function freePort(): Promise<number> {
