@@ -65,7 +65,10 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     const caption = `Minutes of today (${kind})`
     const result = await call(client, 'sendFileToRoom', { topic: '家庭群', url: `${files.url}/report.pdf`, caption })
     expect(result.structuredContent).toMatchObject({ sent: true, target: { type: 'room' }, file: { name: 'report.pdf', mediaType: 'application/pdf' } })
-    expect(lastAudit()).toMatchObject({ tool: 'sendFileToRoom', ok: true, file: 'report.pdf', text: caption })
+    // The file and its caption are two sends, each with its own audit line.
+    const [fileLine, captionLine] = server.auditLines().slice(-2)
+    expect(fileLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, file: 'report.pdf', text: '' })
+    expect(captionLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, text: caption, target: { type: 'room', name: '家庭群' } })
     const history = structured(await call(client, 'getRecentMessages', { topic: '家庭群', limit: 2 }))
     expect(history.messages.map((m: any) => [m.fileName ?? null, m.text ?? null])).toEqual([
       ['report.pdf', null],
