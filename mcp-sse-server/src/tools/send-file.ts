@@ -1,7 +1,7 @@
 /** The two file tools differ only in who receives: this is everything they share. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { describeUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
+import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
 import type { TargetKind } from '../wechat/sender.js'
 import { failure, type ToolDeps } from './define.js'
 import { sendOutputShape, sendResultToTool } from './shared.js'
@@ -34,16 +34,9 @@ export async function sendFile(
   args: { url?: string; path?: string; name?: string; caption?: string },
 ): Promise<CallToolResult> {
   if ((args.url === undefined) === (args.path === undefined)) return failure('Give exactly one of `url` or `path`.', { sent: false })
-  const { maxBytes, dirs } = deps.config.files
-  let source = args.path ?? args.url!
-  if (args.url !== undefined) {
-    try {
-      source = describeUrl(new URL(args.url))
-    } catch {
-      // loadFromUrl explains what is wrong with it; the audit log still gets no query string.
-      source = args.url.split('?')[0].slice(0, 300)
-    }
-  }
+  const { maxBytes, dirs, allowPrivateUrls } = deps.config.files
+  // The audit log gets no credentials or query string, even of something that is not a URL.
+  const source = args.url !== undefined ? describeRawUrl(args.url) : args.path!
   const result = await deps.wechat.sender.sendFile({
     tool,
     kind,
@@ -52,7 +45,7 @@ export async function sendFile(
     ...(args.caption !== undefined ? { caption: args.caption } : {}),
     load: () =>
       args.url !== undefined
-        ? loadFromUrl(args.url, { maxBytes, name: args.name })
+        ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
         : loadFromPath(args.path!, { dirs, maxBytes, name: args.name }),
   })
   const base = sendResultToTool(result)
