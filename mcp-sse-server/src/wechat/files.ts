@@ -179,13 +179,17 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   })
 }
 
-/** The scheme and userinfo rules, for the link and for every redirect. */
-function checkShape(url: URL, what: string): string | undefined {
+/** The scheme and userinfo rules, for the link (`from` undefined) and for every redirect (`from`: where it came from). */
+function checkShape(url: URL, from?: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `Only http and https links can be sent (${what} ${url.protocol} link). For a file on this machine use \`path\`.`
+    return from === undefined
+      ? `Only http and https links can be sent (this one is ${url.protocol}). For a file on this machine use \`path\`.`
+      : `Not sent: ${from} redirected to a ${url.protocol} link; only http and https links are followed.`
   }
   if (url.username || url.password) {
-    return `Not sent: ${what} link with a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.`
+    return from === undefined
+      ? 'Not sent: the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
+      : `Not sent: ${from} redirected to a link with a user name or password in it, which is not followed.`
   }
   return undefined
 }
@@ -215,7 +219,7 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
   } catch {
     return { refused: '`url` is not a valid link. Give a full http(s) link to the file, e.g. https://example.com/report.pdf.' }
   }
-  const bad = checkShape(url, 'got a')
+  const bad = checkShape(url)
   if (bad) return { refused: bad }
   const source = describeUrl(url)
   const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
@@ -262,7 +266,7 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
       } catch {
         return { refused: `Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.` }
       }
-      const badHop = checkShape(next, `${source} redirected to a`)
+      const badHop = checkShape(next, source)
       if (badHop) return { refused: badHop }
       visited.push(next)
       hop = next
