@@ -1,7 +1,7 @@
 /** The two file tools differ only in who receives: this is everything they share. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { describeUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
+import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
 import type { TargetKind } from '../wechat/sender.js'
 import type { ToolDeps } from './define.js'
 import { pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
@@ -38,20 +38,15 @@ export async function sendFile(
     typeof target === 'string' ? target : (args.url === undefined) === (args.path === undefined) ? 'Give exactly one of `url` or `path`.' : undefined
   if (malformed !== undefined || typeof target === 'string') {
     const request = { tool, kind, target: { id: who.id, name: who.name }, text: args.caption ?? '' }
-    return sendResultToTool(await deps.wechat.sender.refuse(request, malformed ?? 'Give exactly one name or id.'))
+    return sendResultToTool(await deps.wechat.sender.refuse(request, malformed ?? ''))
   }
-  const { maxBytes, dirs } = deps.config.files
-  let source = args.path ?? args.url!
-  if (args.url !== undefined) {
-    try {
-      source = describeUrl(new URL(args.url))
-    } catch {
-      // loadFromUrl explains what is wrong with it; the audit log still gets no query string.
-      source = args.url.split('?')[0].slice(0, 300)
-    }
-  }
+  const { maxBytes, dirs, allowPrivateUrls } = deps.config.files
+  // The audit log gets no credentials or query string, even of something that is not a URL.
+  const source = args.url !== undefined ? describeRawUrl(args.url) : args.path!
   const load = () =>
-    args.url !== undefined ? loadFromUrl(args.url, { maxBytes, name: args.name }) : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
+    args.url !== undefined
+      ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
+      : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
   const caption = args.caption !== undefined ? { caption: args.caption } : {}
   const result = await deps.wechat.sender.sendFile({ tool, kind, target, source, ...caption, load }, signal)
   const base = sendResultToTool(result)
