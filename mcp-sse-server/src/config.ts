@@ -16,7 +16,10 @@ const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 /** Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is loaded by name. */
 const PUPPET_NAME = /^(mock|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const int = (min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`
+  return z.coerce.number({ error: range }).int({ error: range }).min(min, { error: range }).max(max, { error: range })
+}
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v))

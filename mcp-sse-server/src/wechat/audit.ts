@@ -39,7 +39,8 @@ export class AuditLog {
 
   /** `ts` defaults to now; a send that reached WeChat passes the moment it was handed over (after its queue wait). */
   record(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): Promise<void> {
-    const line: AuditEntry = { ...entry, ts: entry.ts ?? new Date().toISOString() }
+    const { ts, ...rest } = entry
+    const line: AuditEntry = { ts: ts ?? new Date().toISOString(), ...rest }
     if (line.error !== undefined) line.error = this.redact(line.error)
     this.ready ??= mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 })
     const write = this.chain
