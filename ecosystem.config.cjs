@@ -40,8 +40,8 @@ module.exports = {
       exec_mode: 'fork',
       instances: 1,
       env: { NODE_ENV: 'production' },
-      // The server stops within 10 s (sessions closed, queued sends finished, login saved); PM2 must not SIGKILL earlier.
-      kill_signal: 'SIGTERM',
+      // PM2 stops with SIGINT (PM2_KILL_SIGNAL), which the server handles like SIGTERM: it stops within 10 s
+      // (sessions closed, queued sends finished, login saved), so PM2 must not SIGKILL earlier.
       kill_timeout: 15_000,
       max_memory_restart: '600M',
       // A crash loop (say, a bad .env) backs off instead of spinning.

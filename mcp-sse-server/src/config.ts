@@ -16,7 +16,10 @@ const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 /** Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is loaded by name. */
 const PUPPET_NAME = /^(mock|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const int = (min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`
+  return z.coerce.number({ error: range }).int({ error: range }).min(min, { error: range }).max(max, { error: range })
+}
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
@@ -65,6 +68,7 @@ const schema = z.object({
   WECHAT_WAIT_PROGRESS_S: int(1, 3600).default(30),
   WECHAT_FILE_DIRS: list(/[,\n]/).optional(),
   WECHAT_MAX_FILE_MB: int(1, 100).default(25),
+  WECHAT_FILE_ALLOW_PRIVATE_URLS: bool.default(false),
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
   MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
@@ -102,7 +106,12 @@ export interface Config {
   readonly publicUrl?: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number }
-  readonly files: { readonly dirs: readonly string[]; readonly maxBytes: number }
+  readonly files: {
+    readonly dirs: readonly string[]
+    readonly maxBytes: number
+    /** File URLs may point to loopback, private and link-local addresses (off: those are refused, against SSRF). */
+    readonly allowPrivateUrls: boolean
+  }
   readonly sessions: { readonly idleMs: number; readonly max: number; readonly keepAliveMs: number }
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
@@ -208,7 +217,11 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S },
-    files: { dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)), maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024 },
+    files: {
+      dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)),
+      maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024,
+      allowPrivateUrls: v.WECHAT_FILE_ALLOW_PRIVATE_URLS,
+    },
     sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS, keepAliveMs: v.MCP_SSE_KEEPALIVE_MS },
     secrets,
   })

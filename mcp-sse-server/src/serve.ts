@@ -20,6 +20,9 @@ const SHUTDOWN_BUDGET_MS = 9_000
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets })
   installProcessHandlers(logger)
+  // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
+  // writes its memory card with default permissions, so restrict the default.
+  process.umask(0o077)
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
 
   if (config.sandbox && config.mockFixture) {

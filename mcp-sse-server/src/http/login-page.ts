@@ -24,6 +24,8 @@ export interface LoginPageOptions {
   config: Config
   wechat: Pick<WeChat, 'state' | 'on' | 'loginPageUrl'>
   keepAliveMs?: number
+  /** Event streams open at once (default 100). */
+  maxStreams?: number
 }
 
 /** Open pages are few (one per phone or tab); the cap only stops a runaway client from piling up streams. */
@@ -42,7 +44,7 @@ function describe(state: LoginState): string {
   }
 }
 
-export function loginPage({ config, wechat, keepAliveMs = 15_000 }: LoginPageOptions): Router {
+export function loginPage({ config, wechat, keepAliveMs = 15_000, maxStreams = MAX_STREAMS }: LoginPageOptions): Router {
   const router = Router()
   const qrImages = new Map<string, Promise<string>>()
   const qrImage = (value: string): Promise<string> => {
@@ -68,6 +70,8 @@ export function loginPage({ config, wechat, keepAliveMs = 15_000 }: LoginPageOpt
 
   // One listener on the bot for all open pages, however many there are.
   const streams = new Set<Response>()
+  /** Streams accepted but still drawing their first state: they count against the cap too. */
+  let opening = 0
   wechat.on('state', (state) => {
     if (streams.size === 0) return
     void view(state).then((v) => {
@@ -96,20 +100,27 @@ export function loginPage({ config, wechat, keepAliveMs = 15_000 }: LoginPageOpt
     res.json(await view(wechat.state))
   })
 
-  router.get('/login/events', async (req, res) => {
-    if (streams.size >= MAX_STREAMS) {
+  router.get('/login/events', async (_req, res) => {
+    if (streams.size + opening >= maxStreams) {
       res.status(503).setHeader('Retry-After', '30').end()
       return
     }
+    // Listening for the hang-up before anything is awaited: a client that leaves while the first state is drawn
+    // must not leave a dead stream behind, counted against the cap until it locks everyone out.
+    let gone = false
+    res.once('close', () => {
+      gone = true
+      streams.delete(res)
+    })
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' })
-    res.write(`retry: 3000\nevent: state\ndata: ${JSON.stringify(await view(wechat.state))}\n\n`)
+    opening++
+    const first = await view(wechat.state).finally(() => opening--)
+    if (gone || res.destroyed) return
+    res.write(`retry: 3000\nevent: state\ndata: ${JSON.stringify(first)}\n\n`)
     streams.add(res)
     const keepAlive = setInterval(() => res.write(': keepalive\n\n'), keepAliveMs)
     keepAlive.unref()
-    req.once('close', () => {
-      clearInterval(keepAlive)
-      streams.delete(res)
-    })
+    res.once('close', () => clearInterval(keepAlive)) // still open here: `gone` was checked in this same tick
   })
 
   return router

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { EVENT_TYPES, sendEvent, type EventType } from './event.js'
-import { describeReport, outcomeOf, structuredReport } from './report.js'
+import { describeReport, noneConfiguredForCli, outcomeOf, structuredReport } from './report.js'
 import type { NotifyReport, Notifier } from './types.js'
 
 export interface NotifyCliDeps {
@@ -22,7 +22,8 @@ export const NOTIFY_USAGE = `Usage:
   wechat-mcp event --run-id ID --event start|update|end|error --message MESSAGE
                    [--data JSON-object] [--timestamp ISO-8601] [--channels id,id] [--json]
 
-Sends through every configured channel (docs/channels.md).
+Sends through every configured webhook channel (docs/channels.md). WECHAT_NOTIFY_TO (delivery into WeChat)
+only works through the running server's notify_send / notify_event tools, not from these commands.
 Exit codes: 0 at least one channel accepted (or the send was skipped on purpose), 1 every channel failed,
 2 no channel is configured or the arguments are wrong.
 `
@@ -81,7 +82,10 @@ export async function runNotifyCli(argv: string[], deps: NotifyCliDeps): Promise
   const configured = deps.notifier.configuredChannels()
   const outcome = outcomeOf(report, configured)
   if (json) deps.stdout.write(`${JSON.stringify(structuredReport(report, configured), null, 2)}\n`)
-  else (outcome === 'none-configured' ? deps.stderr : deps.stdout).write(`${describeReport(report, configured)}\n`)
+  else {
+    const text = describeReport(report, configured, noneConfiguredForCli(deps.config.notify.wechatTo !== undefined))
+    ;(outcome === 'none-configured' ? deps.stderr : deps.stdout).write(`${text}\n`)
+  }
   return outcome === 'none-configured' ? 2 : outcome === 'all-failed' ? 1 : 0
 }
 

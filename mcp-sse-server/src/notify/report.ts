@@ -16,16 +16,32 @@ export const NONE_CONFIGURED =
   'PUSH_KEY for ServerChan, or WECHAT_NOTIFY_TO=filehelper for WeChat itself), then restart. ' +
   'Every channel and its variables: docs/channels.md.'
 
+/**
+ * The same for `wechat-mcp notify` / `event`: the CLI has no WeChat session, so WECHAT_NOTIFY_TO can never deliver
+ * from it and only the webhook channels are worth suggesting.
+ */
+export function noneConfiguredForCli(wechatNotifyToSet: boolean): string {
+  return (
+    'No notification channel is configured for this command. Set the variables of at least one webhook channel in the ' +
+    'environment or .env (e.g. TG_BOT_TOKEN + TG_USER_ID for Telegram, DD_BOT_TOKEN for DingTalk, QYWX_KEY for a WeCom bot, ' +
+    'BARK_PUSH for Bark, PUSH_KEY for ServerChan); every channel and its variables: docs/channels.md. ' +
+    (wechatNotifyToSet
+      ? 'WECHAT_NOTIFY_TO is set, but it only works through the running server (the notify_send and notify_event tools), ' +
+        'which holds the WeChat login; this command has none.'
+      : 'WECHAT_NOTIFY_TO (delivery into WeChat) only works through the running server (the notify_send and notify_event tools), not here.')
+  )
+}
+
 export function resultLine(r: ChannelResult): string {
   const status = r.status === undefined ? '' : ` HTTP ${r.status}`
   return r.ok ? `✓ ${r.channel}${status} (${r.durationMs} ms)` : `✗ ${r.channel}${status} (${r.durationMs} ms): ${r.error ?? 'failed'}`
 }
 
-/** A readable summary: the headline, then one line per channel. */
-export function describeReport(report: NotifyReport, configured: readonly string[]): string {
+/** A readable summary: the headline, then one line per channel. `noneConfigured` replaces the server's advice. */
+export function describeReport(report: NotifyReport, configured: readonly string[], noneConfigured = NONE_CONFIGURED): string {
   const outcome = outcomeOf(report, configured)
   if (outcome === 'skipped') return `Not sent: ${report.skipped}.`
-  if (outcome === 'none-configured') return NONE_CONFIGURED
+  if (outcome === 'none-configured') return noneConfigured
   const delivered = report.results.filter((r) => r.ok).length
   const headline =
     outcome === 'delivered'

@@ -12,20 +12,31 @@ export function wechatChannel(sender: Sender, config: Config): ExtraChannel | un
   if (!to) return undefined
   return {
     id: 'wechat',
-    // Paced sends may wait for their turn behind others; that is not the channel hanging.
-    timeoutMs: Math.max(config.notify.timeoutMs, config.send.queueMax * config.send.minIntervalMs * 1.5 + 10_000),
-    async send(message) {
+    timeoutMs: queueDeadlineMs(config),
+    // When the deadline passes while the message still waits for its turn, the signal takes it out of the queue:
+    // a notification reported as failed never goes out later.
+    async send(message, signal) {
       const text = `${message.title}\n\n${message.content}`.slice(0, config.send.maxMessageChars)
       const request = { tool: 'notify', text }
       if (to.toLowerCase() === FILEHELPER_ID) {
-        return outcome(await sender.send({ ...request, kind: 'contact', target: { id: FILEHELPER_ID } }))
+        return outcome(await sender.send({ ...request, kind: 'contact', target: { id: FILEHELPER_ID } }, signal))
       }
       // A name is tried as a friend first, then as a group; either way only an exact, unique match is used.
       const friend = await sender.resolve('contact', { name: to })
       const kind = friend.ok || friend.code !== 'not_found' ? 'contact' : 'room'
-      return outcome(await sender.send({ ...request, kind, target: { name: to } }))
+      return outcome(await sender.send({ ...request, kind, target: { name: to } }, signal))
     },
   }
+}
+
+/**
+ * Paced sends wait for their turn behind others, which is not the channel hanging: allow for a full queue, both at
+ * the minimum spacing (with its jitter) and at the per-minute cap.
+ */
+function queueDeadlineMs({ notify, send }: Config): number {
+  const bySpacing = send.queueMax * send.minIntervalMs * 1.5
+  const byRate = Math.ceil(send.queueMax / send.maxPerMinute) * 60_000
+  return Math.max(notify.timeoutMs, Math.max(bySpacing, byRate) + notify.timeoutMs)
 }
 
 function outcome(result: { ok: boolean; message: string }): { ok: boolean; error?: string } {

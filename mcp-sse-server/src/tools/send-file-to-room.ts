@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { defineTool, failure } from './define.js'
+import { defineTool } from './define.js'
 import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
-import { pickTarget, SEND_ANNOTATIONS } from './shared.js'
+import { SEND_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'sendFileToRoom',
@@ -19,9 +19,7 @@ export default defineTool({
   },
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
-  async handler({ topic, id, ...source }, deps) {
-    const target = pickTarget(topic, id, 'topic')
-    if (typeof target === 'string') return failure(target, { sent: false })
-    return sendFile(deps, 'sendFileToRoom', 'room', target, source)
+  async handler({ topic, id, ...source }, deps, extra) {
+    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal)
   },
 })

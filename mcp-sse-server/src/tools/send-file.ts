@@ -1,10 +1,10 @@
 /** The two file tools differ only in who receives: this is everything they share. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { describeUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
+import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
 import type { TargetKind } from '../wechat/sender.js'
-import { failure, type ToolDeps } from './define.js'
-import { sendOutputShape, sendResultToTool } from './shared.js'
+import type { ToolDeps } from './define.js'
+import { pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
 
 export const fileSourceShape = {
   url: z.string().max(4000).optional().describe('an http(s) link to the file or image itself (not a web page about it)'),
@@ -28,33 +28,27 @@ export const FILE_RULES =
 
 export async function sendFile(
   deps: ToolDeps,
-  tool: string,
-  kind: TargetKind,
-  target: { id?: string; name?: string },
+  who: { tool: string; kind: TargetKind; nameField: string; name?: string; id?: string },
   args: { url?: string; path?: string; name?: string; caption?: string },
+  signal?: AbortSignal,
 ): Promise<CallToolResult> {
-  if ((args.url === undefined) === (args.path === undefined)) return failure('Give exactly one of `url` or `path`.', { sent: false })
-  const { maxBytes, dirs } = deps.config.files
-  let source = args.path ?? args.url!
-  if (args.url !== undefined) {
-    try {
-      source = describeUrl(new URL(args.url))
-    } catch {
-      // loadFromUrl explains what is wrong with it; the audit log still gets no query string.
-      source = args.url.split('?')[0].slice(0, 300)
-    }
+  const { tool, kind } = who
+  const target = pickTarget(who.name, who.id, who.nameField)
+  const malformed =
+    typeof target === 'string' ? target : (args.url === undefined) === (args.path === undefined) ? 'Give exactly one of `url` or `path`.' : undefined
+  if (malformed !== undefined || typeof target === 'string') {
+    const request = { tool, kind, target: { id: who.id, name: who.name }, text: args.caption ?? '' }
+    return sendResultToTool(await deps.wechat.sender.refuse(request, malformed ?? ''))
   }
-  const result = await deps.wechat.sender.sendFile({
-    tool,
-    kind,
-    target,
-    source,
-    ...(args.caption !== undefined ? { caption: args.caption } : {}),
-    load: () =>
-      args.url !== undefined
-        ? loadFromUrl(args.url, { maxBytes, name: args.name })
-        : loadFromPath(args.path!, { dirs, maxBytes, name: args.name }),
-  })
+  const { maxBytes, dirs, allowPrivateUrls } = deps.config.files
+  // The audit log gets no credentials or query string, even of something that is not a URL.
+  const source = args.url !== undefined ? describeRawUrl(args.url) : args.path!
+  const load = () =>
+    args.url !== undefined
+      ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
+      : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
+  const caption = args.caption !== undefined ? { caption: args.caption } : {}
+  const result = await deps.wechat.sender.sendFile({ tool, kind, target, source, ...caption, load }, signal)
   const base = sendResultToTool(result)
   if (!result.file) return base
   return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { defineTool, failure } from './define.js'
+import { defineTool } from './define.js'
 import { pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
 
 export default defineTool({
@@ -17,9 +17,11 @@ export default defineTool({
   },
   outputSchema: sendOutputShape,
   annotations: SEND_ANNOTATIONS,
-  async handler({ nickname, id, message }, { wechat }) {
+  async handler({ nickname, id, message }, { wechat }, extra) {
     const target = pickTarget(nickname, id, 'nickname')
-    if (typeof target === 'string') return failure(target, { sent: false })
-    return sendResultToTool(await wechat.sender.send({ tool: 'sendMessageToFriend', kind: 'contact', target, text: message }))
+    const request = { tool: 'sendMessageToFriend', kind: 'contact' as const, target: typeof target === 'string' ? { id, name: nickname } : target, text: message }
+    if (typeof target === 'string') return sendResultToTool(await wechat.sender.refuse(request, target))
+    // A client that cancels while the send waits for its turn takes it back: it will not go out later.
+    return sendResultToTool(await wechat.sender.send(request, extra.signal))
   },
 })

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { defineTool, failure } from './define.js'
+import { defineTool } from './define.js'
 import { pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
 
 export default defineTool({
@@ -16,9 +16,11 @@ export default defineTool({
   },
   outputSchema: sendOutputShape,
   annotations: SEND_ANNOTATIONS,
-  async handler({ topic, id, message }, { wechat }) {
+  async handler({ topic, id, message }, { wechat }, extra) {
     const target = pickTarget(topic, id, 'topic')
-    if (typeof target === 'string') return failure(target, { sent: false })
-    return sendResultToTool(await wechat.sender.send({ tool: 'sendMessageToRoom', kind: 'room', target, text: message }))
+    const request = { tool: 'sendMessageToRoom', kind: 'room' as const, target: typeof target === 'string' ? { id, name: topic } : target, text: message }
+    if (typeof target === 'string') return sendResultToTool(await wechat.sender.refuse(request, target))
+    // A client that cancels while the send waits for its turn takes it back: it will not go out later.
+    return sendResultToTool(await wechat.sender.send(request, extra.signal))
   },
 })

@@ -23,7 +23,12 @@ export class AuditLog {
   private ready?: Promise<unknown>
   private chain: Promise<unknown> = Promise.resolve()
 
-  constructor(dataDir: string, private readonly redact: (text: string) => string = (t) => t) {
+  constructor(
+    dataDir: string,
+    private readonly redact: (text: string) => string = (t) => t,
+    /** A line that cannot be written (disk full, permissions) is reported here, never thrown at the send it records. */
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
     this.file = path.join(dataDir, 'audit.jsonl')
   }
 
@@ -34,11 +39,19 @@ export class AuditLog {
 
   /** `ts` defaults to now; a send that reached WeChat passes the moment it was handed over (after its queue wait). */
   record(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): Promise<void> {
-    const line: AuditEntry = { ...entry, ts: entry.ts ?? new Date().toISOString() }
+    const { ts, ...rest } = entry
+    const line: AuditEntry = { ts: ts ?? new Date().toISOString(), ...rest }
     if (line.error !== undefined) line.error = this.redact(line.error)
     this.ready ??= mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 })
-    const write = this.chain.then(() => this.ready).then(() => appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 }))
-    this.chain = write.catch(() => undefined)
+    const write = this.chain
+      .then(() => this.ready)
+      .then(() => appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 }))
+      .catch((err: unknown) => {
+        // A send that WeChat took must still be reported as sent; the failure to log it goes to the server log.
+        this.ready = undefined
+        this.onError(err)
+      })
+    this.chain = write
     return write
   }
 }

@@ -4,9 +4,13 @@
  * wechat.ts feeds it from Wechaty on login and on contact/room events.
  */
 
-/** "Exact" ignores letter case, surrounding whitespace and the Unicode normalisation form. */
+/**
+ * "Exact" ignores letter case, surrounding whitespace and the Unicode normalisation form. NFKC also folds
+ * compatibility forms (full-width ＡＢＣ, ligatures) that people type without seeing the difference; two names that
+ * become equal this way are ambiguous, and ambiguity never sends.
+ */
 export function normalizeName(value: string): string {
-  return value.normalize('NFC').trim().toLowerCase()
+  return value.normalize('NFKC').trim().toLowerCase()
 }
 
 export interface ContactEntry {

@@ -1,11 +1,16 @@
 /**
  * Files the agent may send: downloaded from an http(s) URL (size cap enforced while streaming, a timeout, the
- * content type checked so a login page or an error page is never sent as "the report"), or read from a local path
+ * content type checked so a login page or an error page is never sent as "the report"; no private or local
+ * addresses unless WECHAT_FILE_ALLOW_PRIVATE_URLS, checked at every redirect), or read from a local path
  * that must resolve, symlinks followed, inside one of WECHAT_FILE_DIRS. Refusals say what to do instead.
  */
+import { lookup } from 'node:dns/promises'
 import { open, realpath } from 'node:fs/promises'
+import type { LookupFunction } from 'node:net'
 import path from 'node:path'
 import type { FileBoxInterface } from 'file-box'
+import { Agent, fetch, type Response } from 'undici'
+import { isPrivateAddress } from './private-address.js'
 
 export interface LoadedFile {
   file: FileBoxInterface
@@ -80,9 +85,19 @@ async function toFileBox(bytes: Buffer, name: string): Promise<FileBoxInterface>
   return FileBox.fromBase64(bytes.toString('base64'), name)
 }
 
-/** What the audit log keeps of a URL: never credentials or a signed query string. */
+/** What the audit log and every message keep of a URL: never credentials or a signed query string. */
 export function describeUrl(url: URL): string {
-  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`
+  const origin = url.origin === 'null' ? `${url.protocol}//${url.host}` : url.origin
+  return `${origin}${url.pathname}${url.search ? '?…' : ''}`
+}
+
+/** describeUrl for what the user gave, even when it is not a URL: no query, fragment or userinfo. */
+export function describeRawUrl(raw: string): string {
+  try {
+    return describeUrl(new URL(raw))
+  } catch {
+    return raw.split(/[?#]/)[0].replace(/^([^/]*\/\/)?[^/]*@/, '$1').slice(0, 300)
+  }
 }
 
 function looksLikeHtml(head: Buffer): boolean {
@@ -115,6 +130,86 @@ export interface UrlOptions {
   maxBytes: number
   timeoutMs?: number
   name?: string
+  /** WECHAT_FILE_ALLOW_PRIVATE_URLS: links may reach this machine, the local network and link-local addresses. */
+  allowPrivateUrls?: boolean
+  /**
+   * Whether a link may not connect to `address` (one its host name resolved to). Default: isPrivateAddress, which
+   * allowPrivateUrls turns off. Tests replace it to tell two servers on 127.0.0.1 apart by port.
+   */
+  isRefusedAddress?: (address: string, url: URL) => boolean
+}
+
+/** Redirects followed by hand, each hop checked like the first link. */
+export const MAX_REDIRECTS = 5
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+const PRIVATE_HINT =
+  'set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it (only if the user wants files fetched from this machine or its network)'
+
+type Resolved = { address: string; family: number }
+
+/** How a URL's host name is written to the resolver and to the socket: no IPv6 brackets, lower case. */
+function hostKey(host: string): string {
+  return host.replace(/^\[|\]$/g, '').toLowerCase()
+}
+
+/**
+ * A socket lookup that answers with the addresses already checked for that host (so a DNS answer that changes
+ * between the check and the connection cannot lead elsewhere), and refuses any host that was not checked.
+ */
+function pinnedLookup(pinned: ReadonlyMap<string, Resolved[]>): LookupFunction {
+  return (hostname, options, callback) => {
+    const addresses = pinned.get(hostKey(hostname))
+    if (!addresses?.length) {
+      const err: NodeJS.ErrnoException = new Error(`${hostname} was not checked before connecting`)
+      err.code = 'ENOTFOUND'
+      callback(err, '', 0)
+      return
+    }
+    if (options.all) (callback as unknown as (e: null, a: Resolved[]) => void)(null, addresses)
+    else callback(null, addresses[0].address, addresses[0].family)
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** The scheme and userinfo rules, for the link (`from` undefined) and for every redirect (`from`: where it came from). */
+function checkShape(url: URL, from?: string): string | undefined {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return from === undefined
+      ? `Only http and https links can be sent (this one is ${url.protocol}). For a file on this machine use \`path\`.`
+      : `Not sent: ${from} redirected to a ${url.protocol} link; only http and https links are followed.`
+  }
+  if (url.username || url.password) {
+    return from === undefined
+      ? 'Not sent: the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
+      : `Not sent: ${from} redirected to a link with a user name or password in it, which is not followed.`
+  }
+  return undefined
+}
+
+/** Removes every visited URL's query string (and the raw input) from an error text. */
+function redact(text: string, raw: string, urls: readonly URL[]): string {
+  let out = text.split(raw).join('<the link>')
+  for (const url of urls) {
+    out = out.split(url.href).join(describeUrl(url))
+    if (url.search.length > 1) {
+      for (const secret of [url.search, url.search.slice(1)]) out = out.split(secret).join('?…')
+    }
+  }
+  return out
+}
+
+function errorText(err: unknown): string {
+  const cause = (err as Error).cause
+  if (cause instanceof Error) return cause.message
+  return String(cause ?? (err as Error).message)
 }
 
 export async function loadFromUrl(raw: string, options: UrlOptions): Promise<LoadedFile | FileRefusal> {
@@ -122,18 +217,61 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
   try {
     url = new URL(raw)
   } catch {
-    return { refused: `"${raw.slice(0, 200)}" is not a URL. Give a full http(s) link to the file.` }
+    return { refused: '`url` is not a valid link. Give a full http(s) link to the file, e.g. https://example.com/report.pdf.' }
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { refused: `Only http and https links can be sent (got ${url.protocol}). For a file on this machine use \`path\`.` }
-  }
+  const bad = checkShape(url)
+  if (bad) return { refused: bad }
   const source = describeUrl(url)
   const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
   const controller = new AbortController()
   const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
   const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
+  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isPrivateAddress(address)))
+  const pinned = new Map<string, Resolved[]>()
+  const agent = new Agent({ connect: { lookup: pinnedLookup(pinned) } })
+  const visited = [url]
+  /** Resolves the host of a hop and checks every address it has; pins them for the connection. */
+  const checkHost = async (hop: URL): Promise<string | undefined> => {
+    const host = hostKey(hop.hostname)
+    let addresses: Resolved[]
+    try {
+      addresses = await abortable(lookup(host, { all: true, verbatim: true }), signal)
+    } catch (err) {
+      if (signal.aborted) throw err
+      return `Downloading ${describeUrl(hop)} failed: its host name could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'no address'}). Check the link.`
+    }
+    if (addresses.length === 0) return `Downloading ${describeUrl(hop)} failed: its host name has no address. Check the link.`
+    if (addresses.some((a) => refuses(a.address, hop))) {
+      const where = hop === url ? `the URL (${source})` : `${source} redirected to ${describeUrl(hop)}, which`
+      return `Not sent: ${where} points to a private or local address; ${PRIVATE_HINT}.`
+    }
+    pinned.set(host, addresses)
+    return undefined
+  }
   try {
-    const res = await fetch(url, { signal, redirect: 'follow', headers: { accept: '*/*' } })
+    let res: Response
+    for (let hop = url; ; ) {
+      const refused = await checkHost(hop)
+      if (refused) return { refused }
+      res = await fetch(hop, { signal, redirect: 'manual', dispatcher: agent, headers: { accept: '*/*' } })
+      const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null
+      if (location === null) break
+      await res.body?.cancel().catch(() => undefined)
+      if (visited.length > MAX_REDIRECTS) {
+        return { refused: `Not sent: ${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
+      }
+      let next: URL
+      try {
+        next = new URL(location, hop)
+      } catch {
+        return { refused: `Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.` }
+      }
+      const badHop = checkShape(next, source)
+      if (badHop) return { refused: badHop }
+      visited.push(next)
+      hop = next
+    }
+    const final = visited.at(-1)!
     if (!res.ok) {
       controller.abort()
       return { refused: `Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.` }
@@ -144,7 +282,7 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
       return { refused: `The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.` }
     }
     const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(url))
+    const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(final))
     const mediaType = acceptType(contentType, given)
     if (typeof mediaType !== 'string') {
       controller.abort()
@@ -172,7 +310,10 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
     if (signal.aborted && !controller.signal.aborted) {
       return { refused: `Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.` }
     }
-    return { refused: `Downloading ${source} failed: ${(err as Error).cause ?? (err as Error).message}. Check that the link works.` }
+    return { refused: `Downloading ${source} failed: ${redact(errorText(err), raw, visited)}. Check that the link works.` }
+  } finally {
+    controller.abort()
+    void agent.destroy().catch(() => undefined)
   }
 }
 

@@ -9,6 +9,13 @@ export class QueueFullError extends Error {
   }
 }
 
+/** The caller gave up (cancelled, timed out) before its send's turn came: it never went out. */
+export class SendAbandonedError extends Error {
+  constructor() {
+    super('the request was cancelled or timed out while waiting for its turn in the outbound queue')
+  }
+}
+
 export interface PacerOptions {
   minIntervalMs: number
   maxPerMinute: number
@@ -44,11 +51,40 @@ export class Pacer {
     return this.queue.length + (this.running ? 1 : 0)
   }
 
-  /** Runs `send` when its turn comes; rejects with QueueFullError at once when the queue is full. */
-  schedule<T>(send: () => Promise<T>): Promise<T> {
-    if (this.queue.length >= this.options.queueMax) return Promise.reject(new QueueFullError(this.options.queueMax))
+  get queueMax(): number {
+    return this.options.queueMax
+  }
+
+  /** No room for another send: a new one would be refused at once. */
+  get full(): boolean {
+    return this.queue.length >= this.options.queueMax
+  }
+
+  /**
+   * Runs `send` when its turn comes; rejects with QueueFullError at once when the queue is full. When `signal`
+   * aborts before the turn came, the send is dropped from the queue (SendAbandonedError): a caller that stopped
+   * waiting must not have its message go out later behind its back. Once started, a send runs to its end.
+   */
+  schedule<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new SendAbandonedError())
+    if (this.full) return Promise.reject(new QueueFullError(this.options.queueMax))
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { run: send, resolve: resolve as (v: unknown) => void, reject }
+      const abandon = () => {
+        const at = this.queue.indexOf(job)
+        if (at < 0) return
+        this.queue.splice(at, 1)
+        reject(new SendAbandonedError())
+        if (this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
+      }
+      const job: Job = {
+        run: () => {
+          signal?.removeEventListener('abort', abandon)
+          return send()
+        },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      }
+      signal?.addEventListener('abort', abandon, { once: true })
       this.queue.push(job)
       this.pump()
       if (this.queue.includes(job)) this.options.onQueued?.(this.queue.length)

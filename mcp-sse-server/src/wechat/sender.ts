@@ -7,7 +7,7 @@ import type { FileBoxInterface } from 'file-box'
 import type { AuditEntry, AuditLog } from './audit.js'
 import type { FileRefusal, LoadedFile } from './files.js'
 import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
-import { QueueFullError, type Pacer } from './pacer.js'
+import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 
 export type TargetKind = 'contact' | 'room'
 
@@ -42,6 +42,7 @@ export type SendErrorCode =
   | 'not_allowed'
   | 'repeat'
   | 'queue_full'
+  | 'cancelled'
   | 'send_failed'
   | 'file_refused'
 
@@ -81,8 +82,13 @@ export interface SenderOptions {
 
 export class Sender {
   private readonly recent = new Map<string, number>()
-  private readonly allowedContacts?: Set<string>
-  private readonly allowedRooms?: Set<string>
+  /**
+   * Allow-list entries are names, and names can be changed by others (a friend's nickname, a group's topic). Each
+   * entry allows the one chat it matches under the send rule, pinned by id for the rest of the login: a friend who
+   * renames themselves to an allowed name matches it together with the real one, so the entry is ambiguous and
+   * allows neither of them instead of the impostor.
+   */
+  private readonly allowPins = new Map<string, string>()
 
   constructor(
     private readonly directory: Directory,
@@ -90,34 +96,47 @@ export class Sender {
     private readonly pacer: Pacer,
     private readonly audit: AuditLog,
     private readonly options: SenderOptions,
-  ) {
-    if (options.allowedContacts) this.allowedContacts = new Set(options.allowedContacts.map(normalizeName))
-    if (options.allowedRooms) this.allowedRooms = new Set(options.allowedRooms.map(normalizeName))
+  ) {}
+
+  /** Ids change at every login: what the allow-list was pinned to no longer means anything. */
+  forgetLogin(): void {
+    this.allowPins.clear()
+    this.recent.clear()
   }
 
-  async send(request: SendRequest): Promise<SendResult> {
-    const result = await this.attempt(request, { kind: 'text', text: request.text })
+  async send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
+    const result = await this.attempt(request, { kind: 'text', text: request.text }, signal)
     await this.record(request, result, { text: request.text })
     return result
   }
 
-  /** A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. */
-  async sendFile(request: FileSendRequest): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
+  /**
+   * A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. The caption is a text
+   * send of its own to the same chat, with its own audit line, once the file went out.
+   */
+  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
     const content: Content = { kind: 'file', request }
-    const result = await this.attempt(request, content)
+    const result = await this.attempt(request, content, signal)
     const loaded = content.loaded
-    await this.record(request, result, {
-      text: request.caption ?? '',
-      ...(loaded ? { file: loaded.name } : {}),
-      source: loaded?.source ?? request.source,
-    })
+    await this.record(request, result, { text: '', ...(loaded ? { file: loaded.name } : {}), source: loaded?.source ?? request.source })
     if (!loaded) return result
     const { name, size, mediaType, source } = loaded
-    return { ...result, file: { name, size, mediaType, source } }
+    const file = { name, size, mediaType, source }
+    if (!result.ok || request.caption === undefined) return { ...result, file }
+    const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption }, signal)
+    const note = caption.ok ? ' with its caption' : `, but not its caption (${caption.message.replace(/^Not sent: /, '')})`
+    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.` }
   }
 
-  private record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<void> {
-    return this.audit.record({
+  /** A send refused before it reached the sender (malformed arguments): audited like every other attempt. */
+  async refuse(request: SendRequest, message: string): Promise<SendResult> {
+    const result: SendResult = { ok: false, code: 'invalid_message', message }
+    await this.record(request, result, { text: request.text })
+    return result
+  }
+
+  private async record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<void> {
+    await this.audit.record({
       // A send that left the queue is stamped with the moment it went to WeChat, so the log shows the real pacing.
       ...(result.sentAt ? { ts: result.sentAt } : {}),
       tool: request.tool,
@@ -140,7 +159,7 @@ export class Sender {
     return describeResolution(kind, target, resolution)
   }
 
-  private async attempt(request: SendRequest | FileSendRequest, content: Content): Promise<SendResult> {
+  private async attempt(request: SendRequest | FileSendRequest, content: Content, signal?: AbortSignal): Promise<SendResult> {
     const { kind } = request
     const invalid =
       content.kind === 'text'
@@ -162,9 +181,11 @@ export class Sender {
         ok: false,
         code: 'not_allowed',
         target,
-        message: `Not sent: "${target.name}" is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged; ask the user to add it if this send is intended.`,
+        message: `Not sent: "${target.name}" is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
       }
     }
+    // Before a download: a send that cannot get into the queue should not cost 25 MB first.
+    if (this.pacer.full) return { ok: false, code: 'queue_full', target, message: `Not sent: ${new QueueFullError(this.pacer.queueMax).message}.` }
 
     let loaded: LoadedFile | undefined
     if (content.kind === 'file') {
@@ -176,7 +197,7 @@ export class Sender {
 
     const what = content.kind === 'text' ? 'text' : 'file'
     // A file repeats when the same name and size go to the same chat again: hashing 25 MB to be sure is not worth it.
-    const key = `${kind}:${target.id}\u0000${content.kind === 'text' ? content.text : `file\u0000${loaded!.name}\u0000${loaded!.size}`}`
+    const key = `${kind}:${target.id}\u0000${content.kind === 'text' ? normalizeText(content.text) : `file\u0000${loaded!.name}\u0000${loaded!.size}`}`
     if (this.isRepeat(key)) {
       return {
         ok: false,
@@ -192,26 +213,16 @@ export class Sender {
         // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
         sentAt = new Date().toISOString()
         return this.port.say(kind, target.id, payload)
-      })
+      }, signal)
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
+      if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
       return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
     const to = `${kind === 'room' ? 'room ' : ''}"${target.name}"`
-    if (!loaded || content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
-    const caption = content.request.caption
-    let captionNote = ''
-    if (caption !== undefined) {
-      // The caption is a send of its own: it waits for its turn in the pacing queue like any other.
-      try {
-        await this.pacer.schedule(() => this.port.say(kind, target.id, caption))
-        captionNote = ' with its caption'
-      } catch (err) {
-        captionNote = `, but the caption was not sent (${errorText(err)}); send it with the text tool if it still matters`
-      }
-    }
-    return { ok: true, target, sentAt, message: `Sent the file "${loaded.name}" to ${to}${captionNote}.` }
+    if (content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
+    return { ok: true, target, sentAt, message: `Sent the file "${loaded!.name}" to ${to}.` }
   }
 
   private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {
@@ -228,14 +239,19 @@ export class Sender {
   }
 
   private isAllowed(target: ResolvedTarget): boolean {
-    if (target.type === 'contact') {
-      if (!this.allowedContacts || target.id === FILEHELPER) return true
-      const entry = this.directory.contact(target.id)
-      const names = [entry?.name, entry?.alias].filter((n): n is string => Boolean(n)).map(normalizeName)
-      return names.some((n) => this.allowedContacts!.has(n))
-    }
-    if (!this.allowedRooms) return true
-    return this.allowedRooms.has(normalizeName(target.name))
+    const entries = target.type === 'contact' ? this.options.allowedContacts : this.options.allowedRooms
+    if (!entries || (target.type === 'contact' && target.id === FILEHELPER)) return true
+    return entries.some((entry) => this.allowedId(target.type, entry) === target.id)
+  }
+
+  private allowedId(kind: TargetKind, entry: string): string | undefined {
+    const key = `${kind}\u0000${normalizeName(entry)}`
+    const pinned = this.allowPins.get(key)
+    if (pinned) return pinned
+    const found = this.lookup(kind, { name: entry })
+    if (!found.ok) return undefined
+    this.allowPins.set(key, found.entry.id)
+    return found.entry.id
   }
 
   private isRepeat(key: string): boolean {
@@ -293,6 +309,11 @@ function toCandidate(e: ContactEntry | RoomEntry): Candidate {
 
 function describeCandidate(c: Candidate): string {
   return `"${c.name}"${c.alias ? ` (remark "${c.alias}")` : ''} id=${c.id}`
+}
+
+/** The repeat guard sees through trivial variations (case, spacing, normalisation form) of the same text. */
+function normalizeText(text: string): string {
+  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()
 }
 
 function errorText(err: unknown): string {

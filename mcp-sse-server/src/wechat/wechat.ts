@@ -71,7 +71,11 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     super()
     this.log = logger.child({ component: 'wechat' })
     this.errors = new ErrorDigest(this.log)
-    this.audit = new AuditLog(config.dataDir, (t) => redactSecrets(t, config.secrets))
+    this.audit = new AuditLog(
+      config.dataDir,
+      (t) => redactSecrets(t, config.secrets),
+      (err) => this.log.error({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'could not write the audit log'),
+    )
     this.pacer = new Pacer({
       minIntervalMs: config.send.minIntervalMs,
       maxPerMinute: config.send.maxPerMinute,
@@ -232,6 +236,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       void printQr(qrcode, this.loginPageUrl, this.config.sandbox)
     })
     bot.on('login', (user) => {
+      this.sender.forgetLogin()
       this.setState({ status: 'logged_in', user: { id: user.id, name: user.name() } })
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
     })

@@ -4,7 +4,8 @@
  * from the registry or npm's cache, the build, the prune), the runtime stage's COPY --from lines assemble the final
  * /app, and the server starts exactly as ENTRYPOINT + CMD say, with the Dockerfile's ENV, and answers /health.
  */
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { copyRepo, eventually, freePort, healthOk, REPO_DIR, run } from '../helpers/repo-copy.js'
@@ -17,9 +18,10 @@ const [buildStage, runtime] = dockerfile.stages
 const TOKEN = 'dockerfile-replay-token-0123456789abcdef'
 /** Each replay holds two full node_modules trees (~400 MB each): removed afterwards. */
 const bulky: string[] = []
-afterAll(() => {
-  for (const dir of bulky) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(async () => {
+  // Asynchronous and given time: deleting ~800 MB on a busy disk can take a while.
+  await Promise.all(bulky.map((dir) => rm(dir, { recursive: true, force: true })))
+}, 300_000)
 
 /** Docker's COPY: a directory's contents go into the destination; several sources or a trailing "/" mean a directory. */
 function copyInto(sources: string[], dest: string, from: string, workdir: string): void {

@@ -1,13 +1,15 @@
 /**
  * Files and images through real MCP clients on both transports: from a local HTTP server (image, PDF, refusals) and
  * from disk (inside and outside WECHAT_FILE_DIRS); every attempt is in the audit log, refused ones included.
+ * Without WECHAT_FILE_ALLOW_PRIVATE_URLS a link to this machine is refused; no credentials or query strings are
+ * ever repeated in a result or the audit log.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, TRANSPORTS } from '../helpers/clients.js'
+import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { startServer, tempDir, type RunningServer } from '../helpers/server.js'
 
@@ -25,7 +27,8 @@ beforeAll(async () => {
   writeFileSync(path.join(outside, 'secret.txt'), 'not for WeChat')
   symlinkSync(path.join(outside, 'secret.txt'), path.join(allowed, 'innocent.txt'))
   files = await startFileServer()
-  server = await startServer({ WECHAT_MAX_FILE_MB: '1', WECHAT_FILE_DIRS: allowed })
+  // The file server is on 127.0.0.1, which file links may only reach with this opt-in.
+  server = await startServer({ WECHAT_MAX_FILE_MB: '1', WECHAT_FILE_DIRS: allowed, WECHAT_FILE_ALLOW_PRIVATE_URLS: 'true' })
 })
 afterAll(async () => {
   await server?.stop()
@@ -65,7 +68,10 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     const caption = `Minutes of today (${kind})`
     const result = await call(client, 'sendFileToRoom', { topic: '家庭群', url: `${files.url}/report.pdf`, caption })
     expect(result.structuredContent).toMatchObject({ sent: true, target: { type: 'room' }, file: { name: 'report.pdf', mediaType: 'application/pdf' } })
-    expect(lastAudit()).toMatchObject({ tool: 'sendFileToRoom', ok: true, file: 'report.pdf', text: caption })
+    // The file and its caption are two sends, each with its own audit line.
+    const [fileLine, captionLine] = server.auditLines().slice(-2)
+    expect(fileLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, file: 'report.pdf', text: '' })
+    expect(captionLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, text: caption, target: { type: 'room', name: '家庭群' } })
     const history = structured(await call(client, 'getRecentMessages', { topic: '家庭群', limit: 2 }))
     expect(history.messages.map((m: any) => [m.fileName ?? null, m.text ?? null])).toEqual([
       ['report.pdf', null],
@@ -134,6 +140,48 @@ describe('without WECHAT_FILE_DIRS', () => {
       await client.close()
     } finally {
       await bare.stop()
+    }
+  })
+})
+
+describe('without WECHAT_FILE_ALLOW_PRIVATE_URLS', () => {
+  let bare: RunningServer
+  let client: Client
+  beforeAll(async () => {
+    bare = await startServer()
+    client = await connect(bare.url, 'streamableHttp')
+  })
+  afterAll(async () => {
+    await client?.close()
+    await bare?.stop()
+  })
+
+  it('refuses a link to 127.0.0.1 without downloading it, says what to set, and audits the refusal', async () => {
+    const before = files.hits.length
+    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}/pixel.png` })
+    expect(result.isError).toBe(true)
+    expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
+    expect(text(result)).toMatch(/private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it/)
+    expect(files.hits.length).toBe(before)
+    expect(bare.auditLines().at(-1)).toMatchObject({
+      tool: 'sendFileToFriend',
+      ok: false,
+      source: `${files.url}/pixel.png`,
+      error: expect.stringMatching(/WECHAT_FILE_ALLOW_PRIVATE_URLS/),
+    })
+  })
+
+  it.each([
+    ['credentials and a query string', () => `http://user:pw@127.0.0.1:${files.port}/x?key=SECRETQ`, /user name or password/],
+    ['something that is not a URL', () => 'nota url?key=SECRETQ3', /not a valid link/],
+  ])('never repeats %s in the result or the audit log', async (_name, url, message) => {
+    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: url() })
+    expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
+    expect(text(result)).toMatch(message)
+    const audit = bare.auditLines().at(-1)!
+    expect(audit).toMatchObject({ tool: 'sendFileToFriend', ok: false, error: expect.stringMatching(message) })
+    for (const leaked of [JSON.stringify(result), JSON.stringify(audit)]) {
+      expect(leaked).not.toMatch(/pw|SECRETQ/)
     }
   })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { call, connect, text } from '../helpers/clients.js'
 import { runCli, startServer, tempDir, writeFixture } from '../helpers/server.js'
-import { writeFileSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 describe('before login', () => {
@@ -50,7 +50,10 @@ describe('shutdown', () => {
   it('SIGTERM closes sessions, stops the bot and exits 0', async () => {
     const server = await startServer()
     const client = await connect(server.url, 'sse')
-    await call(client, 'findFriend', { nickname: '张三' })
+    expect((await call(client, 'sendMessageToFriend', { nickname: '老张', message: 'private' })).isError).toBeFalsy()
+    // What the server writes is for the user's eyes only.
+    expect(statSync(server.dataDir).mode & 0o777).toBe(0o700)
+    expect(statSync(path.join(server.dataDir, 'audit.jsonl')).mode & 0o777).toBe(0o600)
     const code = await server.stop('SIGTERM')
     expect(code).toBe(0)
     expect(server.logs().some((l) => l.msg === 'stopped')).toBe(true)

@@ -92,12 +92,14 @@ describe('the send rule through MCP', () => {
     else expect(typeof audit.error).toBe('string')
   })
 
-  it('wants exactly one of a name or an id', async () => {
-    const both = await call(client, 'sendMessageToFriend', { nickname: '张三', id: 'c-zhang', message: 'x' })
+  it('wants exactly one of a name or an id, and audits the refusal', async () => {
+    const both = await call(client, 'sendMessageToFriend', { nickname: '张三', id: 'c-zhang', message: 'both given' })
     expect(both.isError).toBe(true)
     expect(text(both)).toMatch(/exactly one/)
-    const neither = await call(client, 'sendMessageToRoom', { message: 'x' })
+    expect(server.auditLines().at(-1)).toMatchObject({ tool: 'sendMessageToFriend', text: 'both given', ok: false })
+    const neither = await call(client, 'sendMessageToRoom', { message: 'neither given' })
     expect(neither.isError).toBe(true)
+    expect(server.auditLines().at(-1)).toMatchObject({ tool: 'sendMessageToRoom', target: { type: 'room' }, text: 'neither given', ok: false })
   })
 
   it('answers a wrong argument type with a validation error, not a crash', async () => {

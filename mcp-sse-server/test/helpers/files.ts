@@ -26,6 +26,7 @@ export const PDF = (() => {
 
 export interface FileServer {
   url: string
+  port: number
   /** Paths requested so far. */
   hits: string[]
   close: () => Promise<void>
@@ -34,7 +35,8 @@ export interface FileServer {
 /**
  * /pixel.png, /report.pdf, /download (a PDF as octet-stream with a Content-Disposition name), /page (HTML),
  * /disguised.bin (HTML sent as octet-stream), /big.bin (2 MB, no Content-Length: the cap must hold while streaming),
- * /big-declared.pdf (2 MB with Content-Length), /script.js (a type that is not a file to send), /missing (404).
+ * /big-declared.pdf (2 MB with Content-Length), /script.js (a type that is not a file to send), /missing (404),
+ * /redirect?to=URL (302 to URL), /chain?n=N (N redirects, then the PNG).
  */
 export async function startFileServer(): Promise<FileServer> {
   const hits: string[] = []
@@ -45,7 +47,8 @@ export async function startFileServer(): Promise<FileServer> {
       res.writeHead(200, { 'content-type': type, ...headers })
       res.end(body)
     }
-    switch (new URL(req.url ?? '/', 'http://x').pathname) {
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://x')
+    switch (pathname) {
       case '/pixel.png':
         return send('image/png', PNG)
       case '/report.pdf':
@@ -72,6 +75,15 @@ export async function startFileServer(): Promise<FileServer> {
       }
       case '/big-declared.pdf':
         return send('application/pdf', big, { 'content-length': String(big.length) })
+      case '/redirect':
+        res.writeHead(302, { location: searchParams.get('to') ?? '/' })
+        return res.end('moved')
+      case '/chain': {
+        const n = Number(searchParams.get('n') ?? 0)
+        if (n <= 0) return send('image/png', PNG)
+        res.writeHead(302, { location: `/chain?n=${n - 1}` })
+        return res.end()
+      }
       case '/script.js':
         return send('application/javascript', 'alert(1)')
       default:
@@ -83,6 +95,7 @@ export async function startFileServer(): Promise<FileServer> {
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     hits,
     close: () =>
       new Promise((resolve) => {

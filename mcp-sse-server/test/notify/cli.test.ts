@@ -53,6 +53,21 @@ describe('wechat-mcp notify / event', () => {
     const r = await run(['notify', '--title', 'T', '--content', 'C'], {})
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('docs/channels.md')
+    expect(r.stderr).toContain('TG_BOT_TOKEN')
+    expect(r.stderr).not.toContain('WECHAT_NOTIFY_TO=filehelper')
+  })
+
+  it('exit 2 with only WECHAT_NOTIFY_TO set: says it works through the running server only, and names the webhook channels', async () => {
+    const r = await run(['notify', '--title', 'T', '--content', 'C'], { WECHAT_NOTIFY_TO: 'filehelper' })
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/WECHAT_NOTIFY_TO is set, but it only works through the running server \(the notify_send and notify_event tools\)/)
+    expect(r.stderr).toContain('docs/channels.md')
+    expect(r.stderr).toMatch(/DD_BOT_TOKEN.*QYWX_KEY.*BARK_PUSH/)
+    expect(r.stderr).not.toContain('WECHAT_NOTIFY_TO=filehelper')
+    const event = await run(['event', '--run-id', 'r1', '--event', 'end', '--message', 'done'], { WECHAT_NOTIFY_TO: 'filehelper' })
+    expect(event.code).toBe(2)
+    expect(event.stderr).toContain('only works through the running server')
   })
 
   it('--json prints the report as JSON', async () => {

@@ -21,21 +21,20 @@ describe('fan-out', () => {
   it('reports a hung channel failed at its timeout while the others succeed', async () => {
     const hung = await server('hang')
     const fine = await server({ json: { errcode: 0 } })
-    // Generous enough that the healthy channel never nears it on a loaded CI machine.
     const config = configFrom({ NOTIFY_TIMEOUT_MS: '1000', BARK_PUSH: `${hung.origin}/key`, DD_BOT_TOKEN: 'tok1', DD_ORIGIN: fine.origin })
     const notifier = createNotifier({ config, logger: silentLogger(config) })
-    const started = performance.now()
+    // Outcomes, not wall-clock: the fan-out resolves (a hang would time the test out), the hung channel is reported
+    // failed with its timeout, and the healthy one succeeded all the same.
     const report = await notifier.send(MSG)
-    const elapsed = performance.now() - started
+    expect(report.results.map((r) => r.channel)).toEqual(['bark', 'dingtalk'])
     const bark = report.results.find((r) => r.channel === 'bark')!
     const dingtalk = report.results.find((r) => r.channel === 'dingtalk')!
     expect(bark).toMatchObject({ ok: false, error: 'timed out after 1000 ms' })
+    // A lower bound only: the hung channel really waited for its deadline.
     expect(bark.durationMs).toBeGreaterThanOrEqual(990)
-    expect(dingtalk.ok).toBe(true)
-    expect(dingtalk.durationMs).toBeLessThan(1000)
-    // Concurrent, and nobody waits much past the deadline.
-    expect(elapsed).toBeLessThan(2500)
+    expect(dingtalk).toMatchObject({ ok: true, status: 200 })
     expect(hung.requests).toHaveLength(1)
+    expect(fine.requests).toHaveLength(1)
   })
 
   it('isolates a 500, a refused connection and a garbage body from a success', async () => {

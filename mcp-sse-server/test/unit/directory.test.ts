@@ -95,3 +95,11 @@ describe('lookups', () => {
     expect(d.findFriends('friend 49', 5).partial).toHaveLength(5)
   })
 })
+
+describe('compatibility forms', () => {
+  it('full-width letters match their plain form', () => {
+    const d = new Directory()
+    d.replaceAll([{ id: 'abc', name: 'ABC Studio', friend: true }], [])
+    expect(d.resolveFriend({ name: 'ＡＢＣ studio' })).toMatchObject({ ok: true, entry: { id: 'abc' } })
+  })
+})

@@ -1,7 +1,8 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confinePath, loadFromPath, loadFromUrl, type LoadedFile } from '../../src/wechat/files.js'
+import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, type LoadedFile } from '../../src/wechat/files.js'
+import { isPrivateAddress } from '../../src/wechat/private-address.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { tempDir } from '../helpers/server.js'
 
@@ -70,17 +71,24 @@ describe('loading from a URL', () => {
   afterAll(async () => {
     await files?.close()
   })
+  // The test servers are on 127.0.0.1: these tests opt in, as WECHAT_FILE_ALLOW_PRIVATE_URLS=true does.
+  const local = { maxBytes: MB, allowPrivateUrls: true }
 
   it('downloads an image and a PDF with their types', async () => {
-    const png = (await loadFromUrl(`${files.url}/pixel.png?sig=secret`, { maxBytes: MB })) as LoadedFile
+    const png = (await loadFromUrl(`${files.url}/pixel.png?sig=secret`, local)) as LoadedFile
     expect(png).toMatchObject({ name: 'pixel.png', mediaType: 'image/png', size: PNG.length, source: `${files.url}/pixel.png?…` })
     expect(png.file.mediaType).toBe('image/png')
-    const pdf = (await loadFromUrl(`${files.url}/report.pdf`, { maxBytes: MB, name: 'Quarterly' })) as LoadedFile
+    const pdf = (await loadFromUrl(`${files.url}/report.pdf`, { ...local, name: 'Quarterly' })) as LoadedFile
     expect(pdf).toMatchObject({ name: 'Quarterly.pdf', mediaType: 'application/pdf', size: PDF.length })
   })
 
   it('takes the name and type of a generic download from Content-Disposition', async () => {
-    expect(await loadFromUrl(`${files.url}/download`, { maxBytes: MB })).toMatchObject({ name: 'Q3 report.pdf', mediaType: 'application/pdf' })
+    expect(await loadFromUrl(`${files.url}/download`, local)).toMatchObject({ name: 'Q3 report.pdf', mediaType: 'application/pdf' })
+  })
+
+  it('resolves a host name and connects to the address it checked', async () => {
+    const port = files.port
+    expect(await loadFromUrl(`http://localhost:${port}/pixel.png`, local)).toMatchObject({ name: 'pixel.png', size: PNG.length })
   })
 
   it.each([
@@ -91,11 +99,138 @@ describe('loading from a URL', () => {
     ['a declared length over the cap', '/big-declared.pdf', /2\.0 MB; the limit is 1 MB/],
     ['a 404', '/missing', /HTTP 404/],
   ])('refuses %s', async (_name, route, message) => {
-    expect(await loadFromUrl(`${files.url}${route}`, { maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(message) })
+    expect(await loadFromUrl(`${files.url}${route}`, local)).toMatchObject({ refused: expect.stringMatching(message) })
   })
 
-  it('refuses links that are not http(s) and nonsense', async () => {
-    expect(await loadFromUrl('file:///etc/passwd', { maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(/Only http and https/) })
-    expect(await loadFromUrl('not a url', { maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(/not a URL/) })
+  it('refuses links that are not http(s) and nonsense, without echoing them', async () => {
+    expect(await loadFromUrl('file:///etc/passwd', local)).toMatchObject({ refused: expect.stringMatching(/Only http and https/) })
+    const nonsense = await loadFromUrl('nota url?key=SECRETQ3', local)
+    expect(nonsense).toMatchObject({ refused: expect.stringMatching(/not a valid link/) })
+    expect(JSON.stringify(nonsense)).not.toContain('SECRETQ3')
+  })
+
+  it('refuses a link with a user name or password before connecting, without repeating them', async () => {
+    const before = files.hits.length
+    const result = await loadFromUrl(`http://user:pw@127.0.0.1:${files.port}/pixel.png?key=SECRETQ`, local)
+    expect(result).toMatchObject({ refused: expect.stringMatching(/user name or password/) })
+    expect(JSON.stringify(result)).not.toMatch(/pw|SECRETQ/)
+    expect(files.hits.length).toBe(before)
+  })
+
+  it('reports a failed connection without the query string', async () => {
+    const closed = await startFileServer()
+    await closed.close()
+    const result = await loadFromUrl(`${closed.url}/x.pdf?key=SECRETQ`, local)
+    expect(result).toMatchObject({ refused: expect.stringMatching(/failed: .*ECONNREFUSED/) })
+    expect(JSON.stringify(result)).not.toContain('SECRETQ')
+  })
+
+  it('describes what the user gave without credentials or query, even when it is not a URL', () => {
+    expect(describeRawUrl('https://u:p@example.com/a/b.pdf?sig=1#f')).toBe('https://example.com/a/b.pdf?…')
+    expect(describeRawUrl('nota url?key=SECRETQ3')).toBe('nota url')
+    expect(describeRawUrl('http://u:p@exa mple.com/x?y')).toBe('http://exa mple.com/x')
+  })
+})
+
+describe('private and local addresses', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['0.0.0.0', true],
+    ['10.1.2.3', true],
+    ['172.16.0.1', true],
+    ['172.31.255.255', true],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['100.127.255.254', true],
+    ['224.0.0.1', true],
+    ['255.255.255.255', true],
+    ['::', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['fd00::1', true],
+    ['fc00::1', true],
+    ['fe80::1', true],
+    ['fe80::1%eth0', true],
+    ['ff02::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:7f00:1', true],
+    ['::ffff:10.0.0.1', true],
+    ['::ffff:169.254.169.254', true],
+    ['::127.0.0.1', true],
+    ['64:ff9b::a9fe:a9fe', true],
+    ['localhost', true],
+    ['8.8.8.8', false],
+    ['1.1.1.1', false],
+    ['172.32.0.1', false],
+    ['100.128.0.1', false],
+    ['11.0.0.1', false],
+    ['2606:4700::1', false],
+    ['2001:4860:4860::8888', false],
+    ['::ffff:8.8.8.8', false],
+    ['64:ff9b::808:808', false],
+  ])('%s is private: %s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected)
+  })
+})
+
+describe('links to private or local addresses', () => {
+  let publicServer: FileServer
+  let privateServer: FileServer
+  beforeAll(async () => {
+    publicServer = await startFileServer()
+    privateServer = await startFileServer()
+  })
+  afterAll(async () => {
+    await publicServer?.close()
+    await privateServer?.close()
+  })
+  /** Both servers are on 127.0.0.1: this stands in for DNS, calling one of them "public" by its port. */
+  const onlyPublicServer = (address: string, url: URL) => url.port !== String(publicServer.port) && isPrivateAddress(address)
+  const guarded = () => ({ maxBytes: MB, isRefusedAddress: onlyPublicServer })
+
+  it.each([
+    ['127.0.0.1', (port: number) => `http://127.0.0.1:${port}/pixel.png`],
+    ['localhost (resolved first)', (port: number) => `http://localhost:${port}/pixel.png`],
+    ['a numeric form of 127.0.0.1', (port: number) => `http://2130706433:${port}/pixel.png`],
+    ['::1', (port: number) => `http://[::1]:${port}/pixel.png`],
+    ['::ffff:127.0.0.1', (port: number) => `http://[::ffff:127.0.0.1]:${port}/pixel.png`],
+  ])('refuses %s without the opt-in, before connecting, and says what to set', async (_name, link) => {
+    const before = privateServer.hits.length
+    const result = await loadFromUrl(link(privateServer.port), { maxBytes: MB })
+    expect(result).toMatchObject({ refused: expect.stringContaining('points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it') })
+    expect(privateServer.hits.length).toBe(before)
+  })
+
+  it('checks every redirect again: a "public" server may not redirect to a private one', async () => {
+    const target = `${privateServer.url}/pixel.png?key=SECRETQ`
+    const result = await loadFromUrl(`${publicServer.url}/redirect?to=${encodeURIComponent(target)}`, guarded())
+    expect(result).toMatchObject({ refused: expect.stringMatching(/redirected to http:\/\/127\.0\.0\.1:\d+\/pixel\.png\?…, which points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true/) })
+    expect(JSON.stringify(result)).not.toContain('SECRETQ')
+    expect(privateServer.hits).toEqual([])
+    expect(publicServer.hits.at(-1)).toMatch(/^\/redirect\?/)
+  })
+
+  it('follows redirects that stay public, up to the limit', async () => {
+    expect(await loadFromUrl(`${publicServer.url}/redirect?to=/pixel.png`, guarded())).toMatchObject({ name: 'pixel.png', size: PNG.length })
+    expect(await loadFromUrl(`${publicServer.url}/chain?n=${MAX_REDIRECTS}`, guarded())).toMatchObject({ mediaType: 'image/png', size: PNG.length })
+    expect(await loadFromUrl(`${publicServer.url}/chain?n=${MAX_REDIRECTS + 1}`, guarded())).toMatchObject({
+      refused: expect.stringMatching(/redirected more than 5 times/),
+    })
+  })
+
+  it('follows a redirect to a private address with the opt-in', async () => {
+    const link = `${publicServer.url}/redirect?to=${encodeURIComponent(`${privateServer.url}/report.pdf`)}`
+    expect(await loadFromUrl(link, { maxBytes: MB, allowPrivateUrls: true })).toMatchObject({ name: 'report.pdf', mediaType: 'application/pdf' })
+  })
+
+  it.each([
+    ['a file: link', 'file:///etc/passwd', /redirected to a file: link; only http and https links are followed/],
+    ['a link with credentials', 'http://user:pw@example.com/x.pdf', /redirected to a link with a user name or password/],
+  ])('refuses a redirect to %s', async (_name, to, message) => {
+    const result = await loadFromUrl(`${publicServer.url}/redirect?to=${encodeURIComponent(to)}`, guarded())
+    expect(result).toMatchObject({ refused: expect.stringMatching(message) })
+    expect(JSON.stringify(result)).not.toContain('pw@')
   })
 })

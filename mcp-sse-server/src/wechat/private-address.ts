@@ -1,0 +1,78 @@
+/**
+ * Which IP addresses a file link may not reach unless the user opts in (WECHAT_FILE_ALLOW_PRIVATE_URLS): this
+ * machine, the local network, link-local (cloud metadata at 169.254.169.254 included), carrier-grade NAT,
+ * unspecified, multicast and reserved ranges, in IPv4 and IPv6 and in the IPv6 forms that carry an IPv4 address.
+ */
+import { isIPv4, isIPv6 } from 'node:net'
+
+/** [network, prefix length] */
+const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
+  ['0.0.0.0', 8], // "this network", 0.0.0.0 (reaches this machine)
+  ['10.0.0.0', 8], // RFC 1918
+  ['100.64.0.0', 10], // carrier-grade NAT (RFC 6598)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, cloud metadata
+  ['172.16.0.0', 12], // RFC 1918
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.168.0.0', 16], // RFC 1918
+  ['198.18.0.0', 15], // benchmarking
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
+]
+
+function v4ToInt(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+}
+
+const V4_RANGES = PRIVATE_V4.map(([base, bits]) => {
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0
+  return { net: (v4ToInt(base) & mask) >>> 0, mask }
+})
+
+function isPrivateV4(ip: string): boolean {
+  const n = v4ToInt(ip)
+  return V4_RANGES.some(({ net, mask }) => ((n & mask) >>> 0) === net)
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 part becomes two groups). */
+function v6Groups(ip: string): number[] {
+  let text = ip
+  const tail: number[] = []
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (dotted) {
+    const n = v4ToInt(dotted[1])
+    tail.push(Math.floor(n / 65536), n % 65536)
+    text = text.slice(0, -dotted[1].length)
+    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1)
+  }
+  const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined]
+  const parse = (part: string) => (part ? part.split(':').map((g) => parseInt(g, 16)) : [])
+  const left = parse(head)
+  const right = [...parse(rest ?? ''), ...tail]
+  // Only `::` leaves groups out, and net.isIPv6 has already checked the address is well formed.
+  return [...left, ...Array<number>(Math.max(8 - left.length - right.length, 0)).fill(0), ...right]
+}
+
+function isPrivateV6(ip: string): boolean {
+  const g = v6Groups(ip)
+  const v4 = () => `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0)
+  if (zeros(0, 8)) return true // :: unspecified
+  if (zeros(0, 7) && g[7] === 1) return true // ::1 loopback
+  if (zeros(0, 5) && g[5] === 0xffff) return isPrivateV4(v4()) // ::ffff:a.b.c.d, IPv4-mapped
+  if (zeros(0, 6)) return isPrivateV4(v4()) // ::a.b.c.d, IPv4-compatible (deprecated)
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return isPrivateV4(v4()) // 64:ff9b::/96, NAT64
+  if ((g[0] & 0xfe00) === 0xfc00) return true // fc00::/7 unique local
+  if ((g[0] & 0xffc0) === 0xfe80) return true // fe80::/10 link-local
+  if ((g[0] & 0xffc0) === 0xfec0) return true // fec0::/10 site-local (deprecated)
+  if ((g[0] & 0xff00) === 0xff00) return true // ff00::/8 multicast
+  return false
+}
+
+/** True for an address file links may not reach by default; also for anything that is not an IP address at all. */
+export function isPrivateAddress(address: string): boolean {
+  const ip = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  if (isIPv4(ip)) return isPrivateV4(ip)
+  if (isIPv6(ip)) return isPrivateV6(ip)
+  return true
+}

@@ -1,0 +1,168 @@
+/**
+ * The sender against the ways things go wrong in practice: names others can change, callers that give up while
+ * their send waits, captions that fail, an audit log that cannot be written, an agent repeating itself.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { AuditLog } from '../../src/wechat/audit.js'
+import { Directory, type ContactEntry } from '../../src/wechat/directory.js'
+import { Pacer, SendAbandonedError } from '../../src/wechat/pacer.js'
+import { Sender, type OutboundPort, type SendRequest } from '../../src/wechat/sender.js'
+import type { LoadedFile } from '../../src/wechat/files.js'
+import { tempDir } from '../helpers/server.js'
+
+function build(contacts: ContactEntry[], options: { allowedContacts?: string[]; allowedRooms?: string[]; say?: OutboundPort['say']; pacer?: Pacer; repeatWindowS?: number; dataDir?: string } = {}) {
+  const directory = new Directory()
+  directory.replaceAll(contacts, [
+    { id: 'r1', topic: '家庭群', memberCount: 3 },
+    { id: 'r2', topic: 'Other', memberCount: 3 },
+  ])
+  const said: Array<{ id: string; content: unknown }> = []
+  const port: OutboundPort = {
+    isLoggedIn: () => true,
+    loginHint: () => '',
+    refreshIfStale: async () => undefined,
+    say: options.say ?? (async (_kind, id, content) => void said.push({ id, content })),
+  }
+  const dir = options.dataDir ?? tempDir()
+  const errors: unknown[] = []
+  const audit = new AuditLog(dir, (t) => t, (err) => errors.push(err))
+  const pacer = options.pacer ?? new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 100 })
+  const sender = new Sender(directory, port, pacer, audit, {
+    maxMessageChars: 2000,
+    repeatWindowS: options.repeatWindowS ?? 0,
+    allowedContacts: options.allowedContacts,
+    allowedRooms: options.allowedRooms,
+  })
+  const auditLines = () =>
+    readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { sender, said, directory, auditLines, errors }
+}
+
+const byId = (id: string, text = 'hi'): SendRequest => ({ tool: 'sendMessageToFriend', kind: 'contact', target: { id }, text })
+
+describe('allow-list entries are names that others can change', () => {
+  it('a friend who takes an allowed name by nickname makes the entry ambiguous: neither is allowed', async () => {
+    const { sender, said } = build(
+      [
+        { id: 'boss', name: 'Friendly', alias: '老板', friend: true },
+        { id: 'impostor', name: '老板', friend: true },
+      ],
+      { allowedContacts: ['老板'] },
+    )
+    expect(await sender.send(byId('impostor'))).toMatchObject({ ok: false, code: 'not_allowed' })
+    expect(await sender.send(byId('boss'))).toMatchObject({ ok: false, code: 'not_allowed' })
+    expect(said).toEqual([])
+  })
+
+  it('once an entry matched one friend, it stays pinned to that friend for the login', async () => {
+    const { sender, said, directory } = build([{ id: 'boss', name: 'Friendly', alias: '老板', friend: true }], { allowedContacts: ['老板'] })
+    expect(await sender.send(byId('boss', 'first'))).toMatchObject({ ok: true })
+    directory.upsertContact({ id: 'impostor', name: '老板', friend: true })
+    expect(await sender.send(byId('impostor'))).toMatchObject({ ok: false, code: 'not_allowed' })
+    expect(await sender.send(byId('boss', 'second'))).toMatchObject({ ok: true })
+    expect(said.map((s) => s.id)).toEqual(['boss', 'boss'])
+    // A new login means new ids: the pin is dropped and the entry is looked up again.
+    sender.forgetLogin()
+    expect(await sender.send(byId('boss', 'third'))).toMatchObject({ ok: false, code: 'not_allowed' })
+  })
+
+  it('a group renamed to an allowed topic while the allowed one exists is refused', async () => {
+    const { sender, directory } = build([], { allowedRooms: ['家庭群'] })
+    directory.upsertRoom({ id: 'r2', topic: '家庭群', memberCount: 9 })
+    const toRoom = (id: string): SendRequest => ({ tool: 'sendMessageToRoom', kind: 'room', target: { id }, text: 'x' })
+    expect(await sender.send(toRoom('r2'))).toMatchObject({ ok: false, code: 'not_allowed' })
+    expect(await sender.send(toRoom('r1'))).toMatchObject({ ok: false, code: 'not_allowed' })
+  })
+})
+
+describe('a caller that gives up while its send waits', () => {
+  it('takes the send back: it never goes out, and is audited as not sent', async () => {
+    const pacer = new Pacer({ minIntervalMs: 60_000, maxPerMinute: 1000, queueMax: 10, jitter: 0 })
+    const { sender, said, auditLines } = build([{ id: 'a', name: 'Ann', friend: true }], { pacer })
+    expect(await sender.send(byId('a', 'goes at once'))).toMatchObject({ ok: true })
+    const controller = new AbortController()
+    const waiting = sender.send(byId('a', 'waits a minute'), controller.signal)
+    controller.abort()
+    expect(await waiting).toMatchObject({ ok: false, code: 'cancelled' })
+    expect(said.map((s) => s.content)).toEqual(['goes at once'])
+    expect(pacer.pending).toBe(0)
+    expect(auditLines().map((l) => [l.text, l.ok])).toEqual([
+      ['goes at once', true],
+      ['waits a minute', false],
+    ])
+  })
+
+  it('the pacer drops an abandoned job and runs the rest in order', async () => {
+    const pacer = new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 10 })
+    const ran: string[] = []
+    let release!: () => void
+    const first = pacer.schedule(() => new Promise<void>((r) => (release = () => (ran.push('first'), r()))))
+    const controller = new AbortController()
+    const second = pacer.schedule(async () => void ran.push('second'), controller.signal)
+    const third = pacer.schedule(async () => void ran.push('third'))
+    controller.abort()
+    await expect(second).rejects.toBeInstanceOf(SendAbandonedError)
+    release()
+    await Promise.all([first, third])
+    expect(ran).toEqual(['first', 'third'])
+  })
+})
+
+describe('file sends', () => {
+  const loaded = (): LoadedFile => ({ name: 'a.pdf', size: 3, mediaType: 'application/pdf', source: '/x/a.pdf', file: {} as never })
+
+  it('a caption that fails is audited as its own failed line, not as part of a sent file', async () => {
+    let calls = 0
+    const { sender, auditLines } = build([{ id: 'a', name: 'Ann', friend: true }], {
+      say: async () => {
+        if (++calls === 2) throw new Error('network down')
+      },
+    })
+    const result = await sender.sendFile({ tool: 'sendFileToFriend', kind: 'contact', target: { id: 'a' }, source: '/x/a.pdf', caption: 'please approve', load: async () => loaded() })
+    expect(result).toMatchObject({ ok: true })
+    expect(result.message).toMatch(/but not its caption/)
+    expect(auditLines().map((l) => [l.file ?? null, l.text, l.ok])).toEqual([
+      ['a.pdf', '', true],
+      [null, 'please approve', false],
+    ])
+  })
+
+  it('nothing is downloaded when the queue is full', async () => {
+    const pacer = new Pacer({ minIntervalMs: 60_000, maxPerMinute: 1000, queueMax: 1, jitter: 0 })
+    const { sender } = build([{ id: 'a', name: 'Ann', friend: true }], { pacer })
+    await sender.send(byId('a', 'one'))
+    const queued = sender.send(byId('a', 'two'))
+    let loads = 0
+    const result = await sender.sendFile({ tool: 'sendFileToFriend', kind: 'contact', target: { id: 'a' }, source: 'x', load: async () => (loads++, loaded()) })
+    expect(result).toMatchObject({ ok: false, code: 'queue_full' })
+    expect(loads).toBe(0)
+    void queued
+  })
+})
+
+describe('the audit log', () => {
+  it('a line that cannot be written does not turn a delivered send into an error', async () => {
+    const file = path.join(tempDir(), 'not-a-directory')
+    writeFileSync(file, '')
+    const { sender, said, errors } = build([{ id: 'a', name: 'Ann', friend: true }], { dataDir: file })
+    expect(await sender.send(byId('a', 'delivered'))).toMatchObject({ ok: true })
+    expect(said).toHaveLength(1)
+    expect(errors).toHaveLength(1)
+  })
+})
+
+describe('the repeat guard', () => {
+  it('sees through case, spacing and normalisation form', async () => {
+    const { sender, said } = build([{ id: 'a', name: 'Ann', friend: true }], { repeatWindowS: 60 })
+    expect(await sender.send(byId('a', 'are you there?'))).toMatchObject({ ok: true })
+    for (const variant of ['are you there? ', 'Are  you there?', 'ａｒｅ you there?']) {
+      expect(await sender.send(byId('a', variant)), variant).toMatchObject({ ok: false, code: 'repeat' })
+    }
+    expect(said).toHaveLength(1)
+  })
+})
