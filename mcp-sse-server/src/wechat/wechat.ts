@@ -125,7 +125,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   /** Starts Wechaty in this process. Never throws for network trouble: the puppet keeps retrying and we keep serving. */
   async start(): Promise<void> {
     // wechaty/impls, not the package root: the root also re-exports IoClient, which loads the whole gRPC/protobuf
-    // stack of wechaty-puppet-service that this server never uses (about 18 MB of RSS and 250 ms of start; see
+    // stack of wechaty-puppet-service that this server never uses (14 to 18 MB of RSS and about 250 ms of start; see
     // docs/benchmarks.md). WechatyBuilder.build(options) is exactly `new WechatyImpl(options)`.
     const { WechatyImpl } = await import('wechaty/impls')
     const name = path.join(this.config.dataDir, 'wechat')
