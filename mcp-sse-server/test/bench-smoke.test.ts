@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const EXPECTED = [
   'startup.healthMs',
   'startup.idleRssMb',
-  'startup.idleRssMb.semiSpace4',
+  'startup.idleRssMb.plainNode',
   ...['sse', 'streamableHttp'].flatMap((t) => [1, 10].flatMap((c) => ['p50', 'p95', 'p99', 'callsPerSecond'].map((m) => `latency.${t}.c${c}.${m}`))),
   'scale.medium.p50',
   'scale.large.p50',
