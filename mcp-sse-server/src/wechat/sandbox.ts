@@ -11,7 +11,8 @@ const contactSchema = z
   .object({
     id: z.string().min(1).optional(),
     name: z.string().min(1),
-    alias: z.string().min(1).optional(),
+    /** The remark (备注); empty means none. */
+    alias: z.string().optional(),
     /** false: a room-only member, not a friend. */
     friend: z.boolean().optional(),
     type: z.enum(['individual', 'official']).optional(),

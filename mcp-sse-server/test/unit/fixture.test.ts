@@ -37,3 +37,10 @@ describe('sandbox fixture', () => {
     expect(errorOf({ self: { name: '我' }, contacts: [{ name: 'A' }, { name: 'A' }], rooms: [{ topic: 'r', members: ['A'] }] })).toMatch(/use an id/)
   })
 })
+
+describe('lenient where WeChat is', () => {
+  it('an empty remark means no remark', () => {
+    const f = parseFixture({ self: { name: '我' }, contacts: [{ name: 'A', alias: '' }] })
+    expect(f.contacts[0].alias).toBe('')
+  })
+})
