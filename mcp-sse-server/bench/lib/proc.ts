@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -169,15 +168,7 @@ export async function rssAfterGcKb(proc: Proc): Promise<{ rssKb: number; heapUse
   return { rssKb: rssKb(proc.pid), heapUsedKb: Math.round(Number(line.heapUsed) / 1024), newSpaceKb: Math.round(Number(line.newSpace) / 1024) }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+/** A free port on 127.0.0.1: the tests' helper, shared. */
+export { freePort } from '../../test/helpers/repo-copy.js'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

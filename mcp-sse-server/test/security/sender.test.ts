@@ -1,59 +1,10 @@
 /** The send path with a fake WeChat: failures at WeChat are failures in the result and the audit log, never "sent". */
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AuditLog } from '../../src/wechat/audit.js'
-import { Directory } from '../../src/wechat/directory.js'
-import { Pacer } from '../../src/wechat/pacer.js'
-import { Sender, type OutboundPort, type SendRequest } from '../../src/wechat/sender.js'
-import { tempDir } from '../helpers/server.js'
+import type { SendRequest } from '../../src/wechat/sender.js'
+import { buildSender, type SenderHarnessOptions } from '../helpers/sender.js'
 
-interface Options {
-  say?: OutboundPort['say']
-  loggedIn?: boolean
-  allowedContacts?: string[]
-  allowedRooms?: string[]
-  repeatWindowS?: number
-  queueMax?: number
-}
-
-function build(options: Options = {}) {
-  const directory = new Directory()
-  directory.replaceAll(
-    [
-      { id: 'c1', name: '张三', alias: '老张', friend: true },
-      { id: 'c2', name: 'Bob', friend: true },
-      { id: 'filehelper', name: '文件传输助手', friend: true },
-    ],
-    [{ id: 'r1', topic: '家庭群', memberCount: 3 }],
-  )
-  const said: Array<{ kind: string; id: string; text: unknown }> = []
-  const port: OutboundPort = {
-    isLoggedIn: () => options.loggedIn ?? true,
-    loginHint: () => 'Open http://127.0.0.1:8083/login and scan.',
-    refreshIfStale: async () => undefined,
-    say:
-      options.say ??
-      (async (kind, id, text) => {
-        said.push({ kind, id, text })
-      }),
-  }
-  const dir = tempDir()
-  const audit = new AuditLog(dir)
-  const pacer = new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: options.queueMax ?? 100 })
-  const sender = new Sender(directory, port, pacer, audit, {
-    maxMessageChars: 20,
-    repeatWindowS: options.repeatWindowS ?? 0,
-    allowedContacts: options.allowedContacts,
-    allowedRooms: options.allowedRooms,
-  })
-  const auditLines = () =>
-    readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-  return { sender, said, auditLines, pacer }
-}
+/** The limits these tests probe: 20 characters, so a long message is easy to write. */
+const build = (options: SenderHarnessOptions = {}) => buildSender({ maxMessageChars: 20, ...options })
 
 const toFriend = (name: string, text: string): SendRequest => ({ tool: 'sendMessageToFriend', kind: 'contact', target: { name }, text })
 

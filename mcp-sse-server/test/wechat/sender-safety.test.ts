@@ -2,45 +2,23 @@
  * The sender against the ways things go wrong in practice: names others can change, callers that give up while
  * their send waits, captions that fail, an audit log that cannot be written, an agent repeating itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AuditLog } from '../../src/wechat/audit.js'
-import { Directory, type ContactEntry } from '../../src/wechat/directory.js'
+import type { ContactEntry } from '../../src/wechat/directory.js'
 import { Pacer, SendAbandonedError } from '../../src/wechat/pacer.js'
-import { Sender, type OutboundPort, type SendRequest } from '../../src/wechat/sender.js'
+import type { SendRequest } from '../../src/wechat/sender.js'
 import type { LoadedFile } from '../../src/wechat/files.js'
+import { buildSender, type SenderHarnessOptions } from '../helpers/sender.js'
 import { tempDir } from '../helpers/server.js'
 
-function build(contacts: ContactEntry[], options: { allowedContacts?: string[]; allowedRooms?: string[]; say?: OutboundPort['say']; pacer?: Pacer; repeatWindowS?: number; dataDir?: string } = {}) {
-  const directory = new Directory()
-  directory.replaceAll(contacts, [
+function build(contacts: ContactEntry[], options: Omit<SenderHarnessOptions, 'contacts' | 'rooms'> = {}) {
+  const rooms = [
     { id: 'r1', topic: '家庭群', memberCount: 3 },
     { id: 'r2', topic: 'Other', memberCount: 3 },
-  ])
-  const said: Array<{ id: string; content: unknown }> = []
-  const port: OutboundPort = {
-    isLoggedIn: () => true,
-    loginHint: () => '',
-    refreshIfStale: async () => undefined,
-    say: options.say ?? (async (_kind, id, content) => void said.push({ id, content })),
-  }
-  const dir = options.dataDir ?? tempDir()
-  const errors: unknown[] = []
-  const audit = new AuditLog(dir, (t) => t, (err) => errors.push(err))
-  const pacer = options.pacer ?? new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 100 })
-  const sender = new Sender(directory, port, pacer, audit, {
-    maxMessageChars: 2000,
-    repeatWindowS: options.repeatWindowS ?? 0,
-    allowedContacts: options.allowedContacts,
-    allowedRooms: options.allowedRooms,
-  })
-  const auditLines = () =>
-    readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-  return { sender, said, directory, auditLines, errors }
+  ]
+  const built = buildSender({ contacts, rooms, ...options })
+  return { ...built, errors: built.auditErrors }
 }
 
 const byId = (id: string, text = 'hi'): SendRequest => ({ tool: 'sendMessageToFriend', kind: 'contact', target: { id }, text })
@@ -89,7 +67,7 @@ describe('a caller that gives up while its send waits', () => {
     const waiting = sender.send(byId('a', 'waits a minute'), controller.signal)
     controller.abort()
     expect(await waiting).toMatchObject({ ok: false, code: 'cancelled' })
-    expect(said.map((s) => s.content)).toEqual(['goes at once'])
+    expect(said.map((s) => s.text)).toEqual(['goes at once'])
     expect(pacer.pending).toBe(0)
     expect(auditLines().map((l) => [l.text, l.ok])).toEqual([
       ['goes at once', true],
