@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { copyRepo, eventually, freePort, healthOk, REPO_DIR, run } from '../helpers/repo-copy.js'
-import { tempDir } from '../helpers/server.js'
+import { LOOPBACK_ONLY_ENV, tempDir } from '../helpers/server.js'
 import { parseDockerfile, isDockerIgnored, type Stage } from '../helpers/dockerfile.js'
 
 const dockerfile = parseDockerfile(readFileSync(path.join(REPO_DIR, 'Dockerfile'), 'utf8'))
@@ -101,7 +101,7 @@ describe('Dockerfile', () => {
     // ENTRYPOINT is tini (not installed here); what it runs is CMD.
     const [command, ...args] = runtime.cmd
     expect(command).toBe('node')
-    const imageEnv = { PATH: process.env.PATH, HOME: tempDir(), ...runtime.env, DATA_DIR: tempDir() }
+    const imageEnv = { PATH: process.env.PATH, HOME: tempDir(), ...LOOPBACK_ONLY_ENV, ...runtime.env, DATA_DIR: tempDir() }
 
     // As the image is configured (all interfaces), it refuses to start without a token.
     const refused = await run(process.execPath, args, { cwd: app, env: imageEnv, timeoutMs: 60_000 })

@@ -59,6 +59,36 @@ describe('shutdown', () => {
     expect(server.logs().some((l) => l.msg === 'stopped')).toBe(true)
   })
 
+  it('ends the open streams of both transports on the way out', async () => {
+    const server = await startServer()
+    const sse = await fetch(`${server.url}/sse`)
+    const init = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    })
+    const sessionId = init.headers.get('mcp-session-id')!
+    await init.text()
+    const stream = await fetch(`${server.url}/mcp`, { headers: { 'mcp-session-id': sessionId, accept: 'text/event-stream' } })
+    expect([sse.status, stream.status]).toEqual([200, 200])
+    const health = await (await fetch(`${server.url}/health`)).json()
+    expect(health.sessions).toEqual({ sse: 1, streamableHttp: 1 })
+
+    const drained = (res: Response) =>
+      (async () => {
+        const reader = res.body!.getReader()
+        try {
+          while (!(await reader.read()).done);
+        } catch {
+          // A reset connection ends the stream too.
+        }
+        return 'ended'
+      })()
+    const ends = Promise.all([drained(sse), drained(stream)])
+    expect(await server.stop('SIGTERM')).toBe(0)
+    expect(await ends).toEqual(['ended', 'ended'])
+  })
+
   it('SIGINT does the same', async () => {
     const server = await startServer()
     expect(await server.stop('SIGINT')).toBe(0)

@@ -30,6 +30,19 @@ export interface RunningServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
+/**
+ * Tests talk to 127.0.0.1 only. A test that starts the real wechat4u puppet would try WeChat's servers; its HTTP
+ * client (axios) honours these, so every such request goes to a closed port on loopback instead.
+ */
+export const LOOPBACK_ONLY_ENV = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost,::1',
+  no_proxy: '127.0.0.1,localhost,::1',
+}
+
 /** Settings that keep tests quick: no pacing unless a test asks for it. */
 export const FAST_SEND_ENV = {
   WECHAT_SEND_MIN_INTERVAL_MS: '0',
@@ -53,7 +66,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_TS, MAIN, ...args], {
       cwd: env.CWD ?? tempDir(),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...LOOPBACK_ONLY_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -78,6 +91,7 @@ export async function startServer(env: Record<string, string> = {}, options: { w
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...LOOPBACK_ONLY_ENV,
       PORT: '0',
       HOST: '127.0.0.1',
       WECHATY_PUPPET: 'mock',

@@ -54,4 +54,13 @@ describe('config', () => {
     expect(r.config.allowedContacts).toEqual(['老张', 'Alice'])
     expect(r.config.notify.events).toEqual(['end', 'error'])
   })
+
+  it('allows the bind address as a Host only when it is a real name, always with loopback', () => {
+    const lan = load({ HOST: '192.168.1.20', MCP_AUTH_TOKEN: 'x'.repeat(32) })
+    expect(lan.ok && lan.config.allowedHosts).toEqual(expect.arrayContaining(['192.168.1.20:8083', 'localhost:8083', '127.0.0.1']))
+    const any = load({ HOST: '0.0.0.0', MCP_AUTH_TOKEN: 'x'.repeat(32) })
+    expect(any.ok && any.config.allowedHosts.some((h) => h.startsWith('0.0.0.0'))).toBe(false)
+    const named = load({ HOST: '0.0.0.0', MCP_AUTH_TOKEN: 'x'.repeat(32), ALLOWED_HOSTS: 'wechat.example.com' })
+    expect(named.ok && named.config.allowedHosts).toEqual(['wechat.example.com'])
+  })
 })
