@@ -21,6 +21,9 @@ describe('feishu', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/open-apis/bot/v2/hook/hook-token-1')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({
       msg_type: 'text',
       content: { text: `${MESSAGE.title}\n\n${MESSAGE.content}` },

@@ -13,6 +13,9 @@ describe('gocqhttp', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/send_group_msg?access_token=cq-token-1&group_id=456')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: access_token travels in the query.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({ message: `${MESSAGE.title}\n${MESSAGE.content}` })
   })
 

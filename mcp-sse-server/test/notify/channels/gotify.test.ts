@@ -13,6 +13,9 @@ describe('gotify', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/message?token=AbCd.tok')
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here (not X-Gotify-Key): the app token travels in the query.
+    expect(req.headers.authorization).toBeUndefined()
     expect(Object.fromEntries(req.form)).toEqual({ title: MESSAGE.title, message: MESSAGE.content, priority: '5' })
   })
 

@@ -15,6 +15,9 @@ describe('igot', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.path).toBe(`/${KEY.toLowerCase()}`)
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(Object.fromEntries(req.form)).toEqual({ title: MESSAGE.title, content: MESSAGE.content })
   })
 

@@ -13,6 +13,9 @@ describe('pushme', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.path).toBe('/')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({ push_key: 'pm-key-1', title: MESSAGE.title, content: MESSAGE.content })
   })
 

@@ -13,6 +13,9 @@ describe('qmsg', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.path).toBe('/group/qmsg-key-1')
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(Object.fromEntries(req.form)).toEqual({ msg: `${MESSAGE.title}\n\n${MESSAGE.content}` })
   })
 

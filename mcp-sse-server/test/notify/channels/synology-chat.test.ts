@@ -15,6 +15,9 @@ describe('synology-chat', () => {
     expect(req.method).toBe('POST')
     expect(req.path).toBe('/webapi/entry.cgi')
     expect(req.query.get('token')).toBe('syno-token-1')
+    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(JSON.parse(req.form.get('payload')!)).toEqual({ text: `${MESSAGE.title}\n${MESSAGE.content}` })
   })
 

@@ -17,8 +17,14 @@ describe('wecom-app', () => {
     const [token, send] = server.requests
     expect(token.method).toBe('GET')
     expect(token.url).toBe('/cgi-bin/gettoken?corpid=corp-id-1&corpsecret=corp-secret-xyz')
+    // A GET without a body declares no content type.
+    expect(token.headers['content-type']).toBeUndefined()
+    expect(token.headers.authorization).toBeUndefined()
     expect(send.method).toBe('POST')
     expect(send.url).toBe('/cgi-bin/message/send?access_token=ACCESS-TOKEN-77')
+    expect(send.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the access token travels in the query.
+    expect(send.headers.authorization).toBeUndefined()
     expect(send.json).toEqual({
       touser: 'alice|bob',
       agentid: '1000002',

@@ -13,6 +13,9 @@ describe('wecom-bot', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/cgi-bin/webhook/send?key=key-693a91f6')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({ msgtype: 'text', text: { content: `${MESSAGE.title}\n\n${MESSAGE.content}` } })
   })
 

@@ -13,6 +13,9 @@ describe('weplusbot', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.path).toBe('/send')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({ token: 'wp-token-1', title: MESSAGE.title, content: MESSAGE.content, template: 'txt', receiver: 'wxid_1', version: 'pro' })
   })
 

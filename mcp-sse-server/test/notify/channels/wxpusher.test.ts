@@ -20,6 +20,9 @@ describe('wxpusher', () => {
     const [req] = server.requests
     expect(req.method).toBe('POST')
     expect(req.path).toBe('/api/send/message')
+    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
+    // The contract needs no auth header here: the key travels in the URL or the body.
+    expect(req.headers.authorization).toBeUndefined()
     expect(req.json).toEqual({ appToken: 'AT_token1', content: HTML, summary: MSG.title, contentType: 2, topicIds: [12, 34], uids: ['UID_a', 'UID_b'], verifyPayType: 0 })
   })
 
@@ -28,6 +31,7 @@ describe('wxpusher', () => {
     await sendThrough(wxpusher, { WXPUSHER_SPT_LIST: 'SPT_one', WXPUSHER_ORIGIN: server.origin }, MSG)
     await sendThrough(wxpusher, { WXPUSHER_SPT_LIST: 'SPT_one,SPT_two', WXPUSHER_ORIGIN: server.origin }, MSG)
     expect(server.requests.map((r) => r.path)).toEqual(['/api/send/message/simple-push', '/api/send/message/simple-push'])
+    for (const r of server.requests) expect(r.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
     expect(server.requests[0].json).toEqual({ content: HTML, summary: MSG.title, contentType: 2, spt: 'SPT_one' })
     expect(server.requests[1].json).toEqual({ content: HTML, summary: MSG.title, contentType: 2, sptList: ['SPT_one', 'SPT_two'] })
   })
