@@ -69,12 +69,17 @@ export async function serve(config: Config): Promise<void> {
     // Sends already queued finish (and are audited) while their sessions can still carry the answer.
     const pendingSends = wechat.pacer.pending
     if (pendingSends) logger.info({ pendingSends }, 'waiting for queued WeChat sends')
-    await withTimeout(wechat.pacer.idle().then(() => wechat.audit.flushed()), 4_000)
+    await withTimeout(wechat.pacer.idle(), 4_000)
+    // What could not go out in time never will: each such send is answered and audited as not sent.
+    const dropped = wechat.pacer.abandonQueued()
+    if (dropped) logger.warn({ dropped }, 'queued WeChat sends dropped at shutdown (not sent)')
+    await new Promise((resolve) => setImmediate(resolve))
+    await withTimeout(wechat.audit.flushed(), 1_000)
     // The answer to that tool call is written in the same turn as its audit line; let it out before closing.
     await new Promise((resolve) => setImmediate(resolve))
     await withTimeout(sessions.closeAll(), 1_000)
     http.closeAllConnections()
-    // The puppet writes the login session (memory card) on stop: the next start needs no scan.
+    // Stopping the bot keeps the login session (memory card): the next start needs no scan.
     await withTimeout(wechat.stop().catch((err) => logger.warn({ err: String(err) }, 'bot stop failed')), 3_000)
     logger.info('stopped')
     process.exit(0)

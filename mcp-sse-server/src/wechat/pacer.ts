@@ -91,6 +91,16 @@ export class Pacer {
     })
   }
 
+  /**
+   * Drops every send still waiting (shutdown ran out of time for them): each caller gets SendAbandonedError, so it is
+   * reported, and audited, as not sent. A send already in progress finishes.
+   */
+  abandonQueued(): number {
+    const dropped = this.queue.splice(0)
+    for (const job of dropped) job.reject(new SendAbandonedError())
+    return dropped.length
+  }
+
   /** Resolves when nothing is queued or running (graceful shutdown waits for in-flight sends). */
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve()

@@ -89,6 +89,23 @@ describe('shutdown', () => {
     expect(await ends).toEqual(['ended', 'ended'])
   })
 
+  it('a send still queued when the time runs out is answered and audited as not sent', async () => {
+    const server = await startServer({ WECHAT_SEND_MIN_INTERVAL_MS: '60000', LOG_LEVEL: 'debug' })
+    const client = await connect(server.url, 'streamableHttp')
+    expect((await call(client, 'sendMessageToFriend', { nickname: '老张', message: 'goes now' })).isError).toBeFalsy()
+    const queued = call(client, 'sendMessageToFriend', { nickname: '老张', message: 'would wait a minute' })
+    await server.waitForLog((l) => l.msg === 'WeChat send queued behind pacing')
+    const exited = server.stop('SIGTERM')
+    const answer = await queued
+    expect(answer.isError).toBe(true)
+    expect(answer.structuredContent).toMatchObject({ sent: false, error: 'cancelled' })
+    expect(await exited).toBe(0)
+    expect(server.auditLines().map((l) => [l.text, l.ok])).toEqual([
+      ['goes now', true],
+      ['would wait a minute', false],
+    ])
+  })
+
   it('SIGINT does the same', async () => {
     const server = await startServer()
     expect(await server.stop('SIGINT')).toBe(0)
