@@ -101,12 +101,22 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())])
 }
 
-function installProcessHandlers(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => {
+/**
+ * A stray rejected promise is logged and the server keeps serving; an uncaught exception leaves the process in an
+ * unknown state, so it is logged and the process exits for the process manager to restart. Returns how to remove both.
+ */
+export function installProcessHandlers(logger: Logger): () => void {
+  const onRejection = (reason: unknown) => {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled promise rejection')
-  })
-  process.on('uncaughtException', (err) => {
+  }
+  const onException = (err: Error) => {
     logger.fatal({ err: err.stack ?? String(err) }, 'uncaught exception; exiting so the process manager restarts a clean process')
     process.exit(1)
-  })
+  }
+  process.on('unhandledRejection', onRejection)
+  process.on('uncaughtException', onException)
+  return () => {
+    process.off('unhandledRejection', onRejection)
+    process.off('uncaughtException', onException)
+  }
 }

@@ -56,6 +56,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private lastError?: string
   private refreshing?: Promise<void>
   private refreshTimer?: NodeJS.Timeout
+  /** Rooms the bot left in this login: WeChat still lists them (and marks them dirty) but they are no longer the user's. */
+  private readonly leftRooms = new Set<string>()
   /** Set once stop() began: the puppet reports its own shutdown as a logout, which is not one. */
   private stopping = false
   private readonly errors: ErrorDigest
@@ -237,6 +239,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     })
     bot.on('login', (user) => {
       this.sender.forgetLogin()
+      this.leftRooms.clear()
       this.setState({ status: 'logged_in', user: { id: user.id, name: user.name() } })
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
     })
@@ -262,10 +265,15 @@ export class WeChat extends EventEmitter<WeChatEvents> {
       this.emit('message', message)
     })
     bot.on('room-topic', (room) => void this.updateRoom(room))
-    bot.on('room-join', (room) => void this.updateRoom(room))
+    bot.on('room-join', (room, invitees) => {
+      if (invitees.some((c) => c.self())) this.leftRooms.delete(room.id)
+      void this.updateRoom(room)
+    })
     bot.on('room-leave', (room, leavers) => {
-      if (leavers.some((c) => c.self())) this.directory.removeRoom(room.id)
-      else void this.updateRoom(room)
+      if (leavers.some((c) => c.self())) {
+        this.leftRooms.add(room.id)
+        this.directory.removeRoom(room.id)
+      } else void this.updateRoom(room)
     })
     bot.on('friendship', () => void this.refresh().catch(() => undefined))
   }
@@ -276,7 +284,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     const started = Date.now()
     const [contacts, rooms] = await Promise.all([bot.Contact.findAll(), bot.Room.findAll()])
     const contactEntries = await Promise.all(contacts.map(toContactEntry))
-    const roomEntries = await Promise.all(rooms.map(toRoomEntry))
+    const roomEntries = await Promise.all(rooms.filter((r) => !this.leftRooms.has(r.id)).map(toRoomEntry))
     this.directory.replaceAll(contactEntries, roomEntries)
     this.lastRefresh = Date.now()
     this.log.info({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
@@ -296,9 +304,13 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     if (room) await this.updateRoom(room)
   }
 
+  /**
+   * Reads a room Wechaty has just re-read: it syncs a room before emitting room-topic/join/leave, and re-reads one on
+   * `dirty`. Never room.sync() here: that marks the room dirty again, which calls this again, without end.
+   */
   private async updateRoom(room: Room): Promise<void> {
+    if (this.leftRooms.has(room.id)) return
     try {
-      await room.sync()
       this.directory.upsertRoom(await toRoomEntry(room))
     } catch (err) {
       this.log.debug({ err: String(err), id: room.id }, 'room update failed')
