@@ -64,6 +64,8 @@ const schema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
   WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
+  WECHAT_INBOX_MAX_MB: int(1, 4096).default(32),
+  WECHAT_MAX_WAITS: int(1, 100_000).default(1000),
   WECHAT_MAX_WAIT_S: int(1, 30 * 86_400).default(7 * 86_400),
   WECHAT_WAIT_PROGRESS_S: int(1, 3600).default(30),
   WECHAT_FILE_DIRS: list(/[,\n]/).optional(),
@@ -104,8 +106,8 @@ export interface Config {
     readonly channelEnv: Readonly<Record<string, string>>
   }
   readonly publicUrl?: string
-  readonly inbox: { readonly perChat: number; readonly maxTotal: number }
-  readonly wait: { readonly maxWaitS: number; readonly progressS: number }
+  readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
+  readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
   readonly files: {
     readonly dirs: readonly string[]
     readonly maxBytes: number
@@ -215,8 +217,8 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       channelEnv,
     },
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
-    inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL },
-    wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S },
+    inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
+    wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },
     files: {
       dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)),
       maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024,

@@ -5,6 +5,7 @@
 import type { Config } from '../config.js'
 import type { Sender } from '../wechat/sender.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
+import { SAY_TIMEOUT_MS } from '../wechat/wechat.js'
 import type { ExtraChannel } from './types.js'
 
 export function wechatChannel(sender: Sender, config: Config): ExtraChannel | undefined {
@@ -31,12 +32,14 @@ export function wechatChannel(sender: Sender, config: Config): ExtraChannel | un
 
 /**
  * Paced sends wait for their turn behind others, which is not the channel hanging: allow for a full queue, both at
- * the minimum spacing (with its jitter) and at the per-minute cap.
+ * the minimum spacing (with its jitter) and at the per-minute cap, and then for the send itself, which WeChat must
+ * confirm within SAY_TIMEOUT_MS. A send that started is never cut off by this deadline and reported failed while
+ * it goes out.
  */
-function queueDeadlineMs({ notify, send }: Config): number {
+function queueDeadlineMs({ send }: Config): number {
   const bySpacing = send.queueMax * send.minIntervalMs * 1.5
   const byRate = Math.ceil(send.queueMax / send.maxPerMinute) * 60_000
-  return Math.max(notify.timeoutMs, Math.max(bySpacing, byRate) + notify.timeoutMs)
+  return Math.max(bySpacing, byRate) + SAY_TIMEOUT_MS + 5_000
 }
 
 function outcome(result: { ok: boolean; message: string }): { ok: boolean; error?: string } {

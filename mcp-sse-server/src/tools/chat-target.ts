@@ -74,10 +74,14 @@ export async function openChat(
   return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
 }
 
-/** One line per message, for the model to read. */
+/**
+ * One line per message, for the model to read. The text is quoted (newlines escaped) and the sender carries its id:
+ * whoever writes in a chat must not be able to forge lines that look like other messages, or like the user's own.
+ */
 export function describeMessage(m: InboxMessage): string {
-  const who = m.sender.self ? 'me' : m.sender.name
-  const body = m.type === 'text' ? (m.text ?? '') : `[${m.type}${m.fileName ? `: ${m.fileName}` : ''}]${m.text && m.type !== 'image' ? ` ${m.text}` : ''}`
+  const who = m.sender.self ? 'this account (the user)' : `${m.sender.name} (id ${m.sender.id})`
+  const quoted = m.text !== undefined ? JSON.stringify(m.text) : ''
+  const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${JSON.stringify(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
   return `[${m.time}] ${who}: ${body}`
 }
 

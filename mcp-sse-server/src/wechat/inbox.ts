@@ -1,7 +1,8 @@
 /**
  * Recent messages, per chat, in memory: what the bot saw (inbound and its own sends), so the agent can read replies
- * and wait for one. Memory is bounded twice: each chat keeps its last `perChat` messages, and past `maxTotal`
- * messages overall the oldest messages of the least recently active chats go first. Waiting costs nothing while
+ * and wait for one. Memory is bounded three ways: each chat keeps its last `perChat` messages; past `maxTotal`
+ * messages or `maxBytes` of text overall, the oldest messages of the least recently active chats go first; and one
+ * message keeps at most `maxTextChars` of its text (a forwarded chat history can be megabytes of XML). Waiting costs nothing while
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
 import type { Message } from 'wechaty'
@@ -89,6 +90,8 @@ interface Chat {
 /** The message with its time as a number, for comparisons without reparsing. */
 interface Stored {
   at: number
+  /** What it costs, roughly: its strings (two bytes a character) and the object around them. */
+  bytes: number
   message: InboxMessage
 }
 
@@ -100,20 +103,31 @@ interface Waiter {
 export interface InboxOptions {
   perChat: number
   maxTotal: number
+  maxBytes?: number
+  maxTextChars?: number
   now?: () => number
 }
+
+const DEFAULT_MAX_TEXT_CHARS = 8_000
+const OVERHEAD_BYTES = 300
 
 export class Inbox {
   /** Map order is activity order: the first entry is the least recently active chat. */
   private readonly chats = new Map<string, Chat>()
   private readonly waiters = new Map<string, Set<Waiter>>()
   private total = 0
+  private bytes = 0
   private lastAt = 0
 
   constructor(private readonly options: InboxOptions) {}
 
   get size(): number {
     return this.total
+  }
+
+  /** Roughly how much memory the kept messages take. */
+  get sizeBytes(): number {
+    return this.bytes
   }
 
   get waiting(): number {
@@ -127,7 +141,7 @@ export class Inbox {
     // Times are unique and increasing, so "after the message I last saw" never drops or repeats one.
     const at = Math.max(this.now(), this.lastAt + 1)
     this.lastAt = at
-    const message: InboxMessage = { ...input, time: new Date(at).toISOString() }
+    const message: InboxMessage = { ...input, ...this.capped(input.text), time: new Date(at).toISOString() }
     const key = chatKey(message.chat.type, message.chat.id)
     let chat = this.chats.get(key)
     if (chat) this.chats.delete(key)
@@ -135,9 +149,13 @@ export class Inbox {
     chat.info = message.chat
     this.chats.set(key, chat)
     if (!message.sender.self) chat.unread++
-    if (chat.messages.push({ at, message })) this.dropped(chat)
+    const bytes = sizeOf(message)
+    this.bytes += bytes
+    const dropped = chat.messages.push({ at, bytes, message })
+    if (dropped) this.dropped(chat, dropped)
     else this.total++
-    while (this.total > this.options.maxTotal) this.evictOldest()
+    const maxBytes = this.options.maxBytes ?? Infinity
+    while (this.total > this.options.maxTotal || (this.bytes > maxBytes && this.total > 1)) this.evictOldest()
     if (!message.sender.self) this.wake(key, at, message)
     return message
   }
@@ -207,6 +225,7 @@ export class Inbox {
   clear(): void {
     this.chats.clear()
     this.total = 0
+    this.bytes = 0
     for (const set of [...this.waiters.values()]) for (const w of [...set]) w.done({ kind: 'cleared' })
     this.waiters.clear()
   }
@@ -217,22 +236,35 @@ export class Inbox {
     for (const waiter of [...set]) if (at > waiter.since) waiter.done({ kind: 'message', message })
   }
 
-  private dropped(chat: Chat): void {
+  private dropped(chat: Chat, stored: Stored): void {
     // The ring dropped its oldest message to make room; the total did not change. Unread cannot exceed what is kept.
+    this.bytes -= stored.bytes
     chat.unread = Math.min(chat.unread, chat.messages.size)
   }
 
   private evictOldest(): void {
     const [key, chat] = this.chats.entries().next().value as [string, Chat]
-    chat.messages.shift()
+    const stored = chat.messages.shift()
+    if (stored) this.bytes -= stored.bytes
     this.total--
     chat.unread = Math.min(chat.unread, chat.messages.size)
     if (chat.messages.size === 0) this.chats.delete(key)
   }
 
+  private capped(text: string | undefined): { text?: string } {
+    const max = this.options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS
+    if (text === undefined || text.length <= max) return text === undefined ? {} : { text }
+    return { text: `${text.slice(0, max)}… [${text.length - max} more characters not kept]` }
+  }
+
   private now(): number {
     return (this.options.now ?? Date.now)()
   }
+}
+
+function sizeOf(m: InboxMessage): number {
+  const chars = (m.text?.length ?? 0) + (m.fileName?.length ?? 0) + m.chat.name.length + m.sender.name.length + m.id.length
+  return OVERHEAD_BYTES + 2 * chars
 }
 
 function chatKey(type: ChatType, id: string): string {

@@ -55,6 +55,11 @@ export class Pacer {
     return this.options.queueMax
   }
 
+  /** Sends waiting for their turn (not counting the one in progress). */
+  get waiting(): number {
+    return this.queue.length
+  }
+
   /** No room for another send: a new one would be refused at once. */
   get full(): boolean {
     return this.queue.length >= this.options.queueMax

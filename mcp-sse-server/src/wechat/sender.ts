@@ -80,6 +80,8 @@ export interface SenderOptions {
 }
 
 
+const MAX_PARALLEL_LOADS = 2
+
 export class Sender {
   private readonly recent = new Map<string, number>()
   /**
@@ -89,6 +91,10 @@ export class Sender {
    * allows neither of them instead of the impostor.
    */
   private readonly allowPins = new Map<string, string>()
+  /** File sends being downloaded or read (or waiting for a turn to be): each holds up to 25 MB. */
+  private preparing = 0
+  private loadsRunning = 0
+  private readonly loadTurns: Array<() => void> = []
 
   constructor(
     private readonly directory: Directory,
@@ -184,12 +190,15 @@ export class Sender {
         message: `Not sent: "${target.name}" is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
       }
     }
-    // Before a download: a send that cannot get into the queue should not cost 25 MB first.
-    if (this.pacer.full) return { ok: false, code: 'queue_full', target, message: `Not sent: ${new QueueFullError(this.pacer.queueMax).message}.` }
+    // Before a download: a send that cannot get into the queue should not cost 25 MB first. Files being prepared
+    // count as queued, so concurrent file sends cannot pile up in memory ahead of the queue.
+    if (this.pacer.waiting + this.preparing >= this.pacer.queueMax) {
+      return { ok: false, code: 'queue_full', target, message: `Not sent: ${new QueueFullError(this.pacer.queueMax).message}.` }
+    }
 
     let loaded: LoadedFile | undefined
     if (content.kind === 'file') {
-      const file = await content.request.load()
+      const file = await this.prepare(content.request.load)
       if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
       loaded = content.loaded = file
     }
@@ -223,6 +232,23 @@ export class Sender {
     const to = `${kind === 'room' ? 'room ' : ''}"${target.name}"`
     if (content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
     return { ok: true, target, sentAt, message: `Sent the file "${loaded!.name}" to ${to}.` }
+  }
+
+  /** Downloads or reads a file, at most MAX_PARALLEL_LOADS at a time. */
+  private async prepare<T>(load: () => Promise<T>): Promise<T> {
+    this.preparing++
+    try {
+      while (this.loadsRunning >= MAX_PARALLEL_LOADS) await new Promise<void>((turn) => this.loadTurns.push(turn))
+      this.loadsRunning++
+      try {
+        return await load()
+      } finally {
+        this.loadsRunning--
+        this.loadTurns.shift()?.()
+      }
+    } finally {
+      this.preparing--
+    }
   }
 
   private lookup(kind: TargetKind, target: { id?: string; name?: string }): Resolution<ContactEntry | RoomEntry> {

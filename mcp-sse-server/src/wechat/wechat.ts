@@ -332,9 +332,24 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     if (!bot || !this.isLoggedIn) throw new Error('WeChat is not logged in')
     const target = kind === 'contact' ? await bot.Contact.find({ id }) : await bot.Room.find({ id })
     if (!target) throw new Error(`the ${kind} is no longer in the address book`)
-    await target.say(content as never)
+    // One hung puppet call must not hold the only outbound queue forever.
+    let timer: NodeJS.Timeout | undefined
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`WeChat did not confirm within ${SAY_TIMEOUT_MS / 1000} s (it may still arrive: check the chat before sending again)`)),
+        SAY_TIMEOUT_MS,
+      )
+    })
+    try {
+      await Promise.race([target.say(content as never), hung])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 }
+
+/** The longest one send may take at WeChat before it is reported as failed. */
+export const SAY_TIMEOUT_MS = 60_000
 
 async function toContactEntry(c: Contact): Promise<ContactEntry> {
   const alias = (await c.alias().catch(() => undefined)) || undefined

@@ -144,3 +144,37 @@ describe('the repeat guard', () => {
     expect(said).toHaveLength(1)
   })
 })
+
+describe('file sends hold memory only a few at a time', () => {
+  const file = (): LoadedFile => ({ name: 'big.pdf', size: 3, mediaType: 'application/pdf', source: '/x/big.pdf', file: {} as never })
+
+  it('at most two files are prepared at once, and preparing ones count against the queue', async () => {
+    const pacer = new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 4 })
+    const { sender } = build([{ id: 'a', name: 'Ann', friend: true }], { pacer })
+    let running = 0
+    let most = 0
+    const releases: Array<() => void> = []
+    const load = () =>
+      new Promise<LoadedFile>((resolve) => {
+        running++
+        most = Math.max(most, running)
+        releases.push(() => {
+          running--
+          resolve(file())
+        })
+      })
+    const send = (i: number) => sender.sendFile({ tool: 'sendFileToFriend', kind: 'contact', target: { id: 'a' }, source: `f${i}`, load })
+    const tick = () => new Promise((r) => setImmediate(r))
+    const sends = [0, 1, 2, 3].map(send)
+    while (running < 2) await tick()
+    // Four are being prepared (two loading, two waiting for a turn): the queue (max 4) has no room for a fifth.
+    expect(await send(4)).toMatchObject({ ok: false, code: 'queue_full' })
+    for (let released = 0; released < 4; released++) {
+      while (releases.length === 0) await tick()
+      releases.shift()!()
+    }
+    const results = await Promise.all(sends)
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(most).toBe(2)
+  })
+})
