@@ -1,7 +1,8 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, type LoadedFile } from '../../src/wechat/files.js'
+import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, sameFile, type LoadedFile } from '../../src/wechat/files.js'
 import { isPrivateAddress } from '../../src/wechat/private-address.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { tempDir } from '../helpers/server.js'
@@ -60,6 +61,41 @@ describe('path confinement', () => {
     expect(Buffer.from(await png.file.toBuffer()).equals(PNG)).toBe(true)
     expect(await loadFromPath('sub/report.pdf', { dirs: [allowed], maxBytes: 10 })).toMatchObject({ refused: expect.stringMatching(/limit is/) })
     expect(await loadFromPath('sub', { dirs: [allowed], maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(/not a regular file/) })
+  })
+
+  describe('a FIFO inside an allowed directory', () => {
+    const fifo = path.join(allowed, 'pipe.pdf')
+    beforeAll(() => {
+      execFileSync('mkfifo', [fifo])
+    })
+    // Should a load ever block opening the FIFO again, a writer releases it so the worker can still exit.
+    afterAll(() => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+      } catch {
+        /* ENXIO: no reader is waiting, as it should be */
+      }
+    })
+
+    it(
+      'is refused without being opened, however many are asked for at once, and other files still load',
+      async () => {
+        // More than libuv's 4 worker threads: a blocking open of each would stop every fs call after them.
+        const results = await Promise.all(Array.from({ length: 6 }, () => loadFromPath('pipe.pdf', { dirs: [allowed], maxBytes: MB })))
+        for (const result of results) {
+          expect(result).toEqual({ refused: expect.stringMatching(/"pipe\.pdf" is not a regular file \(it is a directory, pipe, socket or device\)/) })
+        }
+        expect(await loadFromPath('pixel.png', { dirs: [allowed], maxBytes: MB })).toMatchObject({ name: 'pixel.png', size: PNG.length })
+      },
+      // The bound on a regression (an open that never returns); the refusals themselves are immediate.
+      10_000,
+    )
+  })
+
+  it('tells files apart by device and inode', () => {
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 1, ino: 2 })).toBe(true)
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 1, ino: 3 })).toBe(false)
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 4, ino: 2 })).toBe(false)
   })
 })
 
