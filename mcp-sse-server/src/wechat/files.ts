@@ -5,7 +5,8 @@
  * that must resolve, symlinks followed, inside one of WECHAT_FILE_DIRS. Refusals say what to do instead.
  */
 import { lookup } from 'node:dns/promises'
-import { open, realpath } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises'
 import type { LookupFunction } from 'node:net'
 import path from 'node:path'
 import type { FileBoxInterface } from 'file-box'
@@ -365,19 +366,81 @@ export async function confinePath(requested: string, dirs: readonly string[]): P
   return { ok: true, path: real }
 }
 
+/** Whether two stats are of the same file (same device and inode): the one checked is the one opened. */
+export function sameFile(a: Pick<Stats, 'dev' | 'ino'>, b: Pick<Stats, 'dev' | 'ino'>): boolean {
+  return a.dev === b.dev && a.ino === b.ino
+}
+
+/**
+ * Flags for opening a file to send: never blocks (a FIFO with no writer would otherwise hold a libuv worker thread
+ * forever, and four of them stop every fs call and DNS lookup), never follows a symlink put in place of the file
+ * after it was checked.
+ */
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW
+
+const READ_CHUNK = 64 * 1024
+
+/** Reads at most `limit` bytes through the handle; `undefined` when there are more (the file grew past the limit). */
+async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = []
+  let total = 0
+  for (;;) {
+    // One byte past the limit is enough to know the file is too large; nothing more is read.
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit + 1 - total))
+    const { bytesRead } = await handle.read(buf, 0, buf.length, null)
+    if (bytesRead === 0) return Buffer.concat(chunks, total)
+    chunks.push(buf.subarray(0, bytesRead))
+    total += bytesRead
+    if (total > limit) return undefined
+  }
+}
+
+/**
+ * Where the opened file really is, on Linux (/proc/self/fd): catches a directory on the way swapped for a symlink
+ * between the confinement check and the open, which the final-component checks cannot see. Undefined elsewhere.
+ */
+async function openedPath(handle: FileHandle): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined
+  return readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined)
+}
+
 export async function loadFromPath(requested: string, options: { dirs: readonly string[]; maxBytes: number; name?: string }): Promise<LoadedFile | FileRefusal> {
   const confined = await confinePath(requested, options.dirs)
   if (!confined.ok) return { refused: confined.refused }
-  const handle = await open(confined.path, 'r').catch(() => undefined)
-  if (!handle) return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+  const limit = `the limit is ${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
+  const tooLarge = (size: number) => ({ refused: `Not sent: "${requested}" is ${(size / MB).toFixed(1)} MB; ${limit}.` })
+  const changed = { refused: `Not sent: "${requested}" changed while it was being opened (replaced or moved). Try again once it is no longer being written.` }
+  // Checked before opening: opening a FIFO, a socket or a device may block or have side effects.
+  let checked: Stats
   try {
-    const stat = await handle.stat()
-    if (!stat.isFile()) return { refused: `Not sent: "${requested}" is not a regular file.` }
-    if (stat.size > options.maxBytes) {
-      return { refused: `Not sent: "${requested}" is ${(stat.size / MB).toFixed(1)} MB; the limit is ${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB).` }
+    checked = await stat(confined.path)
+  } catch {
+    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+  }
+  if (!checked.isFile()) {
+    return { refused: `Not sent: "${requested}" is not a regular file (it is a directory, pipe, socket or device). Only regular files can be sent.` }
+  }
+  if (checked.size > options.maxBytes) return tooLarge(checked.size)
+  if (checked.size === 0) return { refused: `Not sent: "${requested}" is empty.` }
+  let handle: FileHandle
+  try {
+    handle = await open(confined.path, OPEN_FLAGS)
+  } catch (err) {
+    // ELOOP: the file became a symbolic link after it was checked.
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return changed
+    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+  }
+  try {
+    const opened = await handle.stat()
+    if (!opened.isFile() || !sameFile(checked, opened)) return changed
+    const where = await openedPath(handle)
+    if (where !== undefined && where !== confined.path) {
+      const again = await confinePath(where, options.dirs)
+      if (!again.ok || again.path !== where) return changed
     }
-    if (stat.size === 0) return { refused: `Not sent: "${requested}" is empty.` }
-    const bytes = await handle.readFile()
+    const bytes = await readAtMost(handle, options.maxBytes)
+    if (!bytes) return { refused: `Not sent: "${requested}" grew past the size limit while it was being read; ${limit}.` }
+    if (bytes.length === 0) return { refused: `Not sent: "${requested}" is empty.` }
     const given = cleanName(options.name ?? path.basename(confined.path))
     const mediaType = typeOfName(given) ?? typeOfName(confined.path) ?? 'application/octet-stream'
     const name = nameFor(given, mediaType)

@@ -1,7 +1,8 @@
 /**
  * Which IP addresses a file link may not reach unless the user opts in (WECHAT_FILE_ALLOW_PRIVATE_URLS): this
  * machine, the local network, link-local (cloud metadata at 169.254.169.254 included), carrier-grade NAT,
- * unspecified, multicast and reserved ranges, in IPv4 and IPv6 and in the IPv6 forms that carry an IPv4 address.
+ * unspecified, multicast and reserved ranges, in IPv4 and IPv6 and in the IPv6 forms that carry an IPv4 address
+ * (mapped, translated, compatible, NAT64 and local-use NAT64, 6to4, Teredo).
  */
 import { isIPv4, isIPv6 } from 'node:net'
 
@@ -53,15 +54,28 @@ function v6Groups(ip: string): number[] {
   return [...left, ...Array<number>(Math.max(8 - left.length - right.length, 0)).fill(0), ...right]
 }
 
+/** The dotted IPv4 address held by two 16-bit groups. */
+function v4Of(hi: number, lo: number): string {
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+}
+
 function isPrivateV6(ip: string): boolean {
   const g = v6Groups(ip)
-  const v4 = () => `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`
+  const v4 = () => v4Of(g[6], g[7])
   const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0)
   if (zeros(0, 8)) return true // :: unspecified
   if (zeros(0, 7) && g[7] === 1) return true // ::1 loopback
   if (zeros(0, 5) && g[5] === 0xffff) return isPrivateV4(v4()) // ::ffff:a.b.c.d, IPv4-mapped
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return isPrivateV4(v4()) // ::ffff:0:a.b.c.d, IPv4-translated (RFC 2765)
   if (zeros(0, 6)) return isPrivateV4(v4()) // ::a.b.c.d, IPv4-compatible (deprecated)
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return isPrivateV4(v4()) // 64:ff9b::/96, NAT64
+  // 64:ff9b:1::/48, local-use NAT64 (RFC 8215): the IPv4 address in the last 32 bits, as with a /96 NAT64 prefix
+  // (the layout DNS64 deployments use; the /48–/64 layouts of RFC 6052 are not decoded).
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return isPrivateV4(v4())
+  if (g[0] === 0x2002) return isPrivateV4(v4Of(g[1], g[2])) // 2002::/16, 6to4: the IPv4 address in bits 16–47
+  // 2001::/32, Teredo: the client's IPv4 address is the last 32 bits inverted; the Teredo server's (bits 32–63) is
+  // checked too, as neither of them may be local.
+  if (g[0] === 0x2001 && g[1] === 0) return isPrivateV4(v4Of(g[6] ^ 0xffff, g[7] ^ 0xffff)) || isPrivateV4(v4Of(g[2], g[3]))
   if ((g[0] & 0xfe00) === 0xfc00) return true // fc00::/7 unique local
   if ((g[0] & 0xffc0) === 0xfe80) return true // fe80::/10 link-local
   if ((g[0] & 0xffc0) === 0xfec0) return true // fec0::/10 site-local (deprecated)

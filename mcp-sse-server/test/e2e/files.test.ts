@@ -4,7 +4,8 @@
  * Without WECHAT_FILE_ALLOW_PRIVATE_URLS a link to this machine is refused; no credentials or query strings are
  * ever repeated in a result or the audit log.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
@@ -16,6 +17,7 @@ import { startServer, tempDir, type RunningServer } from '../helpers/server.js'
 const root = tempDir('wechat-mcp-e2e-files-')
 const allowed = path.join(root, 'allowed')
 const outside = path.join(root, 'outside')
+const fifo = path.join(allowed, 'report.pdf')
 
 let server: RunningServer
 let files: FileServer
@@ -26,11 +28,18 @@ beforeAll(async () => {
   writeFileSync(path.join(allowed, 'minutes.pdf'), PDF)
   writeFileSync(path.join(outside, 'secret.txt'), 'not for WeChat')
   symlinkSync(path.join(outside, 'secret.txt'), path.join(allowed, 'innocent.txt'))
+  execFileSync('mkfifo', [fifo])
   files = await startFileServer()
   // The file server is on 127.0.0.1, which file links may only reach with this opt-in.
   server = await startServer({ WECHAT_MAX_FILE_MB: '1', WECHAT_FILE_DIRS: allowed, WECHAT_FILE_ALLOW_PRIVATE_URLS: 'true' })
 })
 afterAll(async () => {
+  // Should the server ever block opening the FIFO again, a writer releases it so the server can stop.
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+  } catch {
+    /* ENXIO: no reader is waiting, as it should be */
+  }
   await server?.stop()
   await files?.close()
 })
@@ -120,6 +129,24 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: false, source: requested(), error: expect.stringMatching(message) })
     expect(lastAudit()).not.toHaveProperty('file')
   })
+
+  it(
+    'refuses a FIFO without opening it, several at once, and a text send still answers afterwards',
+    async () => {
+      // More than libuv's 4 worker threads: a blocking open of each would stall every later fs call and DNS lookup.
+      const results = await Promise.all(Array.from({ length: 5 }, () => call(client, 'sendFileToFriend', { nickname: 'Bob', path: fifo })))
+      for (const result of results) {
+        expect(result.isError).toBe(true)
+        expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
+        expect(text(result)).toMatch(/is not a regular file/)
+      }
+      expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: false, source: fifo, error: expect.stringMatching(/not a regular file/) })
+      const message = await call(client, 'sendMessageToFriend', { nickname: 'Bob', message: 'still answering' })
+      expect(message.isError).toBeFalsy()
+    },
+    // The bound on a regression (sends that never answer); the refusals themselves are immediate.
+    20_000,
+  )
 
   it('asks for exactly one source', async () => {
     const both = await call(client, 'sendFileToFriend', { nickname: 'Bob', url: `${files.url}/pixel.png`, path: 'chart.png' })

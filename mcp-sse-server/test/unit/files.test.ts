@@ -1,7 +1,8 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, type LoadedFile } from '../../src/wechat/files.js'
+import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, sameFile, type LoadedFile } from '../../src/wechat/files.js'
 import { isPrivateAddress } from '../../src/wechat/private-address.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { tempDir } from '../helpers/server.js'
@@ -60,6 +61,41 @@ describe('path confinement', () => {
     expect(Buffer.from(await png.file.toBuffer()).equals(PNG)).toBe(true)
     expect(await loadFromPath('sub/report.pdf', { dirs: [allowed], maxBytes: 10 })).toMatchObject({ refused: expect.stringMatching(/limit is/) })
     expect(await loadFromPath('sub', { dirs: [allowed], maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(/not a regular file/) })
+  })
+
+  describe('a FIFO inside an allowed directory', () => {
+    const fifo = path.join(allowed, 'pipe.pdf')
+    beforeAll(() => {
+      execFileSync('mkfifo', [fifo])
+    })
+    // Should a load ever block opening the FIFO again, a writer releases it so the worker can still exit.
+    afterAll(() => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+      } catch {
+        /* ENXIO: no reader is waiting, as it should be */
+      }
+    })
+
+    it(
+      'is refused without being opened, however many are asked for at once, and other files still load',
+      async () => {
+        // More than libuv's 4 worker threads: a blocking open of each would stop every fs call after them.
+        const results = await Promise.all(Array.from({ length: 6 }, () => loadFromPath('pipe.pdf', { dirs: [allowed], maxBytes: MB })))
+        for (const result of results) {
+          expect(result).toEqual({ refused: expect.stringMatching(/"pipe\.pdf" is not a regular file \(it is a directory, pipe, socket or device\)/) })
+        }
+        expect(await loadFromPath('pixel.png', { dirs: [allowed], maxBytes: MB })).toMatchObject({ name: 'pixel.png', size: PNG.length })
+      },
+      // The bound on a regression (an open that never returns); the refusals themselves are immediate.
+      10_000,
+    )
+  })
+
+  it('tells files apart by device and inode', () => {
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 1, ino: 2 })).toBe(true)
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 1, ino: 3 })).toBe(false)
+    expect(sameFile({ dev: 1, ino: 2 }, { dev: 4, ino: 2 })).toBe(false)
   })
 })
 
@@ -160,6 +196,22 @@ describe('private and local addresses', () => {
     ['::ffff:169.254.169.254', true],
     ['::127.0.0.1', true],
     ['64:ff9b::a9fe:a9fe', true],
+    ['::ffff:0:127.0.0.1', true], // IPv4-translated (RFC 2765)
+    ['::ffff:0:7f00:1', true],
+    ['::ffff:0:a9fe:a9fe', true],
+    ['::ffff:0:192.168.0.1', true],
+    ['64:ff9b:1::7f00:1', true], // local-use NAT64 (RFC 8215)
+    ['64:ff9b:1::10.0.0.1', true],
+    ['64:ff9b:1:abcd::a9fe:a9fe', true],
+    ['2002:7f00:1::', true], // 6to4
+    ['2002:a00:1::1', true],
+    ['2002:c0a8:101:1::1', true],
+    ['2002:a9fe:a9fe::', true],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', true], // Teredo, client 127.0.0.1 (inverted)
+    ['2001:0:4136:e378:8000:63bf:f5ff:fffe', true], // Teredo, client 10.0.0.1
+    ['2001::5601:5601', true], // Teredo, client 169.254.169.254 (and server 0.0.0.0)
+    ['2001:0:4136:e378:8000:63bf:3f57:fffe', true], // Teredo, client 192.168.0.1
+    ['2001:0:a00:1:8000:63bf:f7f7:f7f7', true], // Teredo, public client 8.8.8.8 but server 10.0.0.1
     ['localhost', true],
     ['8.8.8.8', false],
     ['1.1.1.1', false],
@@ -170,6 +222,15 @@ describe('private and local addresses', () => {
     ['2001:4860:4860::8888', false],
     ['::ffff:8.8.8.8', false],
     ['64:ff9b::808:808', false],
+    ['::ffff:0:8.8.8.8', false],
+    ['::ffff:0:808:808', false],
+    ['64:ff9b:1::808:808', false],
+    ['64:ff9b:1::1.1.1.1', false],
+    ['2002:808:808::1', false],
+    ['2002:101:101:1::', false],
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', false], // Teredo, client 8.8.8.8 via server 65.54.227.120
+    ['2001:0:4136:e378:8000:63bf:fefe:fefe', false], // Teredo, client 1.1.1.1
+    ['2001:db8::1', false], // 2001:db8::/32 is not Teredo
   ])('%s is private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected)
   })

@@ -21,7 +21,8 @@ export default defineChannel({
   // Larger bodies become attachments on ntfy.sh.
   limits: { maxBytes: 4096 },
   enabled: requires('NTFY_TOPIC'),
-  secrets: (env) => [basicAuth(env)].filter((s): s is string => Boolean(s)),
+  // On ntfy.sh the topic is the password: anyone who knows it can read and publish.
+  secrets: (env) => [basicAuth(env), env.NTFY_TOPIC?.trim()].filter((s): s is string => Boolean(s)),
   async send({ title, content }, ctx) {
     const env = ctx.env
     const url = `${baseOf(env.NTFY_URL, 'https://ntfy.sh')}/${encodeURIComponent(env.NTFY_TOPIC!.trim())}`

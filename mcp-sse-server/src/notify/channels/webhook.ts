@@ -82,14 +82,49 @@ export function buildWebhookRequest(env: ChannelEnv, message: NotifyMessage): Ht
   return { ...req, multipart: stringify(body) }
 }
 
+/** Parts of WEBHOOK_URL shorter than this are taken for words ("hook", "send"), not keys. */
+const MIN_URL_SECRET = 8
+
+/**
+ * The parts of WEBHOOK_URL that may be a key (…/send/<key>, ?key=<key>): every path segment and query value of
+ * at least MIN_URL_SECRET characters, and a password, as written and decoded, with the placeholders taken out
+ * (each piece between them counts on its own; a piece that is only a placeholder counts for nothing).
+ */
+export function urlSecrets(template: string | undefined): string[] {
+  if (!template?.trim()) return []
+  let url: URL
+  try {
+    url = new URL(template.trim())
+  } catch {
+    return []
+  }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '))
+    } catch {
+      return s
+    }
+  }
+  const raw = [
+    url.password,
+    ...url.pathname.split('/'),
+    ...url.search
+      .slice(1)
+      .split('&')
+      .map((pair) => pair.slice(pair.indexOf('=') + 1)),
+  ]
+  const pieces = raw.flatMap((part) => [part, decode(part)]).flatMap((part) => part.split(/\$(?:title|content)/))
+  return [...new Set(pieces.filter((p) => p.trim().length >= MIN_URL_SECRET))]
+}
+
 export default defineChannel({
   id: 'webhook',
   name: 'Custom webhook',
   variables: ['WEBHOOK_URL', 'WEBHOOK_METHOD', 'WEBHOOK_CONTENT_TYPE', 'WEBHOOK_BODY', 'WEBHOOK_HEADERS'],
   successRule: 'HTTP 2xx',
   enabled: requires('WEBHOOK_URL', 'WEBHOOK_METHOD'),
-  // Header values are usually credentials (Authorization, X-Api-Key…).
-  secrets: (env) => Object.values(parseHeaders(env.WEBHOOK_HEADERS)),
+  // Header values are usually credentials (Authorization, X-Api-Key…); so are long parts of the URL.
+  secrets: (env) => [...Object.values(parseHeaders(env.WEBHOOK_HEADERS)), ...urlSecrets(env.WEBHOOK_URL)],
   async send(message, ctx) {
     const req = buildWebhookRequest(ctx.env, message)
     if (typeof req === 'string') return { ok: false, error: req }

@@ -37,4 +37,13 @@ describe('ntfy', () => {
     expect(result).toMatchObject({ ok: false, status: 403 })
     expect(result.error).toContain('forbidden')
   })
+
+  it('keeps the topic (the password on ntfy.sh) out of an error that echoes it', async () => {
+    server = await startServer({ status: 403, json: { code: 40301, error: 'forbidden: alerts-k3y-9d8f is reserved' } })
+    const result = await sendThrough(ntfy, { NTFY_URL: server.origin, NTFY_TOPIC: 'alerts-k3y-9d8f' })
+    expect(server.requests[0].path).toBe('/alerts-k3y-9d8f')
+    expect(result).toMatchObject({ ok: false, status: 403 })
+    expect(result.error).toContain('forbidden')
+    expect(result.error).not.toContain('alerts-k3y-9d8f')
+  })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import webhook, { parseBody, parseHeaders } from '../../../src/notify/channels/webhook.js'
+import webhook, { parseBody, parseHeaders, urlSecrets } from '../../../src/notify/channels/webhook.js'
 import { MESSAGE, sendThrough, startServer, type Captured, type TestServer } from '../helpers.js'
 
 let server: TestServer
@@ -83,6 +83,29 @@ describe('webhook', () => {
     )
     expect(result).toMatchObject({ ok: false, status: 500 })
     expect(result.error).not.toContain('hook-secret-2')
+  })
+
+  it('fails without echoing a key held in the URL query or path', async () => {
+    server = await startServer({ status: 400, text: 'bad key SECRETKEY123 for hook PATHKEY-456789' })
+    const result = await sendThrough(webhook, {
+      WEBHOOK_URL: `${server.origin}/hook/PATHKEY-456789?key=SECRETKEY123&t=$title`,
+      WEBHOOK_METHOD: 'POST',
+      WEBHOOK_BODY: 'text: $content',
+    })
+    expect(server.requests[0].query.get('key')).toBe('SECRETKEY123')
+    expect(result).toMatchObject({ ok: false, status: 400 })
+    expect(result.error).toContain('bad key')
+    expect(result.error).not.toContain('SECRETKEY123')
+    expect(result.error).not.toContain('PATHKEY-456789')
+  })
+
+  it('takes long path segments, query values and a password of the URL as secrets, placeholders removed', () => {
+    expect(urlSecrets('https://u:hunter2hunter2@hooks.example.com/send/abcdef123456/$title?key=SECRETKEY123&t=$title&c=pre$contentpost-long-text&format=json&x=tok%2Fen-12345').sort()).toEqual(
+      ['hunter2hunter2', 'abcdef123456', 'SECRETKEY123', 'post-long-text', 'tok%2Fen-12345', 'tok/en-12345'].sort(),
+    )
+    expect(urlSecrets('https://example.com/hook?t=$title&c=$content')).toEqual([])
+    expect(urlSecrets('not a url')).toEqual([])
+    expect(urlSecrets(undefined)).toEqual([])
   })
 
   it('is a failure, not a silent skip, when $title appears nowhere', async () => {
