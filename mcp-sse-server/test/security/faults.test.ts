@@ -19,9 +19,10 @@ import type { SessionRegistry } from '../../src/http/sessions.js'
 import { createLogger } from '../../src/logger.js'
 import { createServer } from '../../src/mcp/server.js'
 import { createNotifier } from '../../src/notify/notifier.js'
-import { WeChat, type LoginState } from '../../src/wechat/wechat.js'
+import { WeChat } from '../../src/wechat/wechat.js'
 import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
+import { waitForState } from '../helpers/wechat.js'
 
 const TOKEN = 'faults-test-token-0123456789'
 let config: Config
@@ -32,17 +33,6 @@ let url: string
 const logLines: Array<Record<string, unknown>> = []
 const clients: Partial<Record<(typeof TRANSPORTS)[number], Client>> = {}
 
-function waitForState(status: LoginState['status']): Promise<LoginState> {
-  if (wechat.state.status === status) return Promise.resolve(wechat.state)
-  return new Promise((resolve) => {
-    const onState = (state: LoginState) => {
-      if (state.status !== status) return
-      wechat.off('state', onState)
-      resolve(state)
-    }
-    wechat.on('state', onState)
-  })
-}
 
 async function waitForIndex(): Promise<void> {
   while (wechat.directory.contactCount === 0) await wechat.refresh()
@@ -68,7 +58,7 @@ beforeAll(async () => {
   http.listen(0, '127.0.0.1')
   await once(http, 'listening')
   url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const loggedIn = waitForState('logged_in')
+  const loggedIn = waitForState(wechat, 'logged_in')
   await wechat.start()
   await loggedIn
   await waitForIndex()
@@ -102,7 +92,7 @@ describe('puppet error storm', () => {
 
 describe('logged out mid-session', () => {
   it('after a silent logout (wechat4u "1101 == 0"), tools answer "not logged in", sessions stay up, the refusal is audited', async () => {
-    const loggedOut = waitForState('logged_out')
+    const loggedOut = waitForState(wechat, 'logged_out')
     wechat.wechaty!.puppet.emit('error', { data: 'Error: 1101 == 0 (synccheck)' })
     await loggedOut
     const health = (await (await fetch(`${url}/health`)).json()) as { wechat: { status: string }; sessions: Record<string, number> }
@@ -131,7 +121,7 @@ describe('logged out mid-session', () => {
   })
 
   it('after logging in again, the same sessions work; an explicit bot.logout() mid-session behaves the same', async () => {
-    const loggedIn = waitForState('logged_in')
+    const loggedIn = waitForState(wechat, 'logged_in')
     wechat.sandbox!.login()
     await loggedIn
     await waitForIndex()
@@ -139,7 +129,7 @@ describe('logged out mid-session', () => {
       const found = await call(clients[kind]!, 'findFriend', { nickname: '老张' })
       expect(found.isError).toBeFalsy()
     }
-    const loggedOut = waitForState('logged_out')
+    const loggedOut = waitForState(wechat, 'logged_out')
     await wechat.logout()
     await loggedOut
     for (const kind of TRANSPORTS) {

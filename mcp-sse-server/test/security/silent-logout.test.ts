@@ -10,22 +10,12 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { WeChat, type LoginState } from '../../src/wechat/wechat.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
+import { waitForState } from '../helpers/wechat.js'
 
 const SILENT_LOGOUT_LINE = 'WeChat dropped the session silently; logging out so a new QR is shown'
 let wechat: WeChat
 const logLines: Array<Record<string, unknown>> = []
 
-function waitForState(status: LoginState['status']): Promise<LoginState> {
-  if (wechat.state.status === status) return Promise.resolve(wechat.state)
-  return new Promise((resolve) => {
-    const onState = (state: LoginState) => {
-      if (state.status !== status) return
-      wechat.off('state', onState)
-      resolve(state)
-    }
-    wechat.on('state', onState)
-  })
-}
 
 /** What wechaty-puppet-wechat4u emits for an error of wechat4u's (its `data` is the error, serialised). */
 function emitPuppetError(message: string): void {
@@ -42,7 +32,7 @@ beforeAll(async () => {
     },
   })
   wechat = new WeChat(result.config, createLogger({ level: 'info', secrets: [], destination }))
-  const loggedIn = waitForState('logged_in')
+  const loggedIn = waitForState(wechat, 'logged_in')
   await wechat.start()
   await loggedIn
 })
@@ -54,8 +44,8 @@ afterAll(async () => {
 /** Every row starts logged in: after a logout the sandbox shows a new QR, which is then "scanned". */
 beforeEach(async () => {
   if (wechat.isLoggedIn) return
-  await waitForState('waiting_for_scan')
-  const loggedIn = waitForState('logged_in')
+  await waitForState(wechat, 'waiting_for_scan')
+  const loggedIn = waitForState(wechat, 'logged_in')
   wechat.sandbox!.login(0)
   await loggedIn
 })
@@ -69,14 +59,14 @@ describe('silent logouts (wechat4u errors that mean the session is gone)', () =>
   ])('"%s" while logged in logs out, so a new QR is shown', async (_pattern, message) => {
     expect(wechat.state.status).toBe('logged_in')
     const before = logLines.length
-    const loggedOut = waitForState('logged_out')
+    const loggedOut = waitForState(wechat, 'logged_out')
     emitPuppetError(message)
     // The decision is taken while the error event is handled, which is synchronous; the logout itself follows.
     expect(logLines.slice(before).filter((l) => l.msg === SILENT_LOGOUT_LINE)).toHaveLength(1)
     await loggedOut
     expect(logLines.slice(before).some((l) => l.msg === 'WeChat logged out')).toBe(true)
     // Like wechat4u, the sandbox then offers a new QR.
-    await waitForState('waiting_for_scan')
+    await waitForState(wechat, 'waiting_for_scan')
   })
 
   it.each([
@@ -93,7 +83,7 @@ describe('silent logouts (wechat4u errors that mean the session is gone)', () =>
       emitPuppetError(message)
       expect(logLines.slice(before).some((l) => l.msg === SILENT_LOGOUT_LINE)).toBe(false)
       // A matching error right after is the barrier: the first state change that follows is its logout, nothing before.
-      const loggedOut = waitForState('logged_out')
+      const loggedOut = waitForState(wechat, 'logged_out')
       emitPuppetError('synccheck: 1101 == 0')
       await loggedOut
       expect(states[0]).toBe('logged_out')
@@ -104,10 +94,10 @@ describe('silent logouts (wechat4u errors that mean the session is gone)', () =>
   })
 
   it('a matching error while not logged in (still waiting for the scan) changes nothing', async () => {
-    const loggedOut = waitForState('logged_out')
+    const loggedOut = waitForState(wechat, 'logged_out')
     await wechat.logout()
     await loggedOut
-    await waitForState('waiting_for_scan')
+    await waitForState(wechat, 'waiting_for_scan')
     const before = logLines.length
     emitPuppetError('synccheck: 1101 == 0')
     expect(logLines.slice(before).some((l) => l.msg === SILENT_LOGOUT_LINE)).toBe(false)

@@ -16,8 +16,9 @@ import { createServer } from '../../src/mcp/server.js'
 import { createNotifier } from '../../src/notify/notifier.js'
 import type { Directory } from '../../src/wechat/directory.js'
 import type { Sandbox } from '../../src/wechat/sandbox.js'
-import { WeChat, type LoginState } from '../../src/wechat/wechat.js'
+import { WeChat } from '../../src/wechat/wechat.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
+import { waitForState } from '../helpers/wechat.js'
 
 /** wechaty-puppet's PayloadType.Contact and .Room, and FriendshipType.Confirm. */
 const PAYLOAD_CONTACT = 2
@@ -30,17 +31,6 @@ let client: Client
 /** Fires after every change wechat.ts makes to the directory. */
 const changes = new EventEmitter()
 
-function waitForState(status: LoginState['status']): Promise<LoginState> {
-  if (wechat.state.status === status) return Promise.resolve(wechat.state)
-  return new Promise((resolve) => {
-    const onState = (state: LoginState) => {
-      if (state.status !== status) return
-      wechat.off('state', onState)
-      resolve(state)
-    }
-    wechat.on('state', onState)
-  })
-}
 
 /** Resolves once `check` holds, looking again after each directory change; fails after `timeoutMs`. */
 function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -85,7 +75,7 @@ beforeAll(async () => {
   const logger = createLogger({ level: 'warn', secrets: [], destination: new Writable({ write: (_c, _e, done) => done() }) })
   wechat = new WeChat(config, logger)
   observe(wechat.directory)
-  const loggedIn = waitForState('logged_in')
+  const loggedIn = waitForState(wechat, 'logged_in')
   await wechat.start()
   await loggedIn
   sandbox = wechat.sandbox!
