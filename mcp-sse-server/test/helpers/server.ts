@@ -61,26 +61,35 @@ export function writeFixture(fixture: unknown, dir = tempDir()): string {
   return file
 }
 
-/** Runs the CLI to completion (for exit-code tests). */
-export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a TypeScript entry point in a child node to completion, with the given environment only. */
+export function runTs(
+  args: string[],
+  options: { env: Record<string, string | undefined>; cwd: string; timeoutMs?: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const timeoutMs = options.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_TS, MAIN, ...args], {
-      cwd: env.CWD ?? tempDir(),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...LOOPBACK_ONLY_ENV, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(process.execPath, [...NODE_TS, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`CLI did not finish in ${timeoutMs} ms: ${stderr}`))
+      reject(new Error(`${args.join(' ')} did not finish in ${timeoutMs} ms: ${stderr}`))
     }, timeoutMs)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })
+  })
+}
+
+/** Runs the CLI to completion (for exit-code tests). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runTs([MAIN, ...args], {
+    cwd: env.CWD ?? tempDir(),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...LOOPBACK_ONLY_ENV, ...env },
+    timeoutMs,
   })
 }
 

@@ -4,7 +4,6 @@
  * Proven in a child process (Node's own default for an unhandled rejection is to crash, which the control run shows),
  * and in this process with a captured logger.
  */
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -12,7 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/logger.js'
 import { installProcessHandlers } from '../../src/serve.js'
-import { NODE_TS, PACKAGE_DIR, tempDir } from '../helpers/server.js'
+import { PACKAGE_DIR, runTs, tempDir } from '../helpers/server.js'
 
 const dir = tempDir('wechat-mcp-handlers-')
 const script = path.join(dir, 'child.mjs')
@@ -32,30 +31,13 @@ if (mode === 'throw') setImmediate(() => { throw new Error('deliberately uncaugh
 `,
 )
 
-function run(mode: string): Promise<{ code: number | null; stdout: string; stderr: string; lines: Array<Record<string, unknown>> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_TS, script, mode], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the child did not finish in 30 s: ${stderr}`))
-    }, 30_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      const lines = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-      resolve({ code, stdout, stderr, lines })
-    })
-  })
+async function run(mode: string): Promise<{ code: number | null; stdout: string; stderr: string; lines: Array<Record<string, unknown>> }> {
+  const result = await runTs([script, mode], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } })
+  const lines = result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { ...result, lines }
 }
 
 describe('in a process of its own', () => {
