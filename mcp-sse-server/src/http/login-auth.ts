@@ -34,7 +34,8 @@ function withoutToken(req: Request): string {
   return url.pathname + url.search
 }
 
-export function loginAuth(config: Config, loginPageUrl: string): RequestHandler {
+/** `loginPageUrl` is read per request: the server learns its own address only once it listens. */
+export function loginAuth(config: Config, loginPageUrl: () => string): RequestHandler {
   const expected = config.authToken
   if (expected === undefined) return (_req, _res, next) => next()
   const cookieValue = loginCookieValue(expected)
@@ -42,7 +43,7 @@ export function loginAuth(config: Config, loginPageUrl: string): RequestHandler 
   return (req, res, next) => {
     const queryToken = typeof req.query.token === 'string' ? req.query.token : undefined
     if (queryToken !== undefined) {
-      if (!tokenMatches(queryToken, expected)) return unauthorized(res, loginPageUrl, 'The token in the address is wrong.')
+      if (!tokenMatches(queryToken, expected)) return unauthorized(res, loginPageUrl(), 'The token in the address is wrong.')
       const attributes = ['HttpOnly', 'SameSite=Strict', 'Path=/login', `Max-Age=${COOKIE_MAX_AGE_S}`, ...(secure ? ['Secure'] : [])]
       res.setHeader('Set-Cookie', `${LOGIN_COOKIE}=${cookieValue}; ${attributes.join('; ')}`)
       res.setHeader('Cache-Control', 'no-store')
@@ -50,7 +51,7 @@ export function loginAuth(config: Config, loginPageUrl: string): RequestHandler 
       return
     }
     if (tokenMatches(bearerToken(req), expected) || tokenMatches(readCookie(req, LOGIN_COOKIE), cookieValue)) return next()
-    unauthorized(res, loginPageUrl, req.headers.authorization ? 'The bearer token is wrong.' : undefined)
+    unauthorized(res, loginPageUrl(), req.headers.authorization ? 'The bearer token is wrong.' : undefined)
   }
 }
 

@@ -79,7 +79,7 @@ export function loginPage({ config, wechat, keepAliveMs = 15_000, maxStreams = M
     })
   })
 
-  router.use('/login', loginAuth(config, wechat.loginPageUrl), (_req, res, next) => {
+  router.use('/login', loginAuth(config, () => wechat.loginPageUrl), (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('Referrer-Policy', 'no-referrer')
     res.setHeader('X-Content-Type-Options', 'nosniff')

@@ -74,7 +74,7 @@ describe('with MCP_AUTH_TOKEN', () => {
     const page = await browser.newPage()
     const response = await page.goto(`${server.url}/login`)
     expect(response!.status()).toBe(401)
-    expect(await page.textContent('body')).toContain('/login?token=<MCP_AUTH_TOKEN>')
+    expect(await page.textContent('body')).toContain(`${server.url}/login?token=<MCP_AUTH_TOKEN>`)
     const wrong = await page.goto(`${server.url}/login?token=not-the-token`)
     expect(wrong!.status()).toBe(401)
     expect(await page.textContent('body')).toContain('The token in the address is wrong.')
