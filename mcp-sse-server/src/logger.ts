@@ -8,19 +8,20 @@ export type { Logger }
  * redacting known paths alone misses a token inside an error message or a URL.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
+  // Longest first: a secret that contains another must be scrubbed whole, not around the shorter one.
+  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length)
   let out = text
-  for (const secret of secrets) {
-    if (!secret) continue
-    for (const form of secretForms(secret)) out = out.split(form).join('[REDACTED]')
-  }
+  for (const form of forms) out = out.split(form).join('[REDACTED]')
   return out
 }
 
-/** A secret can appear raw, JSON-escaped or percent-encoded. Short values are not scrubbed (they'd mangle text). */
+/**
+ * A secret can appear raw, JSON-escaped, percent-encoded or form-encoded (spaces as "+"). Short values are not
+ * scrubbed (they would mangle ordinary text).
+ */
 function secretForms(secret: string): string[] {
-  if (secret.length < 4) return []
-  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])
-  return [...forms].sort((a, b) => b.length - a.length)
+  if (!secret || secret.length < 4) return []
+  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]
 }
 
 export interface LoggerOptions {

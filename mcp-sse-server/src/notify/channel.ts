@@ -1,6 +1,7 @@
 /** Helpers shared by the channel files. */
-import { describeError, redact } from './http.js'
+import { describeError } from './http.js'
 import type { ChannelDefinition, ChannelEnv } from './types.js'
+import { redactSecrets } from '../logger.js'
 
 /** Wraps send() so that a bug in a channel becomes a failed result, as the plugin contract promises. */
 export function defineChannel(def: ChannelDefinition): ChannelDefinition {
@@ -10,7 +11,7 @@ export function defineChannel(def: ChannelDefinition): ChannelDefinition {
       try {
         return await def.send(message, ctx)
       } catch (err) {
-        return { ok: false, error: redact(describeError(err), ctx.secrets) }
+        return { ok: false, error: redactSecrets(describeError(err), ctx.secrets) }
       }
     },
   }

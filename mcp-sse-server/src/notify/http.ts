@@ -40,20 +40,6 @@ export type HttpResult = { ok: true; reply: HttpReply } | { ok: false; error: st
 /** Decides a reply: undefined = accepted, otherwise why not (will be redacted). */
 export type Judge = (reply: HttpReply) => string | undefined
 
-/**
- * Redacts every secret (raw, JSON-escaped, percent- and form-encoded), longest first so that a webhook URL
- * is removed whole before the token inside it.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  const forms = new Set<string>()
-  for (const s of secrets) {
-    if (!s || s.length < 4) continue
-    forms.add(s)
-    forms.add(new URLSearchParams({ s }).toString().slice(2))
-  }
-  return redactSecrets(text, [...forms].sort((a, b) => b.length - a.length))
-}
-
 export async function httpRequest(req: HttpRequest, ctx: RequestContext): Promise<HttpResult> {
   const url = String(req.url)
   // The URL itself (it may hold a key in its path or query) is redacted from whatever the error says.
@@ -74,7 +60,7 @@ export async function httpRequest(req: HttpRequest, ctx: RequestContext): Promis
       : ctx.signal.aborted
         ? 'aborted: the channel deadline passed'
         : `request failed: ${describeError(err)}`
-    return { ok: false, error: redact(why, secrets) }
+    return { ok: false, error: redactSecrets(why, secrets) }
   } finally {
     dispatcher?.destroy().catch(() => {})
   }
@@ -93,7 +79,7 @@ export async function deliver(req: HttpRequest, ctx: RequestContext, judge: Judg
   }
   if (why === undefined) return { ok: true, status: reply.status }
   const url = String(req.url)
-  return { ok: false, status: reply.status, error: redact(`HTTP ${reply.status}: ${why}`, [...ctx.secrets, url, urlTail(url)]) }
+  return { ok: false, status: reply.status, error: redactSecrets(`HTTP ${reply.status}: ${why}`, [...ctx.secrets, url, urlTail(url)]) }
 }
 
 /**

@@ -3,8 +3,8 @@
  * failures, slowness and crashes; one redacted result per channel.
  */
 import type { Config } from '../config.js'
-import type { Logger } from '../logger.js'
-import { describeError, httpRequest, redact } from './http.js'
+import { redactSecrets, type Logger } from '../logger.js'
+import { describeError, httpRequest } from './http.js'
 import { channels as registryChannels } from './registry.js'
 import type {
   ChannelDefinition,
@@ -90,7 +90,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const result: ChannelResult = { channel, ok, durationMs }
     if (typeof outcome?.status === 'number') result.status = outcome.status
     if (!ok) {
-      const error = redact(String(outcome?.error ?? 'failed without saying why'), secrets)
+      const error = redactSecrets(String(outcome?.error ?? 'failed without saying why'), secrets)
       result.error = error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error
     }
     return result

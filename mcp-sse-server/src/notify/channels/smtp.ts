@@ -5,8 +5,9 @@
  */
 import type { ConnectionOptions } from 'node:tls'
 import { defineChannel } from '../channel.js'
-import { describeError, escapeHtml, redact } from '../http.js'
+import { describeError, escapeHtml } from '../http.js'
 import type { ChannelDefinition, ChannelEnv } from '../types.js'
+import { redactSecrets } from '../../logger.js'
 
 export interface SmtpEndpoint {
   host: string
@@ -80,10 +81,10 @@ export function createSmtpChannel(options: SmtpOptions = {}): ChannelDefinition 
           html: escapeHtml(content).replace(/\r?\n/g, '<br/>'),
         })
         if (info.messageId && info.accepted.length > 0) return { ok: true }
-        return { ok: false, error: redact(`rejected: ${info.response ?? 'no recipient accepted'}`, ctx.secrets) }
+        return { ok: false, error: redactSecrets(`rejected: ${info.response ?? 'no recipient accepted'}`, ctx.secrets) }
       } catch (err) {
         const why = ctx.signal.aborted ? 'aborted: the channel deadline passed' : describeError(err)
-        return { ok: false, error: redact(why, ctx.secrets) }
+        return { ok: false, error: redactSecrets(why, ctx.secrets) }
       } finally {
         ctx.signal.removeEventListener('abort', onAbort)
         transport.close()

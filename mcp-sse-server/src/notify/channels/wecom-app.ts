@@ -3,8 +3,9 @@
  * chunks sent one after another, so they arrive in order.
  */
 import { defineChannel, joined, requires } from '../channel.js'
-import { baseOf, deliver, httpRequest, jsonRule, redact, snippet } from '../http.js'
+import { baseOf, deliver, httpRequest, jsonRule, snippet } from '../http.js'
 import type { ChannelEnv } from '../types.js'
+import { redactSecrets } from '../../logger.js'
 
 const CHUNK = 900
 const MORE = '\n==More=='
@@ -78,7 +79,7 @@ async function accessToken(origin: string, am: Am, ctx: Parameters<typeof httpRe
   const body = got.reply.json as { errcode?: number; errmsg?: string; access_token?: unknown; expires_in?: unknown } | undefined
   if (typeof body?.access_token !== 'string' || !body.access_token) {
     const why = body?.errmsg ? `errcode ${body.errcode}: ${body.errmsg}` : snippet(got.reply.text)
-    return { ok: false, failure: { ok: false, status: got.reply.status, error: redact(`gettoken: HTTP ${got.reply.status}: ${why}`, ctx.secrets) } }
+    return { ok: false, failure: { ok: false, status: got.reply.status, error: redactSecrets(`gettoken: HTTP ${got.reply.status}: ${why}`, ctx.secrets) } }
   }
   const lifetimeS = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 7200
   tokens.set(key, { value: body.access_token, expiresAt: Date.now() + Math.max(0, lifetimeS - EXPIRY_MARGIN_S) * 1000 })
