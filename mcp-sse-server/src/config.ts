@@ -7,6 +7,7 @@ import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
 import { CHANNEL_VARIABLES } from './notify/registry.js'
+import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -61,6 +62,7 @@ const schema = z.object({
     .pipe(z.array(z.enum(NOTIFY_EVENT_TYPES)))
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
+  WECHAT_OWNER_ROAD: z.enum(OWNER_ROAD_SETTINGS, { error: `must be one of ${OWNER_ROAD_SETTINGS.join(', ')}` }).default('auto'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
   WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
@@ -105,6 +107,8 @@ export interface Config {
     /** The channel variables that are set (qinglong/mcp-push names), nothing else from the environment. */
     readonly channelEnv: Readonly<Record<string, string>>
   }
+  /** Which road the owner conversation (sendMessageToMe, waitForMyReply) takes: see owner/owner-conversation.ts. */
+  readonly ownerRoad: OwnerRoadSetting
   readonly publicUrl?: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
@@ -216,6 +220,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       wechatTo: v.WECHAT_NOTIFY_TO,
       channelEnv,
     },
+    ownerRoad: v.WECHAT_OWNER_ROAD,
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },

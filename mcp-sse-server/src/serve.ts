@@ -11,6 +11,7 @@ import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { createNotifier } from './notify/notifier.js'
 import { wechatChannel } from './notify/wechat-channel.js'
+import { ownerConversation } from './owner/owner-conversation.js'
 import { LogoutWatcher } from './wechat/logout-watcher.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
 import { WeChat } from './wechat/wechat.js'
@@ -39,8 +40,9 @@ export async function serve(config: Config): Promise<void> {
   const wechatNotify = wechatChannel(wechat.sender, config)
   const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
   new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
-  const deps = { wechat, notifier, config, logger }
-  const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+  const owner = ownerConversation(config.ownerRoad, wechat)
+  const deps = { wechat, owner, notifier, config, logger }
+  const { app, sessions } = createApp({ config, logger, wechat, owner, newServer: () => createServer(deps) })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {

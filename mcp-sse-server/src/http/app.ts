@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { WeChat } from '../wechat/wechat.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
 import { loginPage } from './login-page.js'
@@ -18,6 +19,7 @@ export interface AppDeps {
   config: Config
   logger: Logger
   wechat: WeChat
+  owner: OwnerConversation
   newServer: () => McpServer
 }
 
@@ -28,7 +30,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
+export function createApp({ config, logger, wechat, owner, newServer }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -52,7 +54,7 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
   app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
-  app.use(sandboxRoutes({ config, wechat }))
+  app.use(sandboxRoutes({ config, wechat, owner }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

@@ -1,6 +1,7 @@
 /** What the conversation tools share: naming a chat (friend, group or id) and the shape of a kept message. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import type { ChatType, InboxMessage } from '../wechat/inbox.js'
 import { failure, type ToolDeps } from './define.js'
 import { notLoggedIn } from './shared.js'
@@ -8,7 +9,7 @@ import { notLoggedIn } from './shared.js'
 export const chatTargetShape = {
   nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
   topic: z.string().max(200).optional().describe('the exact name of a group chat'),
-  id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only)'),
+  id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only); "me" is the chat with the user themself'),
 }
 
 export const chatShape = z.object({ type: z.enum(['contact', 'room']), id: z.string(), name: z.string() })
@@ -16,7 +17,11 @@ export const chatShape = z.object({ type: z.enum(['contact', 'room']), id: z.str
 export const messageShape = z.object({
   id: z.string(),
   chat: chatShape,
-  sender: z.object({ id: z.string(), name: z.string(), self: z.boolean().describe('true when the user (this account) sent it') }),
+  sender: z.object({
+    id: z.string(),
+    name: z.string(),
+    self: z.boolean().describe('true when this account sent it; in the chat "me", true means sent to the user (by the agent), false is the user writing'),
+  }),
   time: z.string().describe('when the server received it (ISO 8601); usable as `since`'),
   type: z
     .enum(['text', 'image', 'file', 'voice', 'video', 'link', 'emoticon', 'contact_card', 'location', 'mini_program', 'transfer', 'red_envelope', 'recalled', 'chat_history', 'other'])
@@ -39,6 +44,7 @@ export async function resolveChat(
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
   if (given !== 1) return { ok: false, result: failure('Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.') }
   const { sender, inbox } = deps.wechat
+  if (args.id === OWNER_CHAT_ID) return { ok: true, chat: deps.owner.chat }
   if (args.id !== undefined) {
     for (const kind of ['contact', 'room'] as ChatType[]) {
       const found = await sender.resolve(kind, { id: args.id })
@@ -66,7 +72,10 @@ export async function openChat(
   deps: ToolDeps,
   args: { nickname?: string; topic?: string; id?: string; since?: string },
 ): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
-  const refused = notLoggedIn(deps)
+  // The chat with the user is open whenever a road to them is, which need not be the web road.
+  const owner = args.id === OWNER_CHAT_ID ? deps.owner.road() : undefined
+  if (owner && !owner.ok) return { ok: false, result: failure(owner.message) }
+  const refused = owner ? undefined : notLoggedIn(deps)
   if (refused) return { ok: false, result: refused }
   const sinceMs = parseSince(args.since)
   if (typeof sinceMs === 'string') return { ok: false, result: failure(sinceMs) }
@@ -79,7 +88,8 @@ export async function openChat(
  * whoever writes in a chat must not be able to forge lines that look like other messages, or like the user's own.
  */
 export function describeMessage(m: InboxMessage): string {
-  const who = m.sender.self ? 'this account (the user)' : `${m.sender.name} (id ${m.sender.id})`
+  const self = m.chat.id === OWNER_CHAT_ID ? 'the agent, to the user' : 'this account (the user)'
+  const who = m.sender.self ? self : `${m.sender.name} (id ${m.sender.id})`
   const quoted = m.text !== undefined ? JSON.stringify(m.text) : ''
   const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${JSON.stringify(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
   return `[${m.time}] ${who}: ${body}`

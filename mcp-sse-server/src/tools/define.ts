@@ -10,11 +10,14 @@ import * as z from 'zod'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { WeChat } from '../wechat/wechat.js'
 
 /** What every tool handler gets: built once at startup, shared by every session. */
 export interface ToolDeps {
   wechat: WeChat
+  /** The conversation with the user themself (sendMessageToMe, waitForMyReply, the chat `me`). */
+  owner: OwnerConversation
   notifier: Notifier
   config: Config
   logger: Logger

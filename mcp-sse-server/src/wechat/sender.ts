@@ -33,18 +33,22 @@ export interface FileSendRequest {
 
 type Content = { kind: 'text'; text: string } | { kind: 'file'; request: FileSendRequest; loaded?: LoadedFile }
 
-export type SendErrorCode =
-  | 'not_logged_in'
-  | 'invalid_message'
-  | 'not_found'
-  | 'ambiguous'
-  | 'unknown_id'
-  | 'not_allowed'
-  | 'repeat'
-  | 'queue_full'
-  | 'cancelled'
-  | 'send_failed'
-  | 'file_refused'
+export const SEND_ERROR_CODES = [
+  'not_logged_in',
+  'invalid_message',
+  'not_found',
+  'ambiguous',
+  'unknown_id',
+  'not_allowed',
+  'repeat',
+  'queue_full',
+  'cancelled',
+  'send_failed',
+  'file_refused',
+  /** The owner conversation has no road open (owner/owner-conversation.ts). */
+  'road_unavailable',
+] as const
+export type SendErrorCode = (typeof SEND_ERROR_CODES)[number]
 
 export interface ResolvedTarget {
   type: TargetKind
@@ -120,7 +124,7 @@ export class Sender {
    * A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. The caption is a text
    * send of its own to the same chat, with its own audit line, once the file went out.
    */
-  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
+  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }> {
     const content: Content = { kind: 'file', request }
     const result = await this.attempt(request, content, signal)
     const loaded = content.loaded
@@ -131,12 +135,12 @@ export class Sender {
     if (!result.ok || request.caption === undefined) return { ...result, file }
     const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption }, signal)
     const note = caption.ok ? ' with its caption' : `, but not its caption (${caption.message.replace(/^Not sent: /, '')})`
-    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.` }
+    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.`, ...(caption.ok ? {} : { captionError: caption.code }) }
   }
 
-  /** A send refused before it reached the sender (malformed arguments): audited like every other attempt. */
-  async refuse(request: SendRequest, message: string): Promise<SendResult> {
-    const result: SendResult = { ok: false, code: 'invalid_message', message }
+  /** A send refused before it reached the sender (malformed arguments, no road): audited like every other attempt. */
+  async refuse(request: SendRequest, message: string, code: SendErrorCode = 'invalid_message'): Promise<SendResult> {
+    const result: SendResult = { ok: false, code, message }
     await this.record(request, result, { text: request.text })
     return result
   }

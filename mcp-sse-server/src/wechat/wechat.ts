@@ -8,8 +8,9 @@ import type { Contact, Message, Room, Wechaty } from 'wechaty'
 import type { Config } from '../config.js'
 import { redactSecrets, type Logger } from '../logger.js'
 import { AuditLog } from './audit.js'
-import { Directory, type ContactEntry, type Lookup, type RoomEntry } from './directory.js'
+import { Directory, FILEHELPER_ID, type ContactEntry, type Lookup, type RoomEntry } from './directory.js'
 import { ErrorDigest } from './error-digest.js'
+import { FileHelperEchoes, ownerView } from './filehelper-echo.js'
 import { Inbox, toInboxMessage } from './inbox.js'
 import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
@@ -48,6 +49,13 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   readonly pacer: Pacer
   readonly sender: Sender
   readonly inbox: Inbox
+  /** What this process sent to File Transfer, so its echo is never taken for the owner's reply. */
+  readonly fileHelperEchoes = new FileHelperEchoes()
+  /**
+   * Whether File Transfer is the owner conversation right now (its messages then go to the chat `me`); the composition
+   * root ties it to the owner road in use.
+   */
+  fileHelperIsOwnerChat: () => boolean = () => true
   sandbox?: Sandbox
   private bot?: Wechaty
   private current: LoginState = { status: 'starting', since: new Date().toISOString() }
@@ -93,7 +101,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.inbox = new Inbox(config.inbox)
     this.on('message', (message) => {
       try {
-        const kept = this.inbox.add(toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id)))
+        const seen = toInboxMessage(message, this.directory, (id) => this.sandbox?.fileName(id))
+        const kept = this.inbox.add(ownerView(seen, this.fileHelperEchoes, this.fileHelperIsOwnerChat()))
         // Never the text: logs are not the place for people's messages.
         this.log.debug({ chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
       } catch (err) {
@@ -239,6 +248,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     })
     bot.on('login', (user) => {
       this.sender.forgetLogin()
+      this.fileHelperEchoes.clear()
       this.leftRooms.clear()
       this.setState({ status: 'logged_in', user: { id: user.id, name: user.name() } })
       void this.refresh().catch((err) => this.log.warn({ err: String(err) }, 'address book refresh failed'))
@@ -340,6 +350,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
         SAY_TIMEOUT_MS,
       )
     })
+    // Noted before WeChat has it: the echo can come back before say() returns.
+    if (kind === 'contact' && id === FILEHELPER_ID) this.fileHelperEchoes.expect(typeof content === 'string' ? content : { name: fileNameOf(content) })
     try {
       await Promise.race([target.say(content as never), hung])
     } finally {
@@ -350,6 +362,10 @@ export class WeChat extends EventEmitter<WeChatEvents> {
 
 /** The longest one send may take at WeChat before it is reported as failed. */
 export const SAY_TIMEOUT_MS = 60_000
+
+function fileNameOf(content: unknown): string {
+  return String((content as { name?: unknown }).name ?? '')
+}
 
 async function toContactEntry(c: Contact): Promise<ContactEntry> {
   const alias = (await c.alias().catch(() => undefined)) || undefined

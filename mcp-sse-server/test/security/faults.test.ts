@@ -23,6 +23,7 @@ import { WeChat } from '../../src/wechat/wechat.js'
 import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
 import { waitForState } from '../helpers/wechat.js'
+import { ownerConversation } from '../../src/owner/owner-conversation.js'
 
 const TOKEN = 'faults-test-token-0123456789'
 let config: Config
@@ -51,8 +52,9 @@ beforeAll(async () => {
   const logger = createLogger({ level: 'info', secrets: config.secrets, destination })
   wechat = new WeChat(config, logger)
   wechat.loginPageUrl = 'http://127.0.0.1/login'
-  const deps = { wechat, notifier: createNotifier({ config, logger }), config, logger }
-  const built = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+  const owner = ownerConversation(config.ownerRoad, wechat)
+  const deps = { wechat, owner, notifier: createNotifier({ config, logger }), config, logger }
+  const built = createApp({ config, logger, wechat, owner, newServer: () => createServer(deps) })
   sessions = built.sessions
   http = createHttpServer(built.app)
   http.listen(0, '127.0.0.1')

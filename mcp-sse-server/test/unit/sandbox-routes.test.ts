@@ -24,7 +24,7 @@ async function serve(cfg: Config): Promise<{ url: string; said: unknown[] }> {
     sandbox: { inbound: (from: string, text: string, room?: string) => (said.push({ from, text, room }), { ok: true }) },
   } as unknown as WeChat
   const app = express()
-  app.use(sandboxRoutes({ config: cfg, wechat }))
+  app.use(sandboxRoutes({ config: cfg, wechat, owner: undefined as never }))
   server = createServer(app)
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, said }

@@ -16,6 +16,7 @@ import { createServer } from '../../src/mcp/server.js'
 import { createNotifier } from '../../src/notify/notifier.js'
 import type { Directory } from '../../src/wechat/directory.js'
 import type { Sandbox } from '../../src/wechat/sandbox.js'
+import { ownerConversation } from '../../src/owner/owner-conversation.js'
 import { WeChat } from '../../src/wechat/wechat.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
 import { waitForState } from '../helpers/wechat.js'
@@ -81,7 +82,7 @@ beforeAll(async () => {
   sandbox = wechat.sandbox!
   await until('the address book is indexed', () => wechat.directory.contactCount > 0)
 
-  const server = createServer({ wechat, notifier: createNotifier({ config, logger }), config, logger })
+  const server = createServer({ wechat, owner: ownerConversation(config.ownerRoad, wechat), notifier: createNotifier({ config, logger }), config, logger })
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
   await server.connect(serverSide)
   client = new Client({ name: 'directory-live-test', version: '1.0.0' })
