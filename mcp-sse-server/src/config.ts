@@ -71,6 +71,7 @@ const schema = z.object({
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WECHAT_MCP_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
   WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
   WECHAT_INBOX_MAX_MB: int(1, 4096).default(32),
@@ -117,6 +118,8 @@ export interface Config {
     readonly channelEnv: Readonly<Record<string, string>>
   }
   readonly publicUrl?: string
+  /** Where `wechat-mcp stdio` finds the running server's Streamable HTTP endpoint. */
+  readonly serverUrl: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
   readonly files: {
@@ -239,6 +242,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       channelEnv,
     },
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
+    serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },
     files: {
