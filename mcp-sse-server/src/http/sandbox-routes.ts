@@ -7,10 +7,10 @@
 import express, { Router } from 'express'
 import * as z from 'zod'
 import type { Config } from '../config.js'
-import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import type { OwnerConversation } from '../owner/owner-conversation.js'
-import type { Sandbox } from '../wechat/sandbox.js'
-import type { WeChat } from '../wechat/wechat.js'
+import { OWNER_CHAT_ID } from '../owner/owner-road.js'
+import type { Roads } from '../roads/roads.js'
+import type { Sandbox } from '../roads/web/sandbox.js'
 import { requireToken } from './security.js'
 
 const bodySchema = z
@@ -21,7 +21,15 @@ const bodySchema = z
   })
   .strict()
 
-export function sandboxRoutes({ config, wechat, owner }: { config: Config; wechat: WeChat; owner: OwnerConversation }): Router {
+export interface SandboxRouteDeps {
+  config: Config
+  roads: Pick<Roads, 'isLoggedIn'>
+  sandbox: () => Pick<Sandbox, 'inbound' | 'ownerTypes'> | undefined
+  /** Absent: `from: "me"` is refused (a server without the owner conversation). */
+  owner?: Pick<OwnerConversation, 'road'>
+}
+
+export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
   router.post('/sandbox/messages', requireToken(config), express.json({ limit: '64kb' }), (req, res) => {
@@ -31,8 +39,8 @@ export function sandboxRoutes({ config, wechat, owner }: { config: Config; wecha
       res.status(400).json({ ok: false, error: `Expected JSON {"from": contact id or name, or "me" for the owner, "room"?: group id or topic, "text": "..."}: ${problems}` })
       return
     }
-    const sandbox = wechat.sandbox
-    if (!sandbox || !wechat.isLoggedIn) {
+    const sandbox = sandboxOf()
+    if (!sandbox || !roads.isLoggedIn('web')) {
       res.status(503).json({ ok: false, error: 'the sandbox is still starting; try again in a moment' })
       return
     }
@@ -44,10 +52,12 @@ export function sandboxRoutes({ config, wechat, owner }: { config: Config; wecha
   return router
 }
 
+type Injected = { ok: true } | { ok: false; status: number; message: string }
+
 /** The owner writes on whichever road carries the owner conversation now. */
-function ownerInbound(owner: OwnerConversation, sandbox: Sandbox, text: string, room: string | undefined): { ok: true } | { ok: false; status: number; message: string } {
+function ownerInbound(owner: SandboxRouteDeps['owner'], sandbox: Pick<Sandbox, 'ownerTypes'>, text: string, room: string | undefined): Injected {
   if (room !== undefined) return { ok: false, status: 400, message: '"me" is the owner writing to the agent directly; leave out "room"' }
-  const road = owner.road()
+  const road = owner?.road() ?? { ok: false, message: 'this server has no owner conversation' }
   if (!road.ok) return { ok: false, status: 409, message: road.message }
   if (road.road !== 'filehelper') return { ok: false, status: 409, message: `the sandbox cannot simulate the owner on the ${road.road} road yet` }
   return sandbox.ownerTypes(text)

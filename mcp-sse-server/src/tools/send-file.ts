@@ -37,10 +37,10 @@ export async function sendFile(
   const from = fileSource(deps, args)
   if (typeof from === 'string' || typeof target === 'string') {
     const request = { tool, kind, target: { id: who.id, name: who.name }, text: args.caption ?? '' }
-    return sendResultToTool(await deps.wechat.sender.refuse(request, typeof target === 'string' ? target : (from as string)))
+    return sendResultToTool(await deps.sender.refuse(request, typeof target === 'string' ? target : (from as string)))
   }
   const caption = args.caption !== undefined ? { caption: args.caption } : {}
-  const result = await deps.wechat.sender.sendFile({ tool, kind, target, ...from, ...caption }, signal)
+  const result = await deps.sender.sendFile({ tool, kind, target, ...from, ...caption }, signal)
   const base = sendResultToTool(result)
   if (!result.file) return base
   return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }

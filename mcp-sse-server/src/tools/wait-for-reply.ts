@@ -51,7 +51,7 @@ export default defineTool({
           timeoutSeconds: timeoutS,
         })
       case 'cleared':
-        return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.wechat.loginHint()}`)
+        return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`)
       case 'cancelled':
         return failure('The wait was cancelled.')
       case 'timeout': {

@@ -18,7 +18,7 @@ export type WaitEnd =
  * is cancelled. A returned message is marked seen.
  */
 export async function waitInChat(deps: ToolDeps, extra: ToolExtra, chat: ChatInfo, options: { sinceMs?: number; timeoutS: number }): Promise<WaitEnd> {
-  const { inbox } = deps.wechat
+  const { inbox } = deps
   const log = deps.logger.child({ component: 'wait' })
   const { timeoutS } = options
   const started = Date.now()

@@ -3,14 +3,19 @@
  * in), and which File Transfer messages are the agent's own echo rather than the owner typing on their phone.
  */
 import { describe, expect, it } from 'vitest'
-import { OwnerConversation, type IlinkOwnerPort, type WebOwnerPort } from '../../src/owner/owner-conversation.js'
+import { OwnerConversation, type IlinkOwnerPort } from '../../src/owner/owner-conversation.js'
 import type { OwnerRoadSetting } from '../../src/owner/owner-road.js'
-import { ECHO_TTL_MS, FileHelperEchoes, ownerView } from '../../src/wechat/filehelper-echo.js'
+import { ECHO_TTL_MS, FileHelperEchoes, ownerView } from '../../src/owner/filehelper-echo.js'
 import type { InboxMessage } from '../../src/wechat/inbox.js'
 
 describe('which road carries the owner conversation', () => {
-  const web = (loggedIn: boolean) => ({ isLoggedIn: () => loggedIn, loginHint: () => 'Scan at /login.', sender: undefined as never }) satisfies WebOwnerPort
-  const ilink = (loggedIn: boolean) => ({ isLoggedIn: () => loggedIn, loginHint: () => 'Bind ClawBot at /login.' }) as unknown as IlinkOwnerPort
+  /** Roads where the web road and (when given) the iLink road are logged in or not. */
+  const roads = (web: boolean, ilink: boolean | undefined) => ({
+    has: (id: string) => id === 'web' || ilink !== undefined,
+    isLoggedIn: (id: string) => (id === 'web' ? web : ilink === true),
+    hint: (id: string) => (id === 'web' ? 'Scan at /login.' : 'Bind ClawBot at /login.'),
+  })
+  const ilinkPort = { canSend: () => ({ ok: true }), send: async () => ({ ok: true, sentAt: '' }) } as IlinkOwnerPort
   const cases: Array<[string, OwnerRoadSetting, boolean, boolean | undefined, string | RegExp]> = [
     ['auto, web only', 'auto', true, undefined, 'filehelper'],
     ['auto, iLink logged in wins', 'auto', true, true, 'ilink'],
@@ -24,13 +29,53 @@ describe('which road carries the owner conversation', () => {
     ['filehelper pinned, web logged out', 'filehelper', false, true, /WeChat is not logged in/],
   ]
   it.each(cases)('%s', (_name, setting, webIn, ilinkIn, expected) => {
-    const owner = new OwnerConversation(setting, web(webIn), ilinkIn === undefined ? undefined : ilink(ilinkIn))
+    const owner = new OwnerConversation({ setting, roads: roads(webIn, ilinkIn), sender: undefined as never, ...(ilinkIn === undefined ? {} : { ilink: ilinkPort }) })
     const choice = owner.road()
     if (typeof expected === 'string') expect(choice).toEqual({ ok: true, road: expected })
     else {
       expect(choice.ok).toBe(false)
       expect(!choice.ok && choice.message).toMatch(expected)
     }
+  })
+})
+
+describe('on the iLink road', () => {
+  const loggedIn = { has: () => true, isLoggedIn: () => true, hint: () => '' }
+  /** A sender that only refuses (and remembers what it refused), and an iLink port that records what it sent. */
+  function setup(canSend: ReturnType<IlinkOwnerPort['canSend']>) {
+    const refused: Array<{ text: string; code: string; message: string }> = []
+    const sent: Array<{ tool: string; content: unknown }> = []
+    const sender = {
+      checkText: (t: string) => (t.trim() ? undefined : 'Not sent: the message is empty.'),
+      refuse: async (request: { text: string }, message: string, code: string) => (refused.push({ text: request.text, code, message }), { ok: false, code, message }),
+      send: async () => {
+        throw new Error('the web sender must not be used on the iLink road')
+      },
+    }
+    const ilink: IlinkOwnerPort = {
+      canSend: () => canSend,
+      send: async (tool, content) => (sent.push({ tool, content }), { ok: true, sentAt: '2026-12-02T00:00:00.000Z' }),
+    }
+    const owner = new OwnerConversation({ setting: 'auto', roads: loggedIn, sender: sender as never, ilink })
+    return { owner, refused, sent }
+  }
+
+  it('sends text through the iLink outbox, not the web sender', async () => {
+    const { owner, sent } = setup({ ok: true })
+    const result = await owner.sendText('sendMessageToMe', 'done')
+    expect(result).toMatchObject({ ok: true, road: 'ilink', sentAt: '2026-12-02T00:00:00.000Z' })
+    expect(sent).toEqual([{ tool: 'sendMessageToMe', content: { kind: 'text', text: 'done' } }])
+  })
+
+  it('refuses a file outside the window before downloading it, with what to do, audited', async () => {
+    const { owner, refused, sent } = setup({ ok: false, code: 'window_closed', detail: 'The owner has not written for 24 hours: send any message to ClawBot in WeChat, then retry.' })
+    let loads = 0
+    const result = await owner.sendFile('sendMessageToMe', { source: 'x.png', caption: 'the chart', load: async () => (loads++, { refused: 'never' }) })
+    expect(result).toMatchObject({ ok: false, code: 'road_unavailable' })
+    expect(result.message).toContain('send any message to ClawBot')
+    expect(loads).toBe(0)
+    expect(sent).toEqual([])
+    expect(refused).toEqual([expect.objectContaining({ text: 'the chart', code: 'road_unavailable' })])
   })
 })
 

@@ -9,9 +9,9 @@
  * emoji markup, whitespace); a note that is never echoed expires. When in doubt it errs towards "the agent's own":
  * missing one reply is recoverable, handing the agent its own words as the user's answer is not.
  */
-import { OWNER_CHAT_ID, OWNER_CHAT_NAME, OWNER_SENDER } from '../owner/owner-road.js'
-import { FILEHELPER_ID } from './directory.js'
-import type { InboxMessage } from './inbox.js'
+import { OWNER_CHAT_ID, OWNER_CHAT_NAME, OWNER_SENDER } from './owner-road.js'
+import { FILEHELPER_ID } from '../wechat/directory.js'
+import type { InboxMessage } from '../wechat/inbox.js'
 
 /** Long enough for a send that WeChat confirms late (SAY_TIMEOUT_MS is 60 s); a note older than this is dropped. */
 export const ECHO_TTL_MS = 5 * 60_000
