@@ -325,7 +325,7 @@ describe('iLink road: trouble', () => {
     await recovered
     const received = await waitForMessages(h, 2)
     expect(received.map((m) => m.text)).toEqual(['before the outage', 'after the outage'])
-    expect(fake.count('/ilink/bot/getupdates')).toBeGreaterThanOrEqual(polls + 5)
+    expect(fake.count('/ilink/bot/getupdates')).toBeGreaterThanOrEqual(polls + 4)
     expect(h.sleeps).toHaveLength(3)
     expect(h.sleeps[0]).toBeLessThan(h.sleeps[1])
     expect(h.sleeps[1]).toBeLessThan(h.sleeps[2])

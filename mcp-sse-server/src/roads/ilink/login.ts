@@ -33,7 +33,6 @@ export async function qrLogin(client: IlinkClient, hooks: QrLoginHooks, signal: 
   for (;;) {
     const qr = await attempt(() => client.getQrCode(signal), hooks, signal)
     hooks.onQr(qr.content, note)
-    note = undefined
     let pollBase = client.baseUrl
     for (;;) {
       const answer = await attempt(() => client.getQrStatus(qr.qrcode, pollBase, signal), hooks, signal)
