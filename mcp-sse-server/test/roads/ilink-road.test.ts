@@ -1,110 +1,25 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLogger, RuntimeSecrets } from '../../src/logger.js'
-import type { RoadState, RoadStatus } from '../../src/roads/road.js'
-import { IlinkRoad, type IlinkRoadOptions } from '../../src/roads/ilink/road.js'
+import type { IlinkRoadOptions } from '../../src/roads/ilink/road.js'
 import { STORE_FILE } from '../../src/roads/ilink/store.js'
-import type { InboxMessage } from '../../src/wechat/inbox.js'
 import { FakeIlink, OWNER_ID } from '../helpers/fake-ilink.js'
+import { login, makeRoad as makeHarness, ownerSays, waitForMessages, waitForStatus, type Harness } from '../helpers/ilink-road.js'
 
 const HOUR = 3_600_000
 let fake: FakeIlink
-const roads: IlinkRoad[] = []
+const harnesses: Harness[] = []
 
 afterEach(async () => {
-  for (const road of roads.splice(0)) await road.stop()
+  for (const h of harnesses.splice(0)) await h.road.stop()
   expect(fake.violations).toEqual([])
   await fake.close()
 })
 
-interface Harness {
-  road: IlinkRoad
-  dataDir: string
-  messages: InboxMessage[]
-  states: RoadState[]
-  sleeps: number[]
-  clock: { now: number }
-  logs: () => string
-}
-
-function makeRoad(dataDir = mkdtempSync(path.join(tmpdir(), 'ilink-')), overrides: Partial<IlinkRoadOptions> = {}): Harness {
-  const out = new PassThrough()
-  let logText = ''
-  out.on('data', (d) => (logText += String(d)))
-  const runtimeSecrets = new RuntimeSecrets()
-  const logger = createLogger({ level: 'debug', secrets: [], runtimeSecrets, destination: out })
-  const clock = { now: Date.now() }
-  const sleeps: number[] = []
-  const road = new IlinkRoad({
-    dataDir,
-    baseUrl: fake.url,
-    cdnUrl: fake.cdnUrl,
-    windowHours: 24,
-    maxPerOwnerMessage: 10,
-    version: '0.1.0',
-    logger,
-    runtimeSecrets,
-    loginPageUrl: () => 'http://127.0.0.1:8083/login',
-    now: () => clock.now,
-    // Backoff waits are recorded, not waited: what matters is that they grow, not how long a test takes.
-    sleep: (ms) => {
-      sleeps.push(ms)
-      return new Promise((resolve) => setImmediate(resolve))
-    },
-    random: () => 0.5,
-    ...overrides,
-  })
-  roads.push(road)
-  const messages: InboxMessage[] = []
-  const states: RoadState[] = []
-  road.on('message', (m) => messages.push(m))
-  road.on('state', (s) => states.push(s))
-  return { road, dataDir, messages, states, sleeps, clock, logs: () => logText }
-}
-
-function waitForStatus(road: IlinkRoad, status: RoadStatus, predicate: (s: RoadState) => boolean = () => true): Promise<RoadState> {
-  if (road.state.status === status && predicate(road.state)) return Promise.resolve(road.state)
-  return new Promise((resolve) => {
-    const onState = (s: RoadState) => {
-      if (s.status !== status || !predicate(s)) return
-      road.off('state', onState)
-      resolve(s)
-    }
-    road.on('state', onState)
-  })
-}
-
-function waitForMessages(h: Harness, count: number): Promise<InboxMessage[]> {
-  if (h.messages.length >= count) return Promise.resolve(h.messages)
-  return new Promise((resolve) => {
-    const onMessage = () => {
-      if (h.messages.length < count) return
-      h.road.off('message', onMessage)
-      resolve(h.messages)
-    }
-    h.road.on('message', onMessage)
-  })
-}
-
-/** QR → scanned → confirmed, then the first long poll is under way. */
-async function login(h: Harness): Promise<void> {
-  await h.road.start()
-  await waitForStatus(h.road, 'waiting_for_scan', (s) => !!s.qr)
-  fake.scan()
-  await waitForStatus(h.road, 'scanned')
-  fake.confirm()
-  await waitForStatus(h.road, 'logged_in')
-  await fake.waitForRequest('/ilink/bot/getupdates')
-}
-
-/** The owner writes; resolves once the road has it (and its context_token). */
-async function ownerSays(h: Harness, text: string): Promise<void> {
-  const before = h.messages.length
-  fake.ownerSays(text)
-  await waitForMessages(h, before + 1)
+function makeRoad(dataDir?: string, overrides: Partial<IlinkRoadOptions> = {}): Harness {
+  const h = makeHarness(fake, dataDir, overrides)
+  harnesses.push(h)
+  return h
 }
 
 describe('iLink road: login', () => {
