@@ -4,16 +4,15 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { createLogger, RuntimeSecrets } from '../../src/logger.js'
-import type { RoadState, RoadStatus } from '../../src/roads/road.js'
+import type { RoadMessage, RoadState, RoadStatus } from '../../src/roads/road.js'
 import { IlinkRoad, type IlinkRoadOptions } from '../../src/roads/ilink/road.js'
-import type { InboxMessage } from '../../src/wechat/inbox.js'
 import type { FakeIlink } from './fake-ilink.js'
 
 export interface Harness {
   road: IlinkRoad
   fake: FakeIlink
   dataDir: string
-  messages: InboxMessage[]
+  messages: RoadMessage[]
   states: RoadState[]
   sleeps: number[]
   clock: { now: number }
@@ -47,7 +46,7 @@ export function makeRoad(fake: FakeIlink, dataDir = mkdtempSync(path.join(tmpdir
     random: () => 0.5,
     ...overrides,
   })
-  const messages: InboxMessage[] = []
+  const messages: RoadMessage[] = []
   const states: RoadState[] = []
   road.on('message', (m) => messages.push(m))
   road.on('state', (s) => states.push(s))
@@ -66,7 +65,7 @@ export function waitForStatus(road: IlinkRoad, status: RoadStatus, predicate: (s
   })
 }
 
-export function waitForMessages(h: Harness, count: number): Promise<InboxMessage[]> {
+export function waitForMessages(h: Harness, count: number): Promise<RoadMessage[]> {
   if (h.messages.length >= count) return Promise.resolve(h.messages)
   return new Promise((resolve) => {
     const onMessage = () => {

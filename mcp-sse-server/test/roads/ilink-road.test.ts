@@ -70,7 +70,7 @@ describe('iLink road: login', () => {
     // The next poll carries the cursor of the last answer (the fake flags any other), and the token still works.
     await fake.waitForRequest('/ilink/bot/getupdates', () => true, polls)
     expect(fake.qrIssued).toBe(1)
-    expect(await second.road.send({ kind: 'text', text: 'back again' })).toMatchObject({ ok: true })
+    expect(await second.road.sendToOwner({ kind: 'text', text: 'back again' })).toMatchObject({ ok: true })
     expect(fake.sent).toHaveLength(1)
     // The message the first run already saw is not delivered again.
     fake.ownerSays('second')
@@ -115,7 +115,7 @@ describe('iLink road: outbound', () => {
     await login(h)
     await ownerSays(h, 'first')
     await ownerSays(h, 'second')
-    const result = await h.road.send({ kind: 'text', text: '收到' })
+    const result = await h.road.sendToOwner({ kind: 'text', text: '收到' })
     expect(result).toMatchObject({ ok: true })
     expect(fake.sent.map((s) => s.item)).toEqual([{ type: 1, text_item: { text: '收到' } }])
     const echo = h.messages.at(-1)!
@@ -129,8 +129,8 @@ describe('iLink road: outbound', () => {
     await ownerSays(h, 'send me the report')
     const pdf = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251))
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
-    expect(await h.road.send({ kind: 'file', name: 'report.pdf', mediaType: 'application/pdf', size: pdf.length, bytes: async () => pdf })).toMatchObject({ ok: true })
-    expect(await h.road.send({ kind: 'file', name: 'chart.png', mediaType: 'image/png', size: png.length, bytes: async () => png })).toMatchObject({ ok: true })
+    expect(await h.road.sendToOwner({ kind: 'file', name: 'report.pdf', mediaType: 'application/pdf', size: pdf.length, bytes: async () => pdf })).toMatchObject({ ok: true })
+    expect(await h.road.sendToOwner({ kind: 'file', name: 'chart.png', mediaType: 'image/png', size: png.length, bytes: async () => png })).toMatchObject({ ok: true })
     expect(fake.uploads.map((u) => [u.mediaType, u.bytes.equals(pdf) || u.bytes.equals(png)])).toEqual([
       [3, true],
       [1, true],
@@ -148,17 +148,17 @@ describe('iLink road: outbound', () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
     await login(h)
-    expect(await h.road.send({ kind: 'text', text: 'too early' })).toMatchObject({ ok: false, code: 'no_owner_message' })
+    expect(await h.road.sendToOwner({ kind: 'text', text: 'too early' })).toMatchObject({ ok: false, code: 'no_owner_message' })
     await ownerSays(h, 'hi')
     h.clock.now += 24 * HOUR + 1
     const check = h.road.canSend()
     expect(check).toMatchObject({ ok: false, code: 'window_closed' })
     expect(!check.ok && check.detail).toMatch(/Send any message to ClawBot in WeChat, then retry\./)
-    expect(await h.road.send({ kind: 'text', text: 'too late' })).toMatchObject({ ok: false, code: 'window_closed' })
+    expect(await h.road.sendToOwner({ kind: 'text', text: 'too late' })).toMatchObject({ ok: false, code: 'window_closed' })
     expect(fake.count('/ilink/bot/sendmessage')).toBe(0)
     // A new message from the owner opens the window again.
     await ownerSays(h, 'hi again')
-    expect(await h.road.send({ kind: 'text', text: 'now' })).toMatchObject({ ok: true })
+    expect(await h.road.sendToOwner({ kind: 'text', text: 'now' })).toMatchObject({ ok: true })
   })
 
   it('refuses past the per-message budget, counting sends still in flight; the next owner message refills it', async () => {
@@ -166,12 +166,12 @@ describe('iLink road: outbound', () => {
     const h = makeRoad(undefined, { maxPerOwnerMessage: 3 })
     await login(h)
     await ownerSays(h, 'go')
-    const results = await Promise.all([1, 2, 3, 4].map((n) => h.road.send({ kind: 'text', text: `update ${n}` })))
+    const results = await Promise.all([1, 2, 3, 4].map((n) => h.road.sendToOwner({ kind: 'text', text: `update ${n}` })))
     expect(results.map((r) => (r.ok ? 'sent' : r.code))).toEqual(['sent', 'sent', 'sent', 'budget_spent'])
     expect(fake.count('/ilink/bot/sendmessage')).toBe(3)
     expect(h.road.canSend()).toMatchObject({ ok: false, code: 'budget_spent' })
     await ownerSays(h, 'more')
-    expect(await h.road.send({ kind: 'text', text: 'update 5' })).toMatchObject({ ok: true })
+    expect(await h.road.sendToOwner({ kind: 'text', text: 'update 5' })).toMatchObject({ ok: true })
   })
 
   it('never reports a send WeChat refused (ret ≠ 0) as sent', async () => {
@@ -183,7 +183,7 @@ describe('iLink road: outbound', () => {
     fake.advance(25 * HOUR)
     h.clock.now += 25 * HOUR
     const echoes = h.messages.length
-    const result = await h.road.send({ kind: 'text', text: 'late' })
+    const result = await h.road.sendToOwner({ kind: 'text', text: 'late' })
     expect(result).toMatchObject({ ok: false, code: 'send_failed' })
     expect(!result.ok && result.detail).toMatch(/WeChat refused the message \(iLink sendmessage refused \(ret -2: out of reply window\)\)/)
     expect(fake.sent).toHaveLength(0)
@@ -216,7 +216,7 @@ describe('iLink road: trouble', () => {
     await ownerSays(h, 'hi')
     // Only the send sees it: the long poll in flight answers only when news comes.
     fake.staleToken({ wakePolls: false })
-    const result = await h.road.send({ kind: 'text', text: 'x' })
+    const result = await h.road.sendToOwner({ kind: 'text', text: 'x' })
     expect(result).toMatchObject({ ok: false, code: 'expired' })
     expect(!result.ok && result.detail).toMatch(/^Not sent: WeChat ended the ClawBot login/)
     // The held long poll with the dead token is dropped and a new QR follows without waiting for it.
@@ -268,7 +268,7 @@ describe('iLink road: secrets', () => {
     const h = makeRoad()
     await login(h)
     await ownerSays(h, 'hi')
-    const results = [await h.road.send({ kind: 'text', text: 'ok' }), h.road.canSend()]
+    const results = [await h.road.sendToOwner({ kind: 'text', text: 'ok' }), h.road.canSend()]
     fake.failNextPolls(1)
     fake.ownerSays('again')
     await waitForMessages(h, 3)

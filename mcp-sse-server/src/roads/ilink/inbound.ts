@@ -3,6 +3,7 @@
  * by its transcript when WeChat made one); nothing is downloaded. The text came from WeChat and stays untrusted.
  */
 import type { InboxMessage, MessageKind } from '../../wechat/inbox.js'
+import type { RoadMessage } from '../road.js'
 import { ITEM_TYPE, type MessageItem, type WireMessage } from './protocol.js'
 
 /** The owner conversation's chat, whichever road carries it. */
@@ -20,14 +21,13 @@ const KIND_BY_ITEM: Record<number, MessageKind> = {
 }
 
 /** One inbox message per item (a message usually has one). */
-export function toInboxMessages(message: WireMessage, time: string): InboxMessage[] {
+export function toInboxMessages(message: WireMessage): RoadMessage[] {
   const items = message.item_list?.length ? message.item_list : [{}]
-  const baseId = String(message.message_id ?? message.client_id ?? `ilink-${message.seq ?? time}`)
+  const baseId = String(message.message_id ?? message.client_id ?? `ilink-${message.seq ?? message.create_time_ms}`)
   return items.map((item, index) => ({
     id: items.length > 1 ? `${baseId}:${index}` : baseId,
     chat: OWNER_CHAT,
     sender: OWNER_SENDER,
-    time,
     type: KIND_BY_ITEM[item.type ?? 0] ?? 'other',
     ...content(item),
   }))

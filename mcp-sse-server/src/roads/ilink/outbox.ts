@@ -17,7 +17,7 @@ export class IlinkOutbox {
   private queued = 0
 
   constructor(
-    private readonly road: Pick<IlinkRoad, 'canSend' | 'send'>,
+    private readonly road: Pick<IlinkRoad, 'canSend' | 'sendToOwner'>,
     private readonly pacer: Pacer,
     private readonly audit: AuditLog,
   ) {}
@@ -49,7 +49,7 @@ export class IlinkOutbox {
       return await this.pacer.schedule((): Promise<IlinkSendResult> => {
         started = true
         this.queued--
-        return this.road.send(content, signal)
+        return this.road.sendToOwner(content, signal)
       }, signal)
     } catch (err) {
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }

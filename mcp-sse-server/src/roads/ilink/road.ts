@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { redactSecrets, type Logger, type RuntimeSecrets } from '../../logger.js'
-import type { InboxMessage } from '../../wechat/inbox.js'
-import type { OutboundContent, Road, RoadEvents, RoadState } from '../road.js'
+import type { OutboundContent, Road, RoadEvents, RoadMessage, RoadState, RoadTarget } from '../road.js'
 import { Backoff, sleep as realSleep } from './backoff.js'
 import { IlinkApiError, IlinkClient, LONG_POLL_MS } from './client.js'
 import { BOT_SENDER, OWNER_CHAT, toInboxMessages } from './inbound.js'
@@ -126,8 +125,15 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     return checkWindow(this.store.saved, this.rules(), this.now(), this.inFlight + queued)
   }
 
+  /** The Road contract's send: the owner is the only chat this road has. Throws when the message did not go out. */
+  async send(to: RoadTarget, content: OutboundContent): Promise<void> {
+    if (to.id !== OWNER_CHAT.id) throw new Error(`ClawBot reaches only you (chat "${OWNER_CHAT.id}"), not "${to.id}"`)
+    const result = await this.sendToOwner(content)
+    if (!result.ok) throw new Error(result.detail)
+  }
+
   /** Sends to the owner. Never reports a send WeChat did not accept as sent. */
-  async send(content: OutboundContent, signal?: AbortSignal): Promise<IlinkSendResult> {
+  async sendToOwner(content: OutboundContent, signal?: AbortSignal): Promise<IlinkSendResult> {
     const check = this.canSend()
     if (!check.ok) return check
     this.inFlight++
@@ -152,7 +158,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
       this.store.update({ sentSinceInbound: (this.store.saved.sentSinceInbound ?? 0) + 1 })
       const sentAt = this.isoNow()
       const messageId = String(answer.message_id ?? clientId)
-      this.echo(messageId, content, sentAt)
+      this.echo(messageId, content)
       return { ok: true, sentAt, messageId }
     } catch (err) {
       return this.sendFailure(err, login.botToken)
@@ -239,7 +245,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
         patch.sentSinceInbound = 0
         if (message.context_token) patch.contextToken = message.context_token
       }
-      for (const inbox of toInboxMessages(message, new Date(now).toISOString())) this.emit('message', inbox)
+      for (const inbox of toInboxMessages(message)) this.emit('message', inbox)
     }
     this.remember(login.botToken, patch.contextToken)
     this.store.update(patch)
@@ -293,11 +299,11 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     return { ok: false, code: 'send_failed', detail: `Not sent: ${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
   }
 
-  private echo(id: string, content: OutboundContent, sentAt: string): void {
-    const message: InboxMessage =
+  private echo(id: string, content: OutboundContent): void {
+    const message: RoadMessage =
       content.kind === 'text'
-        ? { id, chat: OWNER_CHAT, sender: BOT_SENDER, time: sentAt, type: 'text', text: content.text }
-        : { id, chat: OWNER_CHAT, sender: BOT_SENDER, time: sentAt, type: /^image\//.test(content.mediaType) ? 'image' : 'file', fileName: content.name }
+        ? { id, chat: OWNER_CHAT, sender: BOT_SENDER, type: 'text', text: content.text }
+        : { id, chat: OWNER_CHAT, sender: BOT_SENDER, type: /^image\//.test(content.mediaType) ? 'image' : 'file', fileName: content.name }
     this.emit('message', message)
   }
 
