@@ -59,6 +59,8 @@ describe('a puppet that cannot start (not installed)', () => {
     expect(await page.locator('#qr').isHidden()).toBe(true)
     expect(await page.locator('body').textContent()).not.toContain('starting')
     await page.screenshot({ path: artifactPath('login-page-failed.png'), fullPage: true })
+    // The terminal says the same, in words.
+    expect(server.stderr()).toContain('WeChat (friends and groups): failed. The puppet wechaty-puppet-padlocal could not be started')
     const shown = (await page.content()) + JSON.stringify(h) + server.stdout() + server.stderr()
     expect(shown).not.toContain(PUPPET_TOKEN)
     await page.close()
@@ -85,6 +87,7 @@ describe('offline (WeChat unreachable)', () => {
     const h = await health(server)
     expect(h.wechat.status).toBe('starting')
     expect(h.wechat.reason).toMatch(/^WeChat cannot be reached from this server \(/)
+    expect(server.stderr()).toContain('WeChat (friends and groups): starting. WeChat cannot be reached from this server')
 
     // Each failed attempt waits twice as long as the one before: never a tight loop against WeChat's login servers.
     await server.waitForLog((l) => l.msg === 'WeChat login retry scheduled' && l.delayMs === 4000, 30_000)
@@ -113,6 +116,7 @@ describe('WECHATY_PUPPET=none (no web road)', () => {
     expect(text(status)).toMatch(/web road \(friends and groups\) is off.*WECHATY_PUPPET=none/)
     await client.close()
 
+    expect(server.stderr()).toContain('WeChat (friends and groups): off. WECHATY_PUPPET=none')
     expect((await health(server)).wechat).toMatchObject({ status: 'off', reason: expect.stringContaining('WECHATY_PUPPET=none') })
     const page = await browser.newPage()
     await page.goto(`${server.url}/login`)
