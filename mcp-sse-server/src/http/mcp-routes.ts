@@ -13,7 +13,8 @@ import type { Session, SessionKind, SessionRegistry } from './sessions.js'
 
 export interface McpRouteOptions {
   sessions: SessionRegistry
-  newServer: () => McpServer
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
   logger: Logger
   keepAliveMs: number
 }
@@ -51,6 +52,14 @@ function cancelOnDisconnect(transport: StreamableHTTPServerTransport, req: Reque
   })
 }
 
+/** What the client says about itself on the URL or in headers, for the session it opens. */
+function sessionHints(req: Request): { name?: string } {
+  const header = req.headers['x-channel-name']
+  const query = req.query.name
+  const name = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined
+  return name ? { name: name.slice(0, 100) } : {}
+}
+
 export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRouteOptions): Router {
   const router = Router()
   const log = logger.child({ component: 'mcp' })
@@ -80,12 +89,12 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
   }
 
   // Legacy HTTP+SSE.
-  router.get('/sse', async (_req: Request, res: Response) => {
+  router.get('/sse', async (req: Request, res: Response) => {
     if (refuseWhenFull(res)) return
     // Proxies (nginx) buffer event streams unless told not to; the SDK's legacy transport does not say it.
     res.setHeader('X-Accel-Buffering', 'no')
     const transport = new SSEServerTransport('/messages', res)
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     const session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server })
     trackStream(session, res)
     const keepAlive = setInterval(() => {
@@ -129,7 +138,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
       return
     }
     if (refuseWhenFull(res)) return
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
