@@ -14,6 +14,12 @@ import { wechatChannel } from './notify/wechat-channel.js'
 import { LogoutWatcher } from './wechat/logout-watcher.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
 import { WeChat } from './wechat/wechat.js'
+import { FILEHELPER_ID } from './wechat/directory.js'
+import { createChannel } from './channel/index.js'
+import { channelStreamChanged } from './channel/attach.js'
+
+/** The owner's chat in the inbox, whichever road carries it. */
+const OWNER_CHAT_ID = 'me'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
@@ -40,7 +46,25 @@ export async function serve(config: Config): Promise<void> {
   const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
   new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
   const deps = { wechat, notifier, config, logger }
-  const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+  const channel = config.channel.enabled
+    ? createChannel({
+        logger,
+        inbox: wechat.inbox,
+        directory: wechat.directory,
+        listed: config.channel.senders,
+        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        tellOwner: async (text) => {
+          await wechat.sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
+        },
+      })
+    : undefined
+  const { app, sessions } = createApp({
+    config,
+    logger,
+    wechat,
+    newServer: (hints) => createServer(deps, { channel, name: hints.name }),
+    ...(channel ? { onServerStream: channelStreamChanged } : {}),
+  })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {

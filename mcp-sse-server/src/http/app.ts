@@ -18,7 +18,9 @@ export interface AppDeps {
   config: Config
   logger: Logger
   wechat: WeChat
-  newServer: () => McpServer
+  newServer: (hints: { name?: string }) => McpServer
+  /** A server-to-client stream of a session opened or closed (the channel's presence). */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 export interface App {
@@ -28,7 +30,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
+export function createApp({ config, logger, wechat, newServer, onServerStream }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -51,7 +53,7 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
   app.use(sandboxRoutes({ config, wechat }))
 
   app.use((_req, res) => {

@@ -17,6 +17,8 @@ export interface McpRouteOptions {
   newServer: (hints: { name?: string }) => McpServer
   logger: Logger
   keepAliveMs: number
+  /** A server-to-client stream (legacy SSE, or Streamable HTTP's GET) of a session opened or closed. */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -60,8 +62,13 @@ function sessionHints(req: Request): { name?: string } {
   return name ? { name: name.slice(0, 100) } : {}
 }
 
-export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRouteOptions): Router {
+export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerStream }: McpRouteOptions): Router {
   const router = Router()
+  const watchServerStream = (server: McpServer, res: Response) => {
+    if (!onServerStream) return
+    onServerStream(server, true)
+    res.once('close', () => onServerStream(server, false))
+  }
   const log = logger.child({ component: 'mcp' })
 
   const lookup = (res: Response, id: string | undefined, kind: SessionKind): Session | undefined => {
@@ -97,6 +104,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     const server = newServer(sessionHints(req))
     const session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server })
     trackStream(session, res)
+    watchServerStream(server, res)
     const keepAlive = setInterval(() => {
       if (!res.writableEnded) res.write(': keepalive\n\n')
     }, keepAliveMs)
@@ -161,7 +169,10 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     const header = req.headers['mcp-session-id']
     const session = lookup(res, typeof header === 'string' ? header : undefined, 'streamableHttp')
     if (!session) return
-    if (req.method === 'GET') trackStream(session, res)
+    if (req.method === 'GET') {
+      trackStream(session, res)
+      watchServerStream(session.server, res)
+    }
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
   }
   router.get('/mcp', streamOrDelete)
