@@ -38,7 +38,7 @@ async function session(server: RunningServer, name?: string, via: 'header' | 'qu
   return { client, events, next }
 }
 
-describe('channel', () => {
+describe('channel', { timeout: 120_000 }, () => {
   let server: RunningServer
   const open: Client[] = []
 
