@@ -19,6 +19,8 @@ import { OWNER_CHAT_ID } from './owner/owner-road.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
 import { Directory } from './wechat/directory.js'
+import { createChannel } from './channel/index.js'
+import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
@@ -30,6 +32,8 @@ export interface Composition extends ToolDeps {
   logoutWatcher: LogoutWatcher
   /** Sends to the owner over the iLink road (window and budget checked, paced, audited), when that road runs. */
   ilink?: IlinkOutbox
+  /** WeChat as a Claude Code channel (CHANNEL_ENABLED). */
+  channel?: ChannelHub
 }
 
 export interface ComposeOptions {
@@ -120,5 +124,19 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     }).watch(ilinkRoad)
   }
 
-  return { config, logger, directory, audit, pacer, sender, inbox, roads, owner, notifier, logoutWatcher, ...(ilink ? { ilink } : {}) }
+  const channel = config.channel.enabled
+    ? createChannel({
+        logger,
+        inbox,
+        directory,
+        listed: config.channel.senders,
+        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        // On the owner road (ClawBot when it is logged in, else File Transfer), like sendMessageToMe.
+        tellOwner: async (text) => {
+          await owner.sendText('channel', text)
+        },
+      })
+    : undefined
+
+  return { config, logger, directory, audit, pacer, sender, inbox, roads, owner, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
 }
