@@ -96,11 +96,11 @@ describe('Inbox reading', () => {
 
   it('keeps the one chat it is told to (the owner\'s "me"), its waiters included, and its size in the bounds', async () => {
     const inbox = new Inbox({ perChat: 10, maxTotal: 100 })
-    inbox.add(msg('ann', 'ann', 'hi'))
-    inbox.add(msg('me', 'owner', 'yes'))
+    const hi = inbox.add(msg('ann', 'ann', 'hi'))
+    const yes = inbox.add(msg('me', 'owner', 'yes'))
     const bytesOfMe = inbox.sizeBytes
-    const annWait = inbox.waitFor('contact', 'ann', Date.now() + 1)
-    const meWait = inbox.waitFor('contact', 'me', Date.now() + 1)
+    const annWait = inbox.waitFor('contact', 'ann', Date.parse(hi.time))
+    const meWait = inbox.waitFor('contact', 'me', Date.parse(yes.time))
     inbox.clear({ type: 'contact', id: 'me' })
     expect(await annWait).toEqual({ kind: 'cleared' })
     expect(inbox.size).toBe(1)
