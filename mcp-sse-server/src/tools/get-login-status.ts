@@ -1,4 +1,6 @@
 import * as z from 'zod'
+import { LOGIN_STATUSES } from '../wechat/wechat.js'
+import { quote } from '../wechat/quote.js'
 import { defineTool, success } from './define.js'
 
 export default defineTool({
@@ -9,7 +11,7 @@ export default defineTool({
     'Call it first when another WeChat tool says WeChat is not logged in, and give the user the login URL.',
   inputSchema: {},
   outputSchema: {
-    status: z.enum(['starting', 'waiting_for_scan', 'logged_in', 'logged_out']),
+    status: z.enum(LOGIN_STATUSES),
     user: z.object({ id: z.string(), name: z.string() }).optional(),
     loginUrl: z.string().describe('page with the QR code and the live login state'),
     scanned: z.boolean().optional().describe('the QR was scanned and awaits confirmation on the phone'),
@@ -21,7 +23,7 @@ export default defineTool({
     const loginUrl = wechat.loginPageUrl
     const text =
       state.status === 'logged_in'
-        ? `WeChat is logged in as "${state.user?.name}".`
+        ? `WeChat is logged in as ${quote(state.user?.name ?? '')}.`
         : `WeChat is not logged in (status: ${state.status}). ${wechat.loginHint()}`
     return success(text, {
       status: state.status,

@@ -15,7 +15,8 @@ import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
 import { Sender, type OutboundPort, type TargetKind } from './sender.js'
 
-export type LoginStatus = 'starting' | 'waiting_for_scan' | 'logged_in' | 'logged_out'
+export const LOGIN_STATUSES = ['starting', 'waiting_for_scan', 'logged_in', 'logged_out'] as const
+export type LoginStatus = (typeof LOGIN_STATUSES)[number]
 
 export interface LoginState {
   status: LoginStatus
