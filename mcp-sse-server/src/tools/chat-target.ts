@@ -51,7 +51,7 @@ export async function resolveChat(
 ): Promise<{ ok: true; chat: ChatInfo } | { ok: false; result: CallToolResult }> {
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
   if (given !== 1) return refuse('invalid_argument', 'Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.')
-  const { sender, inbox } = deps.wechat
+  const { sender, inbox } = deps
   if (args.id !== undefined) {
     for (const kind of CHAT_TYPES) {
       const found = await sender.resolve(kind, { id: args.id })

@@ -33,11 +33,12 @@ export default defineTool({
     loginStatus: loginStatusShape,
   },
   annotations: READ_ANNOTATIONS,
+  road: 'web',
   async handler({ nickname, limit }, deps) {
     const nothing = { query: nickname, friends: [], exactCount: 0 }
     const refused = notLoggedIn(deps, nothing)
     if (refused) return refused
-    const found = await deps.wechat.lookup(() => deps.wechat.directory.findFriends(nickname, limit ?? 20))
+    const found = await deps.directory.lookupFresh((d) => d.findFriends(nickname, limit ?? 20))
     const friends = [
       ...found.exact.map((f) => ({ ...strip(f), match: 'exact' as const })),
       ...found.partial.map((f) => ({ ...strip(f), match: 'partial' as const })),

@@ -24,11 +24,12 @@ export default defineTool({
     loginStatus: loginStatusShape,
   },
   annotations: READ_ANNOTATIONS,
+  road: 'web',
   async handler({ topic, limit }, deps) {
     const nothing = { query: topic, rooms: [], exactCount: 0 }
     const refused = notLoggedIn(deps, nothing)
     if (refused) return refused
-    const found = await deps.wechat.lookup(() => deps.wechat.directory.findRooms(topic, limit ?? 20))
+    const found = await deps.directory.lookupFresh((d) => d.findRooms(topic, limit ?? 20))
     const rooms = [
       ...found.exact.map((r) => ({ ...r, match: 'exact' as const })),
       ...found.partial.map((r) => ({ ...r, match: 'partial' as const })),

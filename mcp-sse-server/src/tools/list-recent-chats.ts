@@ -29,7 +29,7 @@ export default defineTool({
   async handler({ limit }, deps) {
     const refused = notLoggedIn(deps, { chats: [] })
     if (refused) return refused
-    const chats = deps.wechat.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
+    const chats = deps.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
     const text = chats.length
       ? `${chats.length} recent chat(s), newest first:\n${chats
           .map((c) => `- ${describeChat(c.chat)} id=${quote(c.chat.id)}, ${c.unread} unread; last: ${describeMessage(c.lastMessage)}`)

@@ -3,7 +3,7 @@ import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { CHAT_TYPES } from '../wechat/inbox.js'
 import { SEND_ERROR_CODES, type SendResult } from '../wechat/sender.js'
-import { LOGIN_STATUSES } from '../wechat/wechat.js'
+import { ROAD_STATUSES } from '../roads/road.js'
 import { failure, success, type ToolDeps } from './define.js'
 
 export const candidateShape = z.object({
@@ -13,7 +13,7 @@ export const candidateShape = z.object({
 })
 
 /** On a refusal for not being logged in: the state, so a client can tell "scan the QR" from "still starting". */
-export const loginStatusShape = z.enum(LOGIN_STATUSES).optional().describe('the login state, when error is not_logged_in')
+export const loginStatusShape = z.enum(ROAD_STATUSES).optional().describe('the login state, when error is not_logged_in')
 
 export const sendOutputShape = {
   sent: z.boolean().describe('true only when WeChat accepted the message'),
@@ -46,16 +46,14 @@ export const READ_ANNOTATIONS = {
 } as const
 
 /**
- * The answer every WeChat tool gives while the account is not logged in. `filled` holds what that tool's output
- * schema requires even of a refusal (e.g. an empty list), so the answer matches the schema the client validates.
+ * The answer every friend/group tool gives while the web road is not logged in. `filled` holds what that tool's
+ * output schema requires even of a refusal (e.g. an empty list), so the answer matches the schema the client validates.
  */
-export function notLoggedIn(deps: ToolDeps, filled: Record<string, unknown> = {}): CallToolResult | undefined {
-  if (deps.wechat.isLoggedIn) return undefined
-  return failure(`WeChat is not logged in (status: ${deps.wechat.state.status}). ${deps.wechat.loginHint()}`, {
-    ...filled,
-    error: 'not_logged_in',
-    loginStatus: deps.wechat.state.status,
-  })
+export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>, filled: Record<string, unknown> = {}): CallToolResult | undefined {
+  const { roads } = deps
+  if (roads.isLoggedIn('web')) return undefined
+  const { status } = roads.state('web')
+  return failure(`WeChat is not logged in (status: ${status}). ${roads.hint('web')}`, { ...filled, error: 'not_logged_in', loginStatus: status })
 }
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */

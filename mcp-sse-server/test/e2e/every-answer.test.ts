@@ -178,31 +178,34 @@ const servers = {} as Record<ServerName, RunningServer>
 const clients = {} as Record<ServerName, Client>
 const listed = new Set<string>()
 
+const base = { WECHAT_FILE_DIRS: fileDir, LOG_LEVEL: 'debug' }
+
+/** Lists the tools: that is what makes the SDK client validate structuredContent against each outputSchema. */
+async function listingClient(server: RunningServer): Promise<Client> {
+  const client = await connect(server.url, 'streamableHttp')
+  const { tools: list } = await client.listTools()
+  for (const t of list) if (t.outputSchema) listed.add(t.name)
+  return client
+}
+
+// One server at a time: starting a Wechaty is CPU-bound, and the machine may be shared.
 beforeAll(async () => {
-  const base = { WECHAT_FILE_DIRS: fileDir, LOG_LEVEL: 'debug' }
-  ;[servers.live, servers.waiting, servers.paced] = await Promise.all([
-    startServer({
-      ...base,
-      WECHAT_MOCK_FIXTURE: writeFixture(fixture),
-      WECHAT_ALLOWED_CONTACTS: '老张,filehelper',
-      WECHAT_ALLOWED_ROOMS: 'Family,Twins',
-      WECHAT_REPEAT_WINDOW_S: '600',
-      WECHAT_MAX_WAITS: '1',
-      WECHAT_NOTIFY_TO: 'filehelper',
-      NOTIFY_EVENTS: 'start,end,error',
-    }),
-    startServer({ ...base, WECHAT_MOCK_FIXTURE: writeFixture({ ...fixture, loginDelayMs: 3_600_000 }) }, { waitForLogin: false }),
-    startServer({ ...base, WECHAT_MOCK_FIXTURE: writeFixture(fixture), WECHAT_SEND_MIN_INTERVAL_MS: '600000', WECHAT_SEND_QUEUE_MAX: '1' }),
-  ])
-  for (const name of ['live', 'waiting', 'paced'] as const) {
-    clients[name] = await connect(servers[name].url, 'streamableHttp')
-    // Listing is what makes the SDK client validate structuredContent against each outputSchema.
-    const { tools: list } = await clients[name].listTools()
-    for (const t of list) if (t.outputSchema) listed.add(t.name)
-  }
+  servers.live = await startServer({
+    ...base,
+    WECHAT_MOCK_FIXTURE: writeFixture(fixture),
+    WECHAT_ALLOWED_CONTACTS: '老张,filehelper',
+    WECHAT_ALLOWED_ROOMS: 'Family,Twins',
+    WECHAT_REPEAT_WINDOW_S: '600',
+    WECHAT_MAX_WAITS: '1',
+    WECHAT_NOTIFY_TO: 'filehelper',
+    NOTIFY_EVENTS: 'start,end,error',
+  })
+  servers.waiting = await startServer({ ...base, WECHAT_MOCK_FIXTURE: writeFixture({ ...fixture, loginDelayMs: 3_600_000 }) }, { waitForLogin: false })
+  clients.live = await listingClient(servers.live)
+  clients.waiting = await listingClient(servers.waiting)
   const res = await inbound(servers.live, { from: '张三', text: 'hi from Zhang' })
   expect(res.status).toBe(200)
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
   await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)))
@@ -268,7 +271,8 @@ describe.each(Object.entries(CASES))('%s', (tool, cases) => {
 
 describe('sends answered while the paced queue is full and the server stops', () => {
   it('sent, queue_full and cancelled each match the schema', async () => {
-    const client = clients.paced
+    servers.paced = await startServer({ ...base, WECHAT_MOCK_FIXTURE: writeFixture(fixture), WECHAT_SEND_MIN_INTERVAL_MS: '600000', WECHAT_SEND_QUEUE_MAX: '1' })
+    const client = (clients.paced = await listingClient(servers.paced))
     const paced = CASES.sendMessageToFriend.filter((c) => c.on === 'paced')
     const [now, queued, full] = paced
     check('sendMessageToFriend', now, await callAs(client, 'sendMessageToFriend', now.args))
@@ -279,7 +283,7 @@ describe('sends answered while the paced queue is full and the server stops', ()
     const exited = servers.paced.stop('SIGTERM')
     check('sendMessageToFriend', queued, await queuedAnswer)
     expect(await exited).toBe(0)
-  }, 30_000)
+  }, 90_000)
 })
 
 describe('READ_ONLY=true', () => {
@@ -305,5 +309,5 @@ describe('READ_ONLY=true', () => {
       await client.close()
       await server.stop()
     }
-  }, 30_000)
+  }, 90_000)
 })
