@@ -118,6 +118,24 @@ describe('bad input', () => {
     expect(ping.status).toBe(202)
   })
 
+  it.each(TRANSPORTS)('over %s: a message of only zero-width, control or blank characters, or with a lone surrogate, is refused and never sent', async (kind) => {
+    const client = await connect(server.url, kind, TOKEN)
+    await client.listTools()
+    const sentBefore = server.auditLines().filter((l) => l.ok === true).length
+    for (const message of ['\u200b\u200b', '\u0000\u0007\u001b', '\u2066\u2069\ufeff\u3164', '\ud800', `${kind} fine \udc00 except this`]) {
+      for (const [tool, args] of [
+        ['sendMessageToFriend', { nickname: '老张', message }],
+        ['sendMessageToRoom', { topic: '家庭群', message }],
+      ] as const) {
+        const result = await call(client, tool, args)
+        expect(result.isError, `${tool} ${JSON.stringify(message)}`).toBe(true)
+        expect(result.structuredContent, `${tool} ${JSON.stringify(message)}`).toMatchObject({ sent: false, error: 'invalid_message' })
+      }
+    }
+    expect(server.auditLines().filter((l) => l.ok === true)).toHaveLength(sentBefore)
+    await client.close()
+  })
+
   it.each(TRANSPORTS)('over %s: an unknown method → -32601; wrong parameter types → a validation error, never a crash', async (kind) => {
     const client = await connect(server.url, kind, TOKEN)
     const unknown = await client.request({ method: 'wechat/steal', params: {} }, z.object({})).catch((e: unknown) => e)
