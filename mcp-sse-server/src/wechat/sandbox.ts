@@ -40,6 +40,9 @@ export type Fixture = z.infer<typeof fixtureSchema>
 
 export class FixtureError extends Error {}
 
+/** File Transfer's id on every real account; the sandbox creates it too. */
+const FILEHELPER_ID = 'filehelper'
+
 /** The built-in demo: Chinese and Latin names, remarks, two people sharing a nickname, three rooms. */
 export const DEMO_FIXTURE: Fixture = {
   self: { name: '我' },
@@ -89,12 +92,23 @@ export function parseFixture(data: unknown, source = 'fixture'): Fixture {
   const problems: string[] = []
   const ids = new Set<string>()
   const names = new Map<string, number>()
+  /** Every id in the fixture and what holds it: ids name one chat, whatever kind, or a send by id goes astray. */
+  const holders = new Map<string, string>([[FILEHELPER_ID, 'File Transfer (built in)']])
+  if (fixture.self.id !== undefined) holders.set(fixture.self.id, 'self')
+  const claim = (id: string, where: string) => {
+    const holder = holders.get(id)
+    if (holder !== undefined) problems.push(`  - ${where}.id: "${id}" is already the id of ${holder}; every contact and room needs an id of its own (or none)`)
+    else holders.set(id, where)
+  }
   fixture.contacts.forEach((c, i) => {
     if (c.id !== undefined) {
-      if (ids.has(c.id) || c.id === fixture.self.id) problems.push(`  - contacts[${i}].id: duplicate id "${c.id}"`)
+      claim(c.id, `contacts[${i}]`)
       ids.add(c.id)
     }
     names.set(c.name, (names.get(c.name) ?? 0) + 1)
+  })
+  fixture.rooms.forEach((r, i) => {
+    if (r.id !== undefined) claim(r.id, `rooms[${i}]`)
   })
   fixture.rooms.forEach((r, i) =>
     r.members.forEach((m, j) => {
@@ -137,7 +151,7 @@ export class Sandbox {
     const { mocker, fixture } = this
     this.selfContact = mocker.createContact({ ...(fixture.self.id ? { id: fixture.self.id } : {}), name: fixture.self.name })
     // A real account always has File Transfer (文件传输助手), id "filehelper".
-    mocker.createContact({ id: 'filehelper', name: '文件传输助手', alias: '', friend: true })
+    mocker.createContact({ id: FILEHELPER_ID, name: '文件传输助手', alias: '', friend: true })
     for (const c of fixture.contacts) {
       const contact = mocker.createContact({
         ...(c.id ? { id: c.id } : {}),
