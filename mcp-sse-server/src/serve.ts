@@ -10,6 +10,7 @@ import { compose } from './compose.js'
 import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
+import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
 import { channelStreamChanged } from './channel/attach.js'
@@ -96,6 +97,7 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
+  printRoadStates(roads)
   roads.startAll()
 }
 
