@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import * as z from 'zod'
 import type { PuppetMock, mock as MockNs } from 'wechaty-puppet-mock'
+import { FILEHELPER_ID } from '../../wechat/directory.js'
 
 const contactSchema = z
   .object({
@@ -39,9 +40,6 @@ export const fixtureSchema = z
 export type Fixture = z.infer<typeof fixtureSchema>
 
 export class FixtureError extends Error {}
-
-/** File Transfer's id on every real account; the sandbox creates it too. */
-const FILEHELPER_ID = 'filehelper'
 
 /** The built-in demo: Chinese and Latin names, remarks, two people sharing a nickname, three rooms. */
 export const DEMO_FIXTURE: Fixture = {
