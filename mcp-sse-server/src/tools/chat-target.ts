@@ -2,9 +2,11 @@
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { OWNER_CHAT_ID } from '../owner/owner-road.js'
-import type { ChatType, InboxMessage } from '../wechat/inbox.js'
+import { FILEHELPER_ID } from '../wechat/directory.js'
+import { CHAT_TYPES, MESSAGE_KINDS, type ChatType, type InboxMessage } from '../wechat/inbox.js'
+import { quote } from '../wechat/quote.js'
 import { failure, type ToolDeps } from './define.js'
-import { notLoggedIn } from './shared.js'
+import { candidateShape, loginStatusShape, notLoggedIn } from './shared.js'
 
 export const chatTargetShape = {
   nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
@@ -12,7 +14,21 @@ export const chatTargetShape = {
   id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only); "me" is the chat with the user themself'),
 }
 
-export const chatShape = z.object({ type: z.enum(['contact', 'room']), id: z.string(), name: z.string() })
+export const chatShape = z.object({ type: z.enum(CHAT_TYPES), id: z.string(), name: z.string() })
+
+/** Why a chat could not be opened: the one list behind the code and the schema of the tools that read a chat. */
+export const CHAT_ERRORS = ['not_logged_in', 'invalid_argument', 'not_found', 'ambiguous', 'unknown_id'] as const
+export type ChatError = (typeof CHAT_ERRORS)[number]
+
+/** What a refusal of a chat-reading tool carries besides `error`; the tool's own fields are absent then. */
+export const chatRefusalShape = {
+  loginStatus: loginStatusShape,
+  candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
+}
+
+function refuse(error: ChatError, text: string, extra: Record<string, unknown> = {}): { ok: false; result: CallToolResult } {
+  return { ok: false, result: failure(text, { error, ...extra }) }
+}
 
 export const messageShape = z.object({
   id: z.string(),
@@ -23,9 +39,7 @@ export const messageShape = z.object({
     self: z.boolean().describe('true when this account sent it; in the chat "me", true means sent to the user (by the agent), false is the user writing'),
   }),
   time: z.string().describe('when the server received it (ISO 8601); usable as `since`'),
-  type: z
-    .enum(['text', 'image', 'file', 'voice', 'video', 'link', 'emoticon', 'contact_card', 'location', 'mini_program', 'transfer', 'red_envelope', 'recalled', 'chat_history', 'other'])
-    .describe('text, or what kind of non-text message it is'),
+  type: z.enum(MESSAGE_KINDS).describe('text, or what kind of non-text message it is'),
   text: z.string().optional(),
   fileName: z.string().optional(),
 })
@@ -42,27 +56,28 @@ export async function resolveChat(
   args: { nickname?: string; topic?: string; id?: string },
 ): Promise<{ ok: true; chat: ChatInfo } | { ok: false; result: CallToolResult }> {
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
-  if (given !== 1) return { ok: false, result: failure('Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.') }
+  if (given !== 1) return refuse('invalid_argument', 'Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.')
   const { sender, inbox } = deps
   if (args.id === OWNER_CHAT_ID) return { ok: true, chat: deps.owner.chat }
   if (args.id !== undefined) {
-    for (const kind of ['contact', 'room'] as ChatType[]) {
+    for (const kind of CHAT_TYPES) {
       const found = await sender.resolve(kind, { id: args.id })
       if (found.ok) return { ok: true, chat: found.target }
     }
     const known = inbox.chat(args.id)
     if (known) return { ok: true, chat: known }
-    return {
-      ok: false,
-      result: failure(`No friend, group or recent chat has the id "${args.id}". Ids change at every WeChat login; look it up again with findFriend, findRoom or listRecentChats.`),
-    }
+    return refuse(
+      'unknown_id',
+      `No friend, group or recent chat has the id ${quote(args.id)}. Ids change at every WeChat login; look it up again with findFriend, findRoom or listRecentChats.`,
+    )
   }
   const kind: ChatType = args.nickname !== undefined ? 'contact' : 'room'
   const found = await sender.resolve(kind, { name: args.nickname ?? args.topic })
   if (found.ok) return { ok: true, chat: found.target }
   // The resolver speaks for the send tools; the same advice fits here once it stops saying "Not sent".
   const text = found.message.replace(/^Not sent: /, '').replace(/send again/g, 'call again')
-  return { ok: false, result: failure(text, found.candidates ? { candidates: found.candidates } : undefined) }
+  const error = found.code === 'ambiguous' || found.code === 'unknown_id' ? found.code : 'not_found'
+  return refuse(error, text, found.candidates ? { candidates: found.candidates } : {})
 }
 
 /**
@@ -74,13 +89,16 @@ export async function openChat(
 ): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
   // The chat with the user is open whenever a road to them is, which need not be the web road.
   const owner = args.id === OWNER_CHAT_ID ? deps.owner.road() : undefined
-  if (owner && !owner.ok) return { ok: false, result: failure(owner.message) }
+  if (owner && !owner.ok) return refuse('not_logged_in', owner.message)
   const refused = owner ? undefined : notLoggedIn(deps)
   if (refused) return { ok: false, result: refused }
   const sinceMs = parseSince(args.since)
-  if (typeof sinceMs === 'string') return { ok: false, result: failure(sinceMs) }
+  if (typeof sinceMs === 'string') return refuse('invalid_argument', sinceMs)
   const target = await resolveChat(deps, args)
-  return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
+  if (!target.ok) return target
+  // While File Transfer carries the conversation with the user, what is kept of it is the chat `me`.
+  const chat = target.chat.id === FILEHELPER_ID && deps.owner.usesFileHelper() ? deps.owner.chat : target.chat
+  return { ok: true, chat, sinceMs }
 }
 
 /**
@@ -89,10 +107,15 @@ export async function openChat(
  */
 export function describeMessage(m: InboxMessage): string {
   const self = m.chat.id === OWNER_CHAT_ID ? 'the agent, to the user' : 'this account (the user)'
-  const who = m.sender.self ? self : `${m.sender.name} (id ${m.sender.id})`
-  const quoted = m.text !== undefined ? JSON.stringify(m.text) : ''
-  const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${JSON.stringify(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
+  const who = m.sender.self ? self : `${quote(m.sender.name)} (id ${quote(m.sender.id)})`
+  const quoted = m.text !== undefined ? quote(m.text) : ''
+  const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${quote(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
   return `[${m.time}] ${who}: ${body}`
+}
+
+/** A chat as the model reads it: `group "…"` or `"…"`, the name quoted. */
+export function describeChat(chat: ChatInfo): string {
+  return `${chat.type === 'room' ? 'group ' : ''}${quote(chat.name)}`
 }
 
 /** An ISO 8601 time as milliseconds, or an error text that says how to write it. */

@@ -5,6 +5,7 @@ import { describeMessage, messageShape, parseSince } from './chat-target.js'
 import { waitInChat } from './waiting.js'
 
 const DEFAULT_TIMEOUT_S = 600
+const WAIT_ERRORS = ['not_logged_in', 'invalid_argument', 'too_many_waits', 'cancelled'] as const
 
 export default defineTool({
   name: 'waitForMyReply',
@@ -24,29 +25,31 @@ export default defineTool({
     since: z.string().max(40).optional().describe('also accept a message that arrived after this ISO 8601 time (e.g. the `sentAt` of the question); default: from now'),
   },
   outputSchema: {
-    status: z
-      .enum(['replied', 'timeout', 'refused', 'cancelled', 'interrupted'])
-      .describe('replied: the user answered; timeout: not yet; refused: no wait was started (see the text); interrupted: the road logged out while waiting'),
+    status: z.enum(['replied', 'timeout']).optional().describe('replied: the user answered; timeout: not yet; absent when `error` is set'),
     road: z.enum(OWNER_ROAD_IDS).optional().describe('the road to the user when the wait started: ClawBot (iLink) or File Transfer'),
     message: messageShape.optional().describe('the user\'s message, when status is "replied"'),
     waitedSeconds: z.number().int().optional(),
     timeoutSeconds: z.number().int().optional().describe('the wait actually used, after the server cap'),
+    error: z
+      .enum(WAIT_ERRORS)
+      .optional()
+      .describe('why there is no answer and no timeout: not_logged_in (no road to the user is open), invalid_argument, too_many_waits, cancelled'),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ timeoutSeconds, since }, deps, extra) {
     const { owner, config } = deps
     const choice = owner.road()
-    if (!choice.ok) return failure(`Not waiting: ${choice.message}`, { status: 'refused' })
+    if (!choice.ok) return failure(`Not waiting: ${choice.message}`, { error: 'not_logged_in' })
     const road = choice.road
     const sinceMs = parseSince(since)
-    if (typeof sinceMs === 'string') return failure(sinceMs, { status: 'refused', road })
+    if (typeof sinceMs === 'string') return failure(sinceMs, { error: 'invalid_argument', road })
     const timeoutS = Math.min(timeoutSeconds ?? DEFAULT_TIMEOUT_S, config.wait.maxWaitS)
     const end = await waitInChat(deps, extra, owner.chat, { sinceMs, timeoutS })
     switch (end.kind) {
       case 'busy':
         return failure(
           `Not waiting: ${end.waiting} replies are already being waited for (WECHAT_MAX_WAITS=${config.wait.maxWaits}). Let some of those waits finish or cancel them, then wait again.`,
-          { status: 'refused', road },
+          { error: 'too_many_waits', road },
         )
       case 'message':
         return success(`The user answered:\n${describeMessage(end.message)}`, {
@@ -59,10 +62,10 @@ export default defineTool({
       case 'cleared': {
         const now = owner.road()
         const hint = now.ok ? 'A road to the user is open again: wait again.' : now.message
-        return failure(`The road to the user logged out while waiting; nothing more can arrive on it. ${hint}`, { status: 'interrupted', road, waitedSeconds: end.waitedSeconds })
+        return failure(`The road to the user logged out while waiting; nothing more can arrive on it. ${hint}`, { error: 'not_logged_in', road, waitedSeconds: end.waitedSeconds })
       }
       case 'cancelled':
-        return failure('The wait was cancelled.', { status: 'cancelled', road, waitedSeconds: end.waitedSeconds })
+        return failure('The wait was cancelled.', { error: 'cancelled', road, waitedSeconds: end.waitedSeconds })
       case 'timeout': {
         const capped = timeoutSeconds !== undefined && timeoutSeconds > timeoutS ? ` (capped by WECHAT_MAX_WAIT_S=${config.wait.maxWaitS})` : ''
         return success(

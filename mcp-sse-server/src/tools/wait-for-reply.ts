@@ -1,9 +1,11 @@
 import * as z from 'zod'
 import { defineTool, failure, success } from './define.js'
-import { chatShape, chatTargetShape, describeMessage, messageShape, openChat } from './chat-target.js'
+import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './chat-target.js'
 import { waitInChat } from './waiting.js'
 
 const DEFAULT_TIMEOUT_S = 600
+/** Besides the chat refusals: too many waits at once, a cancelled wait (and not_logged_in for a logout mid-wait). */
+const WAIT_ERRORS = [...CHAT_ERRORS, 'too_many_waits', 'cancelled'] as const
 
 export default defineTool({
   name: 'waitForReply',
@@ -23,11 +25,13 @@ export default defineTool({
     since: z.string().max(40).optional().describe('also accept a message that arrived after this ISO 8601 time (e.g. the `sentAt` of the question); default: from now'),
   },
   outputSchema: {
-    status: z.enum(['replied', 'timeout']),
-    chat: chatShape,
+    status: z.enum(['replied', 'timeout']).optional().describe('how the wait ended; absent when `error` is set'),
+    chat: chatShape.optional().describe('the chat waited on; absent when the wait could not start'),
     message: messageShape.optional().describe('the reply, when status is "replied"'),
-    waitedSeconds: z.number().int(),
-    timeoutSeconds: z.number().int().describe('the wait actually used, after the server cap'),
+    waitedSeconds: z.number().int().optional(),
+    timeoutSeconds: z.number().int().optional().describe('the wait actually used, after the server cap'),
+    error: z.enum(WAIT_ERRORS).optional().describe('why there is no reply and no timeout'),
+    ...chatRefusalShape,
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ nickname, topic, id, timeoutSeconds, since }, deps, extra) {
@@ -36,31 +40,31 @@ export default defineTool({
     const { chat, sinceMs } = target
     const timeoutS = Math.min(timeoutSeconds ?? DEFAULT_TIMEOUT_S, deps.config.wait.maxWaitS)
     const end = await waitInChat(deps, extra, chat, { sinceMs, timeoutS })
-    const where = `${chat.type === 'room' ? 'group ' : ''}"${chat.name}"`
-    switch (end.kind) {
-      case 'busy':
-        return failure(
-          `Not waiting: ${end.waiting} replies are already being waited for (WECHAT_MAX_WAITS=${deps.config.wait.maxWaits}). Let some of those waits finish or cancel them, then wait again.`,
-        )
-      case 'message':
-        return success(`Reply in ${where}:\n${describeMessage(end.message)}`, {
-          status: 'replied',
-          chat,
-          message: end.message,
-          waitedSeconds: end.waitedSeconds,
-          timeoutSeconds: timeoutS,
-        })
-      case 'cleared':
-        return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`)
-      case 'cancelled':
-        return failure('The wait was cancelled.')
-      case 'timeout': {
-        const capped = timeoutSeconds !== undefined && timeoutSeconds > timeoutS ? ` (capped by WECHAT_MAX_WAIT_S=${deps.config.wait.maxWaitS})` : ''
-        return success(
-          `No reply in ${where} within ${timeoutS} s${capped}. Tell the user nobody has answered yet, or call waitForReply again (with the same \`since\`) to keep waiting; do not resend the question unless asked.`,
-          { status: 'timeout', chat, waitedSeconds: end.waitedSeconds, timeoutSeconds: timeoutS },
-        )
-      }
+    if (end.kind === 'busy') {
+      return failure(
+        `Not waiting: ${end.waiting} replies are already being waited for (WECHAT_MAX_WAITS=${deps.config.wait.maxWaits}). Let some of those waits finish or cancel them, then wait again.`,
+        { error: 'too_many_waits', chat },
+      )
     }
+    const { waitedSeconds } = end
+    const where = describeChat(chat)
+    if (end.kind === 'message') {
+      const { message } = end
+      return success(`Reply in ${where}:\n${describeMessage(message)}`, { status: 'replied', chat, message, waitedSeconds, timeoutSeconds: timeoutS })
+    }
+    if (end.kind === 'cleared') {
+      return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`, {
+        error: 'not_logged_in',
+        chat,
+        waitedSeconds,
+        loginStatus: deps.roads.state('web').status,
+      })
+    }
+    if (end.kind === 'cancelled') return failure('The wait was cancelled.', { error: 'cancelled', chat, waitedSeconds })
+    const capped = timeoutSeconds !== undefined && timeoutSeconds > timeoutS ? ` (capped by WECHAT_MAX_WAIT_S=${deps.config.wait.maxWaitS})` : ''
+    return success(
+      `No reply in ${where} within ${timeoutS} s${capped}. Tell the user nobody has answered yet, or call waitForReply again (with the same \`since\`) to keep waiting; do not resend the question unless asked.`,
+      { status: 'timeout', chat, waitedSeconds, timeoutSeconds: timeoutS },
+    )
   },
 })

@@ -1,5 +1,6 @@
 /** Waiting for the next message in one chat, shared by waitForReply and waitForMyReply: deadline, progress, cancellation. */
 import type { InboxMessage } from '../wechat/inbox.js'
+import { quote } from '../wechat/quote.js'
 import type { ChatInfo } from './chat-target.js'
 import type { ToolDeps, ToolExtra } from './define.js'
 
@@ -69,7 +70,7 @@ function progressTicker(extra: ToolExtra, everyS: number, totalS: number, starte
     extra
       .sendNotification({
         method: 'notifications/progress',
-        params: { progressToken, progress: elapsed, total: totalS, message: `waiting for a reply from "${name}" (${elapsed} s of ${totalS} s)` },
+        params: { progressToken, progress: elapsed, total: totalS, message: `waiting for a reply from ${quote(name)} (${elapsed} s of ${totalS} s)` },
       })
       .catch(() => undefined) // the client went away; the abort signal ends the wait
   }, everyS * 1000)

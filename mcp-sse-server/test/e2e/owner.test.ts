@@ -83,7 +83,7 @@ describe('on the File Transfer road', () => {
         road: 'filehelper',
         message: { chat: { id: 'me' }, text: `yes (${kind})`, sender: { id: 'me', self: false } },
       })
-      expect(text(reply)).toContain(`the user (id me): "yes (${kind})"`)
+      expect(text(reply)).toContain(`"the user" (id "me"): "yes (${kind})"`)
     })
 
     it('takes the user typing the very words the agent sent as the user, once the echo was seen', async () => {
@@ -111,7 +111,7 @@ describe('on the File Transfer road', () => {
 
       const bad = await call(client, 'waitForMyReply', { since: 'yesterday' })
       expect(bad.isError).toBe(true)
-      expect(bad.structuredContent).toMatchObject({ status: 'refused' })
+      expect(bad.structuredContent).toMatchObject({ error: 'invalid_argument' })
       expect(text(bad)).toContain('ISO 8601')
     })
 
@@ -227,7 +227,7 @@ describe('WECHAT_OWNER_ROAD=ilink while the iLink road is off', () => {
 
     const wait = await call(client, 'waitForMyReply', { timeoutSeconds: 5 })
     expect(wait.isError).toBe(true)
-    expect(wait.structuredContent).toEqual({ status: 'refused' })
+    expect(wait.structuredContent).toEqual({ error: 'not_logged_in' })
     expect(text(wait)).toContain('WECHAT_OWNER_ROAD=ilink')
 
     const history = await call(client, 'getRecentMessages', { id: 'me' })
