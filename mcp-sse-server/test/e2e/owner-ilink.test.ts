@@ -18,7 +18,7 @@ import { startServer, tempDir, writeFixture, type RunningServer } from '../helpe
 
 const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
 
-describe('sendMessageToMe and waitForMyReply through ClawBot', () => {
+describe('sendMessageToMe and waitForMyReply through ClawBot', { timeout: 120_000 }, () => {
   const files = tempDir('wechat-mcp-owner-ilink-')
   let fake: FakeIlink
   let server: RunningServer

@@ -33,7 +33,7 @@ async function ownerSays(server: RunningServer, text: string): Promise<void> {
   await kept
 }
 
-describe('on the File Transfer road', () => {
+describe('on the File Transfer road', { timeout: 120_000 }, () => {
   const files = tempDir('wechat-mcp-owner-files-')
   let server: RunningServer
   beforeAll(async () => {
@@ -206,7 +206,7 @@ describe('on the File Transfer road', () => {
   })
 })
 
-describe('WECHAT_OWNER_ROAD=ilink while the iLink road is off', () => {
+describe('WECHAT_OWNER_ROAD=ilink while the iLink road is off', { timeout: 120_000 }, () => {
   let server: RunningServer
   let client: Client
   beforeAll(async () => {
