@@ -2,7 +2,6 @@
  * `wechat-mcp serve`: listen first (so /health answers at once), then start WeChat in the background; shut down
  * cleanly on SIGINT/SIGTERM within 10 s.
  */
-import { mkdirSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
@@ -11,6 +10,8 @@ import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { createNotifier } from './notify/notifier.js'
 import { wechatChannel } from './notify/wechat-channel.js'
+import { AuditAlarm } from './wechat/audit-alarm.js'
+import { checkDataDir } from './wechat/data-dir.js'
 import { LogoutWatcher } from './wechat/logout-watcher.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
 import { WeChat } from './wechat/wechat.js'
@@ -23,7 +24,7 @@ export async function serve(config: Config): Promise<void> {
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
   process.umask(0o077)
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  exitUnlessDataDirWritable(config.dataDir, logger)
 
   if (config.sandbox && config.mockFixture) {
     try {
@@ -39,6 +40,7 @@ export async function serve(config: Config): Promise<void> {
   const wechatNotify = wechatChannel(wechat.sender, config)
   const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
   new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
+  new AuditAlarm({ notifier, logger, file: wechat.audit.file }).watch(wechat.audit)
   const deps = { wechat, notifier, config, logger }
   const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
 
@@ -71,7 +73,7 @@ export async function serve(config: Config): Promise<void> {
     if (pendingSends) logger.info({ pendingSends }, 'waiting for queued WeChat sends')
     await withTimeout(wechat.pacer.idle(), 4_000)
     // What could not go out in time never will: each such send is answered and audited as not sent.
-    const dropped = wechat.pacer.abandonQueued()
+    const dropped = wechat.pacer.abandonQueued('shutdown')
     if (dropped) logger.warn({ dropped }, 'queued WeChat sends dropped at shutdown (not sent)')
     await new Promise((resolve) => setImmediate(resolve))
     await withTimeout(wechat.audit.flushed(), 1_000)
@@ -90,6 +92,17 @@ export async function serve(config: Config): Promise<void> {
   wechat.start().catch((err) => {
     logger.error({ err: String(err) }, 'WeChat failed to start; the server keeps serving and reports it in /health')
   })
+}
+
+/** A DATA_DIR the audit log cannot be written to stops the server here, with the cause (exit 1). */
+function exitUnlessDataDirWritable(dataDir: string, logger: Logger): void {
+  const check = checkDataDir(dataDir)
+  if (!check.ok) {
+    logger.fatal({ dataDir }, check.message)
+    process.stderr.write(`wechat-mcp: ${check.message}\n`)
+    process.exit(1)
+  }
+  if (check.repairedBytes) logger.warn({ bytes: check.repairedBytes }, 'audit.jsonl ended in a torn line; it was cut off and kept as a torn_line_repaired record')
 }
 
 function displayHost(host: string): string {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js'
 import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
+import { healthChecks } from './health.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
@@ -37,12 +38,14 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
 
   app.get('/health', (_req, res) => {
     const { status, user } = wechat.state
+    const { status: overall, ...checks } = healthChecks(wechat)
     res.json({
-      status: 'ok',
+      status: overall,
       version: VERSION,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       wechat: { status, ...(user ? { user: user.name } : {}) },
       sessions: sessions.counts(),
+      ...checks,
     })
   })
 

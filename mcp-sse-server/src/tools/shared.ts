@@ -17,7 +17,7 @@ export const sendOutputShape = {
     .optional()
     .describe('who the message went (or would have gone) to'),
   error: z
-    .enum(['not_logged_in', 'invalid_message', 'not_found', 'ambiguous', 'unknown_id', 'not_allowed', 'repeat', 'queue_full', 'send_failed', 'file_refused'])
+    .enum(['not_logged_in', 'invalid_message', 'not_found', 'ambiguous', 'unknown_id', 'not_allowed', 'repeat', 'queue_full', 'cancelled', 'send_failed', 'file_refused', 'audit_unavailable'])
     .optional(),
   candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
   sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForReply so a quick answer is not missed'),

@@ -9,10 +9,19 @@ export class QueueFullError extends Error {
   }
 }
 
-/** The caller gave up (cancelled, timed out) before its send's turn came: it never went out. */
+/** Why a queued send was dropped before its turn: the caller gave up, WeChat logged out, or the server is stopping. */
+export type AbandonReason = 'caller' | 'logout' | 'shutdown'
+
+const ABANDONED: Record<AbandonReason, string> = {
+  caller: 'the request was cancelled or timed out while waiting for its turn in the outbound queue',
+  logout: 'WeChat logged out while this message waited for its turn in the outbound queue; it did not go out',
+  shutdown: 'the server is stopping, and this message was still waiting for its turn in the outbound queue; it did not go out. Send it again once the server is back',
+}
+
+/** A queued send dropped before its turn came: it never went out. */
 export class SendAbandonedError extends Error {
-  constructor() {
-    super('the request was cancelled or timed out while waiting for its turn in the outbound queue')
+  constructor(readonly reason: AbandonReason = 'caller') {
+    super(ABANDONED[reason])
   }
 }
 
@@ -97,12 +106,14 @@ export class Pacer {
   }
 
   /**
-   * Drops every send still waiting (shutdown ran out of time for them): each caller gets SendAbandonedError, so it is
-   * reported, and audited, as not sent. A send already in progress finishes.
+   * Drops every send still waiting (shutdown ran out of time for them, or WeChat logged out so none can go out):
+   * each caller gets SendAbandonedError with the reason at once, so it is reported, and audited, as not sent. A
+   * send already in progress finishes.
    */
-  abandonQueued(): number {
+  abandonQueued(reason: AbandonReason = 'shutdown'): number {
     const dropped = this.queue.splice(0)
-    for (const job of dropped) job.reject(new SendAbandonedError())
+    for (const job of dropped) job.reject(new SendAbandonedError(reason))
+    if (dropped.length && this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
     return dropped.length
   }
 

@@ -11,6 +11,7 @@ import { AuditLog } from './audit.js'
 import { Directory, type ContactEntry, type Lookup, type RoomEntry } from './directory.js'
 import { ErrorDigest } from './error-digest.js'
 import { Inbox, toInboxMessage } from './inbox.js'
+import { inspectMemoryCard, type MemoryCardProblem } from './memory-card.js'
 import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
 import { Sender, type OutboundPort, type TargetKind } from './sender.js'
@@ -63,6 +64,9 @@ export class WeChat extends EventEmitter<WeChatEvents> {
   private readonly errors: ErrorDigest
   private readonly log: Logger
 
+  /** The saved login could not be used (corrupt memory card); shown in /health until the next login. */
+  memoryCardProblem?: MemoryCardProblem
+
   /** Where the user scans; set by the server once it knows its address. */
   loginPageUrl = '/login'
 
@@ -76,7 +80,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     this.audit = new AuditLog(
       config.dataDir,
       (t) => redactSecrets(t, config.secrets),
-      (err) => this.log.error({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'could not write the audit log'),
+      (err) => this.log.debug({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'audit log write failed'),
+      { maxBytes: config.audit.maxBytes },
     )
     this.pacer = new Pacer({
       minIntervalMs: config.send.minIntervalMs,
@@ -103,6 +108,10 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     // Ids change at every login: what was kept (and every wait) belongs to the session that ended.
     this.on('state', ({ status }) => {
       if (status === 'logged_out' || status === 'logged_in') this.inbox.clear()
+      // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
+      if (status === 'logged_out') this.pacer.abandonQueued('logout')
+      // A new login writes a new memory card: whatever was wrong with the old one is behind us.
+      if (status === 'logged_in') this.memoryCardProblem = undefined
     })
   }
 
@@ -131,6 +140,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     // docs/benchmarks.md). WechatyBuilder.build(options) is exactly `new WechatyImpl(options)`.
     const { WechatyImpl } = await import('wechaty/impls')
     const name = path.join(this.config.dataDir, 'wechat')
+    this.memoryCardProblem = inspectMemoryCard(this.config.sandbox ? path.join(this.config.dataDir, 'sandbox') : name, this.log)
     let bot: Wechaty
     if (this.config.sandbox) {
       const fixture = this.config.mockFixture ? loadFixture(this.config.mockFixture) : DEMO_FIXTURE
