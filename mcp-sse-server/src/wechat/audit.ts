@@ -103,7 +103,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
    */
   record(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): Promise<boolean> {
     const line = this.serialize(entry)
-    return this.enqueue(() => this.append(line))
+    return this.enqueue(() => this.append(line), false)
   }
 
   /**
@@ -111,13 +111,17 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
    * file system takes a full-size line (a probe file, synced and removed). Resolves to the problem, or undefined.
    */
   ensureWritable(): Promise<string | undefined> {
-    return this.enqueue(() => this.probe()).then(() => this.problem?.error)
+    return this.enqueue(() => this.probe(), true).then(() => this.problem?.error)
   }
 
-  private enqueue(work: () => Promise<void>): Promise<boolean> {
+  /**
+   * Only a probe clears a failure: a short line can still fit in the last page of a full disk while a long one
+   * cannot, and the state must not flap with the length of whatever was written last.
+   */
+  private enqueue(work: () => Promise<void>, clears: boolean): Promise<boolean> {
     const run = this.chain.then(work).then(
       () => {
-        this.recover()
+        if (clears) this.recover()
         return true
       },
       (err: unknown) => {

@@ -22,7 +22,7 @@ export function checkDataDir(dataDir: string): DataDirCheck {
   const missing = !existsSync(dataDir)
   const problem =
     step(missing ? 'cannot create it' : 'cannot use it', () => {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+      createDir(dataDir)
       if (!statSync(dataDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
     }) ??
     step('cannot write a file in it', () => writeProbe(path.join(dataDir, `.write-check-${process.pid}`))) ??
@@ -32,6 +32,22 @@ export function checkDataDir(dataDir: string): DataDirCheck {
   const repairProblem = step('cannot repair the torn last line of audit.jsonl', () => (repaired = repairAuditLogAtStart(dataDir)))
   if (repairProblem) return { ok: false, message: `${repairProblem}. ${advice(repairProblem)}` }
   return { ok: true, ...(repaired ? { repairedBytes: repaired.bytes } : {}) }
+}
+
+/**
+ * A recursive mkdir under a read-only or foreign directory reports ENOENT; creating the first missing level on its
+ * own reports the real cause (EROFS, EACCES).
+ */
+function createDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    let first = path.resolve(dir)
+    while (!existsSync(path.dirname(first)) && path.dirname(first) !== first) first = path.dirname(first)
+    mkdirSync(first, { mode: 0o700 })
+    throw err
+  }
 }
 
 /** A line-sized write, synced: a full disk refuses it here, not at the first send. */
