@@ -3,7 +3,7 @@
  * `status` is "degraded" while any is present; each names its cause in plain words (never a path or a secret).
  */
 import type { AuditHealth } from '../wechat/audit.js'
-import type { MemoryCardProblem } from '../wechat/memory-card.js'
+import type { MemoryCardProblem } from '../roads/web/memory-card.js'
 
 export interface HealthSources {
   audit: { readonly health: AuditHealth }

@@ -11,8 +11,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { call, connect, text } from '../helpers/clients.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
 
-/** A minute between sends: a queued send answered within the test's timeout was not answered at its turn. */
-const SLOW = { WECHAT_SEND_MIN_INTERVAL_MS: '60000', LOG_LEVEL: 'debug' }
+/** Ten minutes between sends: a queued send answered within the test's timeout was not answered at its turn. */
+const SLOW = { WECHAT_SEND_MIN_INTERVAL_MS: '600000', LOG_LEVEL: 'debug' }
+/** Each test starts a real server; a loaded machine can take a while, and the pacing is far longer still. */
+const E2E_TIMEOUT_MS = 120_000
 
 async function listedClient(url: string): Promise<Client> {
   const client = await connect(url, 'streamableHttp')
@@ -52,7 +54,7 @@ describe('queued sends at logout', () => {
     } finally {
       await server.stop()
     }
-  })
+  }, E2E_TIMEOUT_MS)
 })
 
 describe('queued sends at shutdown', () => {
@@ -66,7 +68,7 @@ describe('queued sends at shutdown', () => {
     expect(text(answer)).toMatch(/^Not sent: the server is stopping, and this message was still waiting for its turn .* it did not go out\. Send it again once the server is back\./)
     expect(await exited).toBe(0)
     expect(server.auditLines().at(-1)).toMatchObject({ text: 'queued 1', ok: false, error: expect.stringContaining('the server is stopping') })
-  })
+  }, E2E_TIMEOUT_MS)
 })
 
 describe('a corrupt memory card', () => {
@@ -90,5 +92,5 @@ describe('a corrupt memory card', () => {
     } finally {
       await server.stop()
     }
-  })
+  }, E2E_TIMEOUT_MS)
 })

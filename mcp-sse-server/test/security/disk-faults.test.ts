@@ -15,6 +15,8 @@ import { mountTmpfs, mountUnavailable, type Tmpfs } from '../helpers/tmpfs.js'
 import { startServer as startChannelServer, type TestServer } from '../notify/helpers.js'
 
 const NOBODY = { uid: 65534, gid: 65534 }
+/** Each test starts real server processes; a loaded machine can take a while. */
+const E2E_TIMEOUT_MS = 120_000
 const isRoot = process.getuid?.() === 0
 const mounts: Tmpfs[] = []
 afterAll(() => {
@@ -45,7 +47,7 @@ describe('start-up: a DATA_DIR the audit log cannot be written to stops the serv
     const r = await serve(path.join(file, 'data'))
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/DATA_DIR=.*a-file\/data: cannot create it: a part of the path is a file, not a directory \(ENOTDIR\)/)
-  })
+  }, E2E_TIMEOUT_MS)
 
   it.skipIf(mountUnavailable !== undefined)('a read-only mount: exit 1 naming the read-only file system, for DATA_DIR itself and a missing one below it', async () => {
     const fs = mount(256)
@@ -58,7 +60,7 @@ describe('start-up: a DATA_DIR the audit log cannot be written to stops the serv
       expect(r.stderr).not.toMatch(/ENOENT|mkdir '/)
       expect(r.stdout).toMatch(/"level":60.*read-only file system/)
     }
-  })
+  }, E2E_TIMEOUT_MS)
 
   it.skipIf(mountUnavailable !== undefined)('a full disk: exit 1 naming it', async () => {
     const fs = mount(256)
@@ -66,7 +68,7 @@ describe('start-up: a DATA_DIR the audit log cannot be written to stops the serv
     const r = await serve(fs.dir)
     expect(r.code, r.stderr).toBe(1)
     expect(r.stderr).toMatch(/DATA_DIR=.*: cannot write a file in it: no space left on device \(ENOSPC\)\. .*Free space on that disk/)
-  })
+  }, E2E_TIMEOUT_MS)
 
   it.skipIf(!isRoot)('a directory the server\'s user may not write: exit 1, "permission denied"', async () => {
     const parent = tempDir()
@@ -80,7 +82,7 @@ describe('start-up: a DATA_DIR the audit log cannot be written to stops the serv
     })
     expect(r.code, r.stderr).toBe(1)
     expect(r.stderr).toMatch(/cannot write a file in it: permission denied \(EACCES\)\. .*uid 65534/)
-  })
+  }, E2E_TIMEOUT_MS)
   it.skipIf(mountUnavailable === undefined)(`read-only and full disks at start: skipped, ${mountUnavailable}`, () => undefined)
   it.skipIf(isRoot)('permission denied at start: skipped, the test needs root to run the server as another user', () => undefined)
 })
@@ -135,7 +137,7 @@ describe.skipIf(mountUnavailable !== undefined)('while running: the disk fills, 
     expect(server.auditLines().filter((l) => l.ok === true).map((l) => l.text)).toEqual(['before the disk filled', 'after space was freed', 'after remounting read-write'])
     await client.close()
     expect(await server.stop()).toBe(0)
-  })
+  }, E2E_TIMEOUT_MS)
 })
 
 describe('a torn last line at start', () => {
@@ -160,5 +162,5 @@ describe('a torn last line at start', () => {
     } finally {
       await server.stop()
     }
-  })
+  }, E2E_TIMEOUT_MS)
 })

@@ -6,8 +6,8 @@
  */
 import { readFileSync, renameSync } from 'node:fs'
 import path from 'node:path'
-import type { Logger } from '../logger.js'
-import { describeFsError } from './fs-errors.js'
+import type { Logger } from '../../logger.js'
+import { describeFsError } from '../../wechat/fs-errors.js'
 
 export interface MemoryCardProblem {
   /** Plain words, no path (shown in /health). */
