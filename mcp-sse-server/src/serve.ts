@@ -6,7 +6,7 @@ import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
 import { compose } from './compose.js'
-import { createLogger, type Logger } from './logger.js'
+import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import type { WebRoad } from './roads/web/web-road.js'
@@ -16,7 +16,9 @@ import { checkDataDir } from './wechat/data-dir.js'
 const SHUTDOWN_BUDGET_MS = 9_000
 
 export async function serve(config: Config): Promise<void> {
-  const logger = createLogger({ level: config.logLevel, secrets: config.secrets })
+  // Secrets a road learns at runtime (the ClawBot bot token) join the configured ones in the scrubber.
+  const runtimeSecrets = new RuntimeSecrets()
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets, runtimeSecrets })
   installProcessHandlers(logger)
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
@@ -33,7 +35,7 @@ export async function serve(config: Config): Promise<void> {
     }
   }
 
-  const parts = compose(config, logger)
+  const parts = compose(config, logger, { runtimeSecrets })
   const { roads, pacer, audit } = parts
   const { sender, inbox, directory, notifier } = parts
   const deps = { sender, inbox, directory, roads, notifier, config, logger }

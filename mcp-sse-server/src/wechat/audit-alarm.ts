@@ -8,8 +8,8 @@ import type { Notifier } from '../notify/types.js'
 
 export const AUDIT_NOTIFY_MIN_INTERVAL_MS = 30 * 60_000
 
-/** Delivering into WeChat is itself a send, and sends are what the broken log is stopping. */
-const UNREACHABLE_WHILE_FAILING = new Set(['wechat'])
+/** Delivering into WeChat (as the account, or through ClawBot) is itself a send, and sends are what the broken log is stopping. */
+const UNREACHABLE_WHILE_FAILING = new Set(['wechat', 'ilink'])
 
 export interface AuditAlarmOptions {
   notifier: Notifier

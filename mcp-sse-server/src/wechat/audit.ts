@@ -118,6 +118,11 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
    * Only a probe clears a failure: a short line can still fit in the last page of a full disk while a long one
    * cannot, and the state must not flap with the length of whatever was written last.
    */
+  /** Undefined while the log is healthy; while it is failing, one more try, and the problem if it still fails. */
+  async blocking(): Promise<string | undefined> {
+    return this.health.ok ? undefined : this.ensureWritable()
+  }
+
   private enqueue(work: () => Promise<void>, clears: boolean): Promise<boolean> {
     const run = this.chain.then(work).then(
       () => {
@@ -216,6 +221,14 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
     this.close()
     this.emit('recovered')
   }
+}
+
+/** The answer to a send refused because its audit line could not be written. */
+export function auditRefusal(problem: string): string {
+  return (
+    `Not sent: the audit log (DATA_DIR/audit.jsonl) cannot be written: ${problem}. No WeChat message goes out unless it can be recorded. ` +
+    'Tell the user to free space in, or fix the permissions of, DATA_DIR; sends resume by themselves once it is writable.'
+  )
 }
 
 /**

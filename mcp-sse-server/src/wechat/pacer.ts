@@ -38,6 +38,8 @@ export interface PacerOptions {
 }
 
 interface Job {
+  /** The road the send goes out on, so a logout drops only that road's sends. */
+  road?: string
   run: () => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
@@ -79,7 +81,7 @@ export class Pacer {
    * aborts before the turn came, the send is dropped from the queue (SendAbandonedError): a caller that stopped
    * waiting must not have its message go out later behind its back. Once started, a send runs to its end.
    */
-  schedule<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  schedule<T>(send: () => Promise<T>, signal?: AbortSignal, road?: string): Promise<T> {
     if (signal?.aborted) return Promise.reject(new SendAbandonedError())
     if (this.full) return Promise.reject(new QueueFullError(this.options.queueMax))
     return new Promise<T>((resolve, reject) => {
@@ -91,6 +93,7 @@ export class Pacer {
         if (this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
       }
       const job: Job = {
+        road,
         run: () => {
           signal?.removeEventListener('abort', abandon)
           return send()
@@ -110,8 +113,9 @@ export class Pacer {
    * each caller gets SendAbandonedError with the reason at once, so it is reported, and audited, as not sent. A
    * send already in progress finishes.
    */
-  abandonQueued(reason: AbandonReason = 'shutdown'): number {
-    const dropped = this.queue.splice(0)
+  abandonQueued(reason: AbandonReason = 'shutdown', road?: string): number {
+    const dropped = this.queue.filter((job) => road === undefined || job.road === road)
+    for (const job of dropped) this.queue.splice(this.queue.indexOf(job), 1)
     for (const job of dropped) job.reject(new SendAbandonedError(reason))
     if (dropped.length && this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
     return dropped.length

@@ -3,7 +3,7 @@
  * allow-lists, message limits, the repeat guard, the shared pacing queue, then the send itself, and one audit line
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
-import type { AuditEntry, AuditLog } from './audit.js'
+import { auditRefusal, type AuditEntry, type AuditLog } from './audit.js'
 import type { FileRefusal, LoadedFile } from './files.js'
 import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
@@ -179,8 +179,7 @@ export class Sender {
 
   /** While the audit log cannot be written, every send is refused (after one more try at writing it). */
   private async auditBlocks(): Promise<SendResult | undefined> {
-    if (this.audit.health.ok) return undefined
-    const problem = await this.audit.ensureWritable()
+    const problem = await this.audit.blocking()
     return problem ? { ok: false, code: 'audit_unavailable', message: auditRefusal(problem) } : undefined
   }
 
@@ -252,7 +251,7 @@ export class Sender {
         // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
         sentAt = new Date().toISOString()
         return this.port.send({ type: kind, id: target.id }, payload)
-      }, signal)
+      }, signal, 'web')
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
@@ -377,13 +376,6 @@ function normalizeText(text: string): string {
 }
 
 class AuditUnavailableError extends Error {}
-
-function auditRefusal(problem: string): string {
-  return (
-    `Not sent: the audit log (DATA_DIR/audit.jsonl) cannot be written: ${problem}. No WeChat message goes out unless it can be recorded. ` +
-    'Tell the user to free space in, or fix the permissions of, DATA_DIR; sends resume by themselves once it is writable.'
-  )
-}
 
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
