@@ -60,6 +60,8 @@ const schema = z.object({
   WECHAT_MOCK_FIXTURE: z.string().optional(),
   READ_ONLY: bool.default(false),
   WECHAT_ALLOWED_CONTACTS: list().optional(),
+  CHANNEL_ENABLED: bool.default(false),
+  CHANNEL_SENDERS: list().optional(),
   WECHAT_ALLOWED_ROOMS: list().optional(),
   WECHAT_SEND_MIN_INTERVAL_MS: int(0, 3_600_000).default(3000),
   WECHAT_SEND_MAX_PER_MINUTE: int(1, 1000).default(10),
@@ -110,6 +112,8 @@ export interface Config {
   readonly mockFixture?: string
   readonly readOnly: boolean
   readonly allowedContacts?: readonly string[]
+  /** WeChat as a Claude Code channel: the owner's messages (and listed senders') pushed into sessions. */
+  readonly channel: { readonly enabled: boolean; readonly senders: readonly string[] }
   readonly allowedRooms?: readonly string[]
   readonly send: {
     readonly minIntervalMs: number
@@ -244,6 +248,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
     readOnly: v.READ_ONLY,
     allowedContacts: v.WECHAT_ALLOWED_CONTACTS,
+    channel: { enabled: v.CHANNEL_ENABLED, senders: v.CHANNEL_SENDERS ?? [] },
     allowedRooms: v.WECHAT_ALLOWED_ROOMS,
     send: {
       minIntervalMs: v.WECHAT_SEND_MIN_INTERVAL_MS,
