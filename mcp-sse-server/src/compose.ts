@@ -18,6 +18,7 @@ import { OwnerConversation } from './owner/owner-conversation.js'
 import { OWNER_CHAT_ID } from './owner/owner-road.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
+import { AuditAlarm } from './wechat/audit-alarm.js'
 import { Directory } from './wechat/directory.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
@@ -51,7 +52,9 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const audit = new AuditLog(
     config.dataDir,
     (t) => redactSecrets(t, [...config.secrets, ...(options.runtimeSecrets?.list() ?? [])]),
-    (err) => log.error({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'could not write the audit log'),
+    // Each failed write; the episode itself is logged once, and notified, by the AuditAlarm below.
+    (err) => log.debug({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'audit log write failed'),
+    { maxBytes: config.audit.maxBytes },
   )
   const pacer = new Pacer({
     minIntervalMs: config.send.minIntervalMs,
@@ -102,6 +105,8 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
       sender.forgetLogin()
       owner.echoes.clear()
     }
+    // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
+    else pacer.abandonQueued('logout', 'web')
   })
 
   const extraChannels = [
@@ -112,6 +117,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const logoutWatcher = new LogoutWatcher({ notifier, logger, loginPageUrl: () => roads.loginPageUrl, isPublicUrl: config.publicUrl !== undefined })
   const webRoad = roads.road('web')
   if (webRoad) logoutWatcher.watch(webRoad)
+  new AuditAlarm({ notifier, logger, file: audit.file }).watch(audit)
   // A stale ClawBot token is told through the other channels, once, like a web logout.
   if (ilinkRoad) {
     new LogoutWatcher({
