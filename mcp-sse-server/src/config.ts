@@ -6,12 +6,12 @@ import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
+import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES } from './notify/registry.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
-const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 
 /**
  * Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is
@@ -44,6 +44,7 @@ const schema = z.object({
   ALLOWED_HOSTS: list().optional(),
   ALLOWED_ORIGINS: list().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  AUDIT_MAX_MB: int(1, 1_000_000).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WECHATY_PUPPET: z
     .string()
@@ -100,6 +101,8 @@ export interface Config {
   readonly allowedHosts: readonly string[]
   readonly allowedOrigins: readonly string[]
   readonly dataDir: string
+  /** audit.jsonl rotates before it would pass this size (AUDIT_KEEP_FILES older files are kept). */
+  readonly audit: { readonly maxBytes: number }
   readonly logLevel: string
   readonly puppet: string
   readonly puppetToken?: string
@@ -232,6 +235,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     allowedHosts,
     allowedOrigins,
     dataDir: path.resolve(v.DATA_DIR),
+    audit: { maxBytes: v.AUDIT_MAX_MB * 1024 * 1024 },
     logLevel: v.LOG_LEVEL,
     puppet: v.WECHATY_PUPPET,
     puppetToken: v.WECHATY_PUPPET_TOKEN,
