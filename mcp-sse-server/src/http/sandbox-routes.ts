@@ -12,6 +12,7 @@ import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import type { Roads } from '../roads/roads.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
 import { requireToken } from './security.js'
+import type { TokenGuard } from './token-guard.js'
 
 const bodySchema = z
   .object({
@@ -27,12 +28,13 @@ export interface SandboxRouteDeps {
   sandbox: () => Pick<Sandbox, 'inbound' | 'ownerTypes'> | undefined
   /** Absent: `from: "me"` is refused (a server without the owner conversation). */
   owner?: Pick<OwnerConversation, 'road'>
+  guard?: TokenGuard
 }
 
-export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf }: SandboxRouteDeps): Router {
+export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
-  router.post('/sandbox/messages', requireToken(config), express.json({ limit: '64kb' }), (req, res) => {
+  router.post('/sandbox/messages', requireToken(config, guard), express.json({ limit: '64kb' }), (req, res) => {
     const body = bodySchema.safeParse(req.body)
     if (!body.success) {
       const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
