@@ -32,7 +32,8 @@ export interface OwnerConversationDeps {
 
 export type OwnerFileRequest = Pick<FileSendRequest, 'source' | 'load' | 'caption'>
 
-export type RoadChoice = { ok: true; road: OwnerRoadId } | { ok: false; message: string }
+/** No road: `not_logged_in` when logging in would open one, `road_unavailable` when the configuration rules it out. */
+export type RoadChoice = { ok: true; road: OwnerRoadId } | { ok: false; code: 'not_logged_in' | 'road_unavailable'; message: string }
 
 export type OwnerSendResult = SendResult & { road?: OwnerRoadId; file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }
 
@@ -54,19 +55,20 @@ export class OwnerConversation {
       if (!ilinkRuns) {
         return {
           ok: false,
+          code: 'road_unavailable',
           message:
             'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off. Ask the user to set ILINK_ENABLED=true and bind ClawBot ' +
             'on the login page, or to set WECHAT_OWNER_ROAD=auto so File Transfer on the web road is used; then restart the server.',
         }
       }
-      if (!roads.isLoggedIn('ilink')) return { ok: false, message: `The iLink (ClawBot) road is not logged in (WECHAT_OWNER_ROAD=ilink). ${roads.hint('ilink')}` }
+      if (!roads.isLoggedIn('ilink')) return { ok: false, code: 'not_logged_in', message: `The iLink (ClawBot) road is not logged in (WECHAT_OWNER_ROAD=ilink). ${roads.hint('ilink')}` }
       return { ok: true, road: 'ilink' }
     }
     if (roads.isLoggedIn('web')) return { ok: true, road: 'filehelper' }
     if (setting === 'auto' && ilinkRuns) {
-      return { ok: false, message: `No road to the user is open: neither WeChat nor ClawBot (iLink) is logged in. ${roads.hint('web')} ${roads.hint('ilink')}` }
+      return { ok: false, code: 'not_logged_in', message: `No road to the user is open: neither WeChat nor ClawBot (iLink) is logged in. ${roads.hint('web')} ${roads.hint('ilink')}` }
     }
-    return { ok: false, message: `No road to the user is open: WeChat is not logged in. ${roads.hint('web')}` }
+    return { ok: false, code: 'not_logged_in', message: `No road to the user is open: WeChat is not logged in. ${roads.hint('web')}` }
   }
 
   /** Whether File Transfer carries the owner conversation right now (its messages then belong to the chat `me`). */
@@ -89,7 +91,7 @@ export class OwnerConversation {
 
   async sendText(tool: string, text: string, signal?: AbortSignal): Promise<OwnerSendResult> {
     const choice = this.road()
-    if (!choice.ok) return this.refuse(tool, text, 'road_unavailable', `Not sent: ${choice.message}`)
+    if (!choice.ok) return this.refuse(tool, text, choice.code, `Not sent: ${choice.message}`)
     if (choice.road === 'ilink') {
       const invalid = this.deps.sender.checkText(text)
       if (invalid) return this.refuse(tool, text, 'invalid_message', invalid)
@@ -101,7 +103,7 @@ export class OwnerConversation {
   async sendFile(tool: string, request: OwnerFileRequest, signal?: AbortSignal): Promise<OwnerSendResult> {
     const choice = this.road()
     const caption = request.caption ?? ''
-    if (!choice.ok) return this.refuse(tool, caption, 'road_unavailable', `Not sent: ${choice.message}`)
+    if (!choice.ok) return this.refuse(tool, caption, choice.code, `Not sent: ${choice.message}`)
     if (choice.road === 'filehelper') {
       return this.onRoad('filehelper', await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request }, signal))
     }

@@ -5,7 +5,7 @@ import { describeMessage, messageShape, parseSince } from './chat-target.js'
 import { waitInChat } from './waiting.js'
 
 const DEFAULT_TIMEOUT_S = 600
-const WAIT_ERRORS = ['not_logged_in', 'invalid_argument', 'too_many_waits', 'cancelled'] as const
+const WAIT_ERRORS = ['not_logged_in', 'road_unavailable', 'invalid_argument', 'too_many_waits', 'cancelled'] as const
 
 export default defineTool({
   name: 'waitForMyReply',
@@ -33,13 +33,13 @@ export default defineTool({
     error: z
       .enum(WAIT_ERRORS)
       .optional()
-      .describe('why there is no answer and no timeout: not_logged_in (no road to the user is open), invalid_argument, too_many_waits, cancelled'),
+      .describe('why there is no answer and no timeout: not_logged_in (no road to the user is logged in), road_unavailable (WECHAT_OWNER_ROAD rules the open ones out), invalid_argument, too_many_waits, cancelled'),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ timeoutSeconds, since }, deps, extra) {
     const { owner, config } = deps
     const choice = owner.road()
-    if (!choice.ok) return failure(`Not waiting: ${choice.message}`, { error: 'not_logged_in' })
+    if (!choice.ok) return failure(`Not waiting: ${choice.message}`, { error: choice.code })
     const road = choice.road
     const sinceMs = parseSince(since)
     if (typeof sinceMs === 'string') return failure(sinceMs, { error: 'invalid_argument', road })

@@ -227,7 +227,7 @@ describe('WECHAT_OWNER_ROAD=ilink while the iLink road is off', { timeout: 120_0
 
     const wait = await call(client, 'waitForMyReply', { timeoutSeconds: 5 })
     expect(wait.isError).toBe(true)
-    expect(wait.structuredContent).toEqual({ error: 'not_logged_in' })
+    expect(wait.structuredContent).toEqual({ error: 'road_unavailable' })
     expect(text(wait)).toContain('WECHAT_OWNER_ROAD=ilink')
 
     const history = await call(client, 'getRecentMessages', { id: 'me' })
