@@ -51,7 +51,15 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(
+    mcpRoutes({
+      sessions,
+      newServer,
+      logger,
+      keepAliveMs: config.sessions.keepAliveMs,
+      callLimits: { maxInFlight: config.sessions.maxCallsInFlight, maxQueued: config.sessions.maxCallsQueued },
+    }),
+  )
   app.use(sandboxRoutes({ config, wechat }))
 
   app.use((_req, res) => {
