@@ -4,6 +4,8 @@
  * wechat.ts feeds it from Wechaty on login and on contact/room events.
  */
 
+import { forEachYielding } from './yielding.js'
+
 /**
  * "Exact" ignores letter case, surrounding whitespace and the Unicode normalisation form. NFKC also folds
  * compatibility forms (full-width ＡＢＣ, ligatures) that people type without seeing the difference; two names that
@@ -106,18 +108,16 @@ class NameIndex<T extends { id: string }> {
   }
 
   private buildHaystack(): Haystack<T> {
-    const parts: string[] = []
-    const starts: number[] = []
-    const entries: Indexed<T>[] = []
-    let offset = 0
-    for (const indexed of this.byId.values()) {
-      const segment = indexed.keys.join(SEPARATOR) + SEPARATOR
-      starts.push(offset)
-      entries.push(indexed)
-      parts.push(segment)
-      offset += segment.length
-    }
-    return { text: parts.join(''), starts, entries }
+    const build = haystackBuilder<T>()
+    for (const indexed of this.byId.values()) build.add(indexed)
+    return build.done()
+  }
+
+  /** Builds the search string now, in slices, so the first lookup after a re-read does not build it on the loop. */
+  async prepare(): Promise<void> {
+    const build = haystackBuilder<T>()
+    await forEachYielding(this.byId.values(), (indexed) => build.add(indexed))
+    this.haystack = build.done()
   }
 
   /** Exact matches (any key equal), then partial ones (any key contains the query), in address-book order. */
@@ -143,6 +143,25 @@ class NameIndex<T extends { id: string }> {
   }
 }
 
+function haystackBuilder<T>() {
+  const parts: string[] = []
+  const starts: number[] = []
+  const entries: Indexed<T>[] = []
+  let offset = 0
+  return {
+    add(indexed: Indexed<T>): void {
+      const segment = indexed.keys.join(SEPARATOR) + SEPARATOR
+      starts.push(offset)
+      entries.push(indexed)
+      parts.push(segment)
+      offset += segment.length
+    },
+    done(): Haystack<T> {
+      return { text: parts.join(''), starts, entries }
+    },
+  }
+}
+
 /** The index of the last segment that starts at or before `offset` (binary search). */
 function entryAt(starts: number[], offset: number): number {
   let lo = 0
@@ -155,9 +174,16 @@ function entryAt(starts: number[], offset: number): number {
   return lo
 }
 
+const contactIndex = () => new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
+const roomIndex = () => new NameIndex<RoomEntry>((r) => [r.topic])
+
 export class Directory {
-  private readonly contacts = new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
-  private readonly rooms = new NameIndex<RoomEntry>((r) => [r.topic])
+  private contacts = contactIndex()
+  private rooms = roomIndex()
+  /** Bumped by every replaceAll: a gradual replace that started before one is stale and is dropped. */
+  private generation = 0
+  /** While a gradual replace builds its index, single changes are noted here and replayed onto the new index. */
+  private changesDuringBuild?: Array<(contacts: NameIndex<ContactEntry>, rooms: NameIndex<RoomEntry>) => void>
 
   get contactCount(): number {
     return this.contacts.size
@@ -168,22 +194,57 @@ export class Directory {
   }
 
   replaceAll(contacts: Iterable<ContactEntry>, rooms: Iterable<RoomEntry>): void {
+    this.generation++
+    this.changesDuringBuild = undefined
     this.contacts.clear()
     this.rooms.clear()
     for (const c of contacts) this.contacts.upsert(c)
     for (const r of rooms) this.rooms.upsert(r)
   }
 
+  /**
+   * replaceAll for a whole re-read, without holding the event loop: the new index is built beside the current one in
+   * slices and swapped in at once; lookups meanwhile answer from the current one, and changes that arrive meanwhile
+   * (a remark edited, a room renamed) are applied to both. Returns false, changing nothing, when a replaceAll (a
+   * logout) came first.
+   */
+  async replaceAllGradually(contacts: readonly ContactEntry[], rooms: readonly RoomEntry[]): Promise<boolean> {
+    const generation = ++this.generation
+    const changes: NonNullable<Directory['changesDuringBuild']> = []
+    this.changesDuringBuild = changes
+    const nextContacts = contactIndex()
+    const nextRooms = roomIndex()
+    let applied = 0
+    const replay = () => {
+      for (; applied < changes.length; applied++) changes[applied](nextContacts, nextRooms)
+    }
+    await forEachYielding(contacts, (c) => nextContacts.upsert(c))
+    await forEachYielding(rooms, (r) => nextRooms.upsert(r))
+    replay()
+    await nextContacts.prepare()
+    await nextRooms.prepare()
+    if (generation !== this.generation) return false
+    // The few that arrived while the search strings were built (each drops its index's prepared string).
+    replay()
+    this.changesDuringBuild = undefined
+    this.contacts = nextContacts
+    this.rooms = nextRooms
+    return true
+  }
+
   upsertContact(entry: ContactEntry): void {
     this.contacts.upsert(entry)
+    this.changesDuringBuild?.push((contacts) => contacts.upsert(entry))
   }
 
   upsertRoom(entry: RoomEntry): void {
     this.rooms.upsert(entry)
+    this.changesDuringBuild?.push((_, rooms) => rooms.upsert(entry))
   }
 
   removeRoom(id: string): void {
     this.rooms.remove(id)
+    this.changesDuringBuild?.push((_, rooms) => rooms.remove(id))
   }
 
   contact(id: string): ContactEntry | undefined {

@@ -14,6 +14,7 @@ import { Inbox, toInboxMessage } from './inbox.js'
 import { Pacer } from './pacer.js'
 import { loadFixture, DEMO_FIXTURE, Sandbox } from './sandbox.js'
 import { Sender, type OutboundPort, type TargetKind } from './sender.js'
+import { mapYielding } from './yielding.js'
 
 export type LoginStatus = 'starting' | 'waiting_for_scan' | 'logged_in' | 'logged_out'
 
@@ -33,8 +34,6 @@ const CONTACT_TYPE_INDIVIDUAL = 1
 const WECHAT4U_PUPPET = 'wechaty-puppet-wechat4u'
 /** Where wechaty-puppet-wechat4u keeps its session in the memory card (its MEMORY_SLOT_NAME). */
 const WECHAT4U_MEMORY_SLOT = 'PUPPET-WECHAT4U'
-/** A name that is not found is looked up again in Wechaty, at most this often. */
-const STALE_AFTER_MS = 30_000
 const FULL_REFRESH_EVERY_MS = 10 * 60_000
 
 export interface WeChatEvents {
@@ -208,7 +207,8 @@ export class WeChat extends EventEmitter<WeChatEvents> {
 
   /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
   async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.lastRefresh > STALE_AFTER_MS) await this.refresh()
+    // A name that is not found is looked up again in Wechaty, at most this often (WECHAT_REREAD_MIN_INTERVAL_S).
+    if (Date.now() - this.lastRefresh > this.config.rereadMinIntervalMs) await this.refresh()
   }
 
   /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a refresh. */
@@ -282,12 +282,23 @@ export class WeChat extends EventEmitter<WeChatEvents> {
     const bot = this.bot
     if (!bot || !this.isLoggedIn) return
     const started = Date.now()
-    const [contacts, rooms] = await Promise.all([bot.Contact.findAll(), bot.Room.findAll()])
-    const contactEntries = await Promise.all(contacts.map(toContactEntry))
-    const roomEntries = await Promise.all(rooms.filter((r) => !this.leftRooms.has(r.id)).map(toRoomEntry))
-    this.directory.replaceAll(contactEntries, roomEntries)
+    // Not Contact.findAll(): it resolves every contact in one unbroken run that holds the event loop (wechat/yielding.ts).
+    const [contactIds, roomIds] = await Promise.all([bot.puppet.contactList(), bot.puppet.roomList()])
+    const contacts = await mapYielding(contactIds, async (id) => {
+      const contact = await bot.Contact.find({ id })
+      return contact && toContactEntry(contact)
+    })
+    const rooms = await mapYielding(
+      roomIds.filter((id) => !this.leftRooms.has(id)),
+      async (id) => {
+        const room = await bot.Room.find({ id })
+        return room && toRoomEntry(room)
+      },
+    )
+    if (!(await this.directory.replaceAllGradually(contacts.results, rooms.results))) return
     this.lastRefresh = Date.now()
-    this.log.info({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
+    const unreadable = contacts.failed + rooms.failed
+    this.log.info({ contacts: contacts.results.length, rooms: rooms.results.length, ...(unreadable ? { unreadable } : {}), ms: Date.now() - started }, 'address book indexed')
   }
 
   private async updateContact(id: string): Promise<void> {
