@@ -1,7 +1,7 @@
 /**
  * The session table's policy, on a clock the test moves: which sessions are swept when, which one makes room when the
  * table is full, and that refusals are logged once per flood. The sessions here are records with the fields the
- * registry reads; the transports and servers they hold only record being closed. Real clients: test/e2e/sessions-*.
+ * registry reads; the transports and servers they hold only record being closed. Real clients: test/e2e/sessions-flood.test.ts and liveness.test.ts.
  */
 import { EventEmitter } from 'node:events'
 import { Writable } from 'node:stream'
