@@ -113,11 +113,18 @@ class NameIndex<T extends { id: string }> {
     return build.done()
   }
 
+  /** Every id, as of now. */
+  ids(): string[] {
+    return [...this.byId.keys()]
+  }
+
   /** Builds the search string now, in slices, so the first lookup after a re-read does not build it on the loop. */
   async prepare(): Promise<void> {
+    if (this.haystack) return
     const build = haystackBuilder<T>()
-    await forEachYielding(this.byId.values(), (indexed) => build.add(indexed))
-    this.haystack = build.done()
+    // A snapshot: an upsert meanwhile drops the string again, and the next lookup rebuilds it.
+    await forEachYielding([...this.byId.values()], (indexed) => build.add(indexed))
+    this.haystack ??= build.done()
   }
 
   /** Exact matches (any key equal), then partial ones (any key contains the query), in address-book order. */
@@ -141,6 +148,31 @@ class NameIndex<T extends { id: string }> {
     }
     return { exact, partial }
   }
+}
+
+/** One index of Directory.sync: false when it stopped because the sync is no longer current. */
+async function syncIndex<T extends { id: string }>(index: NameIndex<T>, entries: readonly T[], skip: Map<string, unknown>, current: () => boolean): Promise<boolean> {
+  const seen = new Set<string>()
+  await forEachYielding(entries, (entry) => {
+    if (!current()) return
+    seen.add(entry.id)
+    if (skip.has(entry.id)) return
+    const old = index.get(entry.id)
+    if (!old || !sameEntry(old, entry)) index.upsert(entry)
+  })
+  await forEachYielding(index.ids(), (id) => {
+    if (current() && !seen.has(id) && !skip.has(id)) index.remove(id)
+  })
+  if (!current()) return false
+  await index.prepare()
+  return current()
+}
+
+/** Same fields, same values: entries are flat records of strings, numbers and booleans. */
+function sameEntry(a: object, b: object): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
 }
 
 function haystackBuilder<T>() {
@@ -177,13 +209,18 @@ function entryAt(starts: number[], offset: number): number {
 const contactIndex = () => new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
 const roomIndex = () => new NameIndex<RoomEntry>((r) => [r.topic])
 
+/** Changes made by events while a sync runs: newer than what the sync read. A room mapped to undefined was removed. */
+interface Touched {
+  contacts: Map<string, ContactEntry>
+  rooms: Map<string, RoomEntry | undefined>
+}
+
 export class Directory {
   private contacts = contactIndex()
   private rooms = roomIndex()
-  /** Bumped by every replaceAll: a gradual replace that started before one is stale and is dropped. */
+  /** Bumped by every replaceAll: a sync that started before one is stale and stops. */
   private generation = 0
-  /** While a gradual replace builds its index, single changes are noted here and replayed onto the new index. */
-  private changesDuringBuild?: Array<(contacts: NameIndex<ContactEntry>, rooms: NameIndex<RoomEntry>) => void>
+  private touchedDuringSync?: Touched
 
   get contactCount(): number {
     return this.contacts.size
@@ -195,7 +232,7 @@ export class Directory {
 
   replaceAll(contacts: Iterable<ContactEntry>, rooms: Iterable<RoomEntry>): void {
     this.generation++
-    this.changesDuringBuild = undefined
+    this.touchedDuringSync = undefined
     this.contacts.clear()
     this.rooms.clear()
     for (const c of contacts) this.contacts.upsert(c)
@@ -203,48 +240,55 @@ export class Directory {
   }
 
   /**
-   * replaceAll for a whole re-read, without holding the event loop: the new index is built beside the current one in
-   * slices and swapped in at once; lookups meanwhile answer from the current one, and changes that arrive meanwhile
-   * (a remark edited, a room renamed) are applied to both. Returns false, changing nothing, when a replaceAll (a
-   * logout) came first.
+   * Brings the directory in line with a whole read of the address book without holding the event loop: the work is
+   * done in slices with turns of the loop between them. Changes that events make meanwhile win over the read.
+   * Returns false, having changed nothing more, when a replaceAll (a logout) came first.
+   *
+   * A first read (the directory is empty) is built beside and swapped in whole: half a book could make a name look
+   * unique while its namesake is not read yet. A re-read changes in place only what differs, usually nothing (a
+   * re-read after a typo finds the same book); building a second 50,000-entry index each time allocated enough to
+   * cause long garbage collections. In place, every state in between answers as the old book or the new one would.
    */
-  async replaceAllGradually(contacts: readonly ContactEntry[], rooms: readonly RoomEntry[]): Promise<boolean> {
+  async sync(contacts: readonly ContactEntry[], rooms: readonly RoomEntry[]): Promise<boolean> {
     const generation = ++this.generation
-    const changes: NonNullable<Directory['changesDuringBuild']> = []
-    this.changesDuringBuild = changes
-    const nextContacts = contactIndex()
-    const nextRooms = roomIndex()
-    let applied = 0
-    const replay = () => {
-      for (; applied < changes.length; applied++) changes[applied](nextContacts, nextRooms)
+    const touched: Touched = { contacts: new Map(), rooms: new Map() }
+    this.touchedDuringSync = touched
+    const current = () => generation === this.generation
+    if (this.contacts.size === 0 && this.rooms.size === 0) {
+      const [nextContacts, nextRooms] = [contactIndex(), roomIndex()]
+      await forEachYielding(contacts, (c) => nextContacts.upsert(c))
+      await forEachYielding(rooms, (r) => nextRooms.upsert(r))
+      await nextContacts.prepare()
+      await nextRooms.prepare()
+      if (!current()) return false
+      for (const entry of touched.contacts.values()) nextContacts.upsert(entry)
+      for (const [id, entry] of touched.rooms) {
+        if (entry) nextRooms.upsert(entry)
+        else nextRooms.remove(id)
+      }
+      this.contacts = nextContacts
+      this.rooms = nextRooms
+    } else {
+      if (!(await syncIndex(this.contacts, contacts, touched.contacts, current))) return false
+      if (!(await syncIndex(this.rooms, rooms, touched.rooms, current))) return false
     }
-    await forEachYielding(contacts, (c) => nextContacts.upsert(c))
-    await forEachYielding(rooms, (r) => nextRooms.upsert(r))
-    replay()
-    await nextContacts.prepare()
-    await nextRooms.prepare()
-    if (generation !== this.generation) return false
-    // The few that arrived while the search strings were built (each drops its index's prepared string).
-    replay()
-    this.changesDuringBuild = undefined
-    this.contacts = nextContacts
-    this.rooms = nextRooms
+    this.touchedDuringSync = undefined
     return true
   }
 
   upsertContact(entry: ContactEntry): void {
     this.contacts.upsert(entry)
-    this.changesDuringBuild?.push((contacts) => contacts.upsert(entry))
+    this.touchedDuringSync?.contacts.set(entry.id, entry)
   }
 
   upsertRoom(entry: RoomEntry): void {
     this.rooms.upsert(entry)
-    this.changesDuringBuild?.push((_, rooms) => rooms.upsert(entry))
+    this.touchedDuringSync?.rooms.set(entry.id, entry)
   }
 
   removeRoom(id: string): void {
     this.rooms.remove(id)
-    this.changesDuringBuild?.push((_, rooms) => rooms.remove(id))
+    this.touchedDuringSync?.rooms.set(id, undefined)
   }
 
   contact(id: string): ContactEntry | undefined {

@@ -295,7 +295,7 @@ export class WeChat extends EventEmitter<WeChatEvents> {
         return room && toRoomEntry(room)
       },
     )
-    if (!(await this.directory.replaceAllGradually(contacts.results, rooms.results))) return
+    if (!(await this.directory.sync(contacts.results, rooms.results))) return
     this.lastRefresh = Date.now()
     const unreadable = contacts.failed + rooms.failed
     this.log.info({ contacts: contacts.results.length, rooms: rooms.results.length, ...(unreadable ? { unreadable } : {}), ms: Date.now() - started }, 'address book indexed')

@@ -64,51 +64,76 @@ describe('yielding helpers', () => {
   })
 })
 
-describe('Directory.replaceAllGradually', () => {
-  it('builds 50,000 contacts beside the old index with turns of the loop between slices, then swaps', async () => {
+describe('Directory.sync', () => {
+  it('a first read of 50,000 contacts is built beside and swapped in whole, with turns of the loop in between', async () => {
     const d = new Directory()
-    d.replaceAll([{ id: 'old', name: 'Old Friend', friend: true }], [])
     const turns = loopTurns()
-    let lookupsMeanwhile = 0
+    let emptyLookups = 0
     const during = (async () => {
-      // While the new index is built, lookups answer at once, from the old one.
-      while (d.findFriends('Old Friend').exact.length === 1) {
-        lookupsMeanwhile++
+      // Never half a book: until the swap, nothing is found; after it, everything is.
+      while (d.contactCount === 0) {
+        expect(d.findFriends('person 1').exact).toEqual([])
+        emptyLookups++
         await new Promise((resolve) => setImmediate(resolve))
       }
     })()
-    expect(await d.replaceAllGradually(contacts(50_000), [{ id: 'r', topic: 'Room', memberCount: 2 }])).toBe(true)
+    expect(await d.sync(contacts(50_000), [{ id: 'r', topic: 'Room', memberCount: 2 }])).toBe(true)
     expect(turns.stop()).toBeGreaterThan(1)
     await during
-    expect(lookupsMeanwhile).toBeGreaterThan(1)
+    expect(emptyLookups).toBeGreaterThan(1)
     expect(d.contactCount).toBe(50_000)
-    expect(d.findFriends('Old Friend').exact).toEqual([])
     expect(d.resolveFriend({ name: 'remark 300' })).toMatchObject({ ok: true, entry: { id: 'person-300' } })
     expect(d.findRooms('Room').exact.map((r) => r.id)).toEqual(['r'])
   })
 
-  it('keeps a change that arrives while it builds (a remark edited, a room renamed or left)', async () => {
+  it('a re-read changes in place only what differs, in slices: a rename, a removal, a new friend', async () => {
     const d = new Directory()
-    d.replaceAll([], [{ id: 'gone', topic: 'Left Room', memberCount: 2 }])
-    const building = d.replaceAllGradually(contacts(20_000), [
+    const book = contacts(50_000)
+    d.replaceAll(book, [])
+    const unchanged = d.contact('person-1')
+    const reread = book.filter((c) => c.id !== 'person-9').map((c) => (c.id === 'person-7' ? { ...c, name: 'renamed seven' } : { ...c }))
+    reread.push({ id: 'newcomer', name: 'New Friend', friend: true })
+    const turns = loopTurns()
+    expect(await d.sync(reread, [])).toBe(true)
+    expect(turns.stop()).toBeGreaterThan(1)
+    expect(d.contact('person-1')).toBe(unchanged)
+    expect(d.resolveFriend({ name: 'renamed seven' })).toMatchObject({ ok: true, entry: { id: 'person-7' } })
+    expect(d.findFriends('person 7').exact).toEqual([])
+    expect(d.contact('person-9')).toBeUndefined()
+    expect(d.resolveFriend({ name: 'New Friend' })).toMatchObject({ ok: true, entry: { id: 'newcomer' } })
+    expect(d.contactCount).toBe(50_000)
+  })
+
+  it.each([
+    ['a first read', false],
+    ['a re-read', true],
+  ])('%s keeps a change that an event makes while it runs (a remark edited, a room renamed or left)', async (_, filled) => {
+    const d = new Directory()
+    const rooms = [
       { id: 'gone', topic: 'Left Room', memberCount: 2 },
       { id: 'r1', topic: 'Old Topic', memberCount: 2 },
-    ])
+    ]
+    if (filled) d.replaceAll(contacts(20_000), rooms)
+    const running = d.sync(contacts(20_000), rooms)
     d.upsertContact({ id: 'person-5', name: 'person 5', alias: 'edited remark', friend: true })
     d.upsertRoom({ id: 'r1', topic: 'New Topic', memberCount: 2 })
     d.removeRoom('gone')
-    expect(await building).toBe(true)
+    expect(await running).toBe(true)
     expect(d.resolveFriend({ name: 'edited remark' })).toMatchObject({ ok: true, entry: { id: 'person-5' } })
     expect(d.findRooms('New Topic').exact.map((r) => r.id)).toEqual(['r1'])
     expect(d.findRooms('Old Topic').exact).toEqual([])
     expect(d.room('gone')).toBeUndefined()
   })
 
-  it('loses to a replaceAll that comes while it builds (a logout empties the book): the stale read is dropped', async () => {
+  it.each([
+    ['a first read', false],
+    ['a re-read', true],
+  ])('%s loses to a replaceAll that comes while it runs (a logout empties the book)', async (_, filled) => {
     const d = new Directory()
-    const building = d.replaceAllGradually(contacts(20_000), [])
+    if (filled) d.replaceAll(contacts(20_000), [])
+    const running = d.sync(contacts(20_000, 'other'), [])
     d.replaceAll([], [])
-    expect(await building).toBe(false)
+    expect(await running).toBe(false)
     expect(d.contactCount).toBe(0)
   })
 })

@@ -55,7 +55,7 @@ function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<
 
 /** Reports every write wechat.ts makes to the directory, after it happened (a gradual re-read: once it swapped in). */
 function observe(directory: Directory): void {
-  for (const method of ['replaceAll', 'replaceAllGradually', 'upsertContact', 'upsertRoom', 'removeRoom'] as const) {
+  for (const method of ['replaceAll', 'sync', 'upsertContact', 'upsertRoom', 'removeRoom'] as const) {
     const original = directory[method].bind(directory) as (...args: unknown[]) => unknown
     ;(directory as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       const result = original(...args)
