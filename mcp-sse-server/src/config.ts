@@ -6,15 +6,18 @@ import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
+import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES } from './notify/registry.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
-const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 
-/** Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is loaded by name. */
-const PUPPET_NAME = /^(mock|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
+/**
+ * Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is
+ * loaded by name. `none` runs without the web road.
+ */
+const PUPPET_NAME = /^(mock|none|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
 
 const int = (min: number, max: number) => {
   const range = `must be a whole number from ${min} to ${max}`
@@ -44,12 +47,20 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WECHATY_PUPPET: z
     .string()
-    .regex(PUPPET_NAME, 'must be "mock", "wechaty-puppet-wechat4u" or another wechaty-puppet-* package name')
+    .regex(PUPPET_NAME, 'must be "mock", "none", "wechaty-puppet-wechat4u", "wechaty-puppet-service" or another wechaty-puppet-* package name')
     .default('wechaty-puppet-wechat4u'),
   WECHATY_PUPPET_TOKEN: z.string().optional(),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  WECHATY_PUPPET_SERVICE_ENDPOINT: z
+    .string()
+    .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port of the gateway (e.g. 127.0.0.1:8788)')
+    .optional(),
+  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: bool.default(false),
   WECHAT_MOCK_FIXTURE: z.string().optional(),
   READ_ONLY: bool.default(false),
   WECHAT_ALLOWED_CONTACTS: list().optional(),
+  CHANNEL_ENABLED: bool.default(false),
+  CHANNEL_SENDERS: list().optional(),
   WECHAT_ALLOWED_ROOMS: list().optional(),
   WECHAT_SEND_MIN_INTERVAL_MS: int(0, 3_600_000).default(3000),
   WECHAT_SEND_MAX_PER_MINUTE: int(1, 1000).default(10),
@@ -62,6 +73,7 @@ const schema = z.object({
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WECHAT_MCP_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
   WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
   WECHAT_INBOX_MAX_MB: int(1, 4096).default(32),
@@ -80,6 +92,11 @@ const schema = z.object({
   MCP_MAX_CALLS_IN_FLIGHT: int(1, 10_000).default(16),
   MCP_MAX_CALLS_QUEUED: int(0, 100_000).default(256),
   WECHAT_REREAD_MIN_INTERVAL_S: int(1, 86_400).default(30),
+  ILINK_ENABLED: bool.default(false),
+  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ilinkai.weixin.qq.com'),
+  ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
+  ILINK_WINDOW_HOURS: int(1, 24 * 7).default(24),
+  ILINK_MAX_PER_OWNER_MESSAGE: int(1, 1000).default(10),
 })
 
 export interface Config {
@@ -92,10 +109,14 @@ export interface Config {
   readonly logLevel: string
   readonly puppet: string
   readonly puppetToken?: string
+  /** A token gateway's settings (WECHATY_PUPPET=wechaty-puppet-service), as Wechaty names them. */
+  readonly puppetService: { readonly token?: string; readonly endpoint?: string; readonly noTlsInsecureClient: boolean }
   readonly sandbox: boolean
   readonly mockFixture?: string
   readonly readOnly: boolean
   readonly allowedContacts?: readonly string[]
+  /** WeChat as a Claude Code channel: the owner's messages (and listed senders') pushed into sessions. */
+  readonly channel: { readonly enabled: boolean; readonly senders: readonly string[] }
   readonly allowedRooms?: readonly string[]
   readonly send: {
     readonly minIntervalMs: number
@@ -112,6 +133,8 @@ export interface Config {
     readonly channelEnv: Readonly<Record<string, string>>
   }
   readonly publicUrl?: string
+  /** Where `wechat-mcp stdio` finds the running server's Streamable HTTP endpoint. */
+  readonly serverUrl: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
   readonly files: {
@@ -134,6 +157,14 @@ export interface Config {
   }
   /** A name that is not found re-reads the address book from WeChat at most this often. */
   readonly rereadMinIntervalMs: number
+  /** WeChat's official ClawBot road (owner only). */
+  readonly ilink: {
+    readonly enabled: boolean
+    readonly baseUrl: string
+    readonly cdnUrl: string
+    readonly windowHours: number
+    readonly maxPerOwnerMessage: number
+  }
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
 }
@@ -179,6 +210,11 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
         'set MCP_AUTH_TOKEN to a long random value (e.g. `openssl rand -hex 32`) or use HOST=127.0.0.1',
     )
   }
+  if (raw.WECHATY_PUPPET === 'wechaty-puppet-service' && !raw.WECHATY_PUPPET_SERVICE_TOKEN && !raw.WECHATY_PUPPET_TOKEN) {
+    errors.push(
+      'WECHATY_PUPPET="wechaty-puppet-service": a token gateway needs its token; set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT when the gateway gave you an address)',
+    )
+  }
   const fixture = raw.WECHAT_MOCK_FIXTURE
   if (raw.WECHATY_PUPPET === 'mock' && fixture !== undefined) {
     try {
@@ -202,6 +238,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
   const secrets = [
     v.MCP_AUTH_TOKEN,
     v.WECHATY_PUPPET_TOKEN,
+    v.WECHATY_PUPPET_SERVICE_TOKEN,
     ...Object.entries(channelEnv)
       .filter(([k]) => SECRET_NAME.test(k))
       .map(([, value]) => value),
@@ -217,10 +254,16 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     logLevel: v.LOG_LEVEL,
     puppet: v.WECHATY_PUPPET,
     puppetToken: v.WECHATY_PUPPET_TOKEN,
+    puppetService: {
+      token: v.WECHATY_PUPPET_SERVICE_TOKEN,
+      endpoint: v.WECHATY_PUPPET_SERVICE_ENDPOINT,
+      noTlsInsecureClient: v.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT,
+    },
     sandbox: v.WECHATY_PUPPET === 'mock',
     mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
     readOnly: v.READ_ONLY,
     allowedContacts: v.WECHAT_ALLOWED_CONTACTS,
+    channel: { enabled: v.CHANNEL_ENABLED, senders: v.CHANNEL_SENDERS ?? [] },
     allowedRooms: v.WECHAT_ALLOWED_ROOMS,
     send: {
       minIntervalMs: v.WECHAT_SEND_MIN_INTERVAL_MS,
@@ -236,6 +279,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       channelEnv,
     },
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
+    serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },
     files: {
@@ -254,6 +298,13 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       maxCallsQueued: v.MCP_MAX_CALLS_QUEUED,
     },
     rereadMinIntervalMs: v.WECHAT_REREAD_MIN_INTERVAL_S * 1000,
+    ilink: {
+      enabled: v.ILINK_ENABLED,
+      baseUrl: v.ILINK_BASE_URL.replace(/\/+$/, ''),
+      cdnUrl: v.ILINK_CDN_URL.replace(/\/+$/, ''),
+      windowHours: v.ILINK_WINDOW_HOURS,
+      maxPerOwnerMessage: v.ILINK_MAX_PER_OWNER_MESSAGE,
+    },
     secrets,
   })
   return { ok: true, config }

@@ -4,7 +4,9 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
-import type { WeChat } from '../wechat/wechat.js'
+import type { Roads } from '../roads/roads.js'
+import type { RoadState } from '../roads/road.js'
+import type { Sandbox } from '../roads/web/sandbox.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
 import { loginPage } from './login-page.js'
@@ -17,8 +19,13 @@ import { SessionRegistry } from './sessions.js'
 export interface AppDeps {
   config: Config
   logger: Logger
-  wechat: WeChat
-  newServer: () => McpServer
+  roads: Roads
+  /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
+  sandbox?: () => Sandbox | undefined
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
+  /** A server-to-client stream of a session opened or closed (the channel's presence). */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 export interface App {
@@ -28,26 +35,27 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
   app.set('trust proxy', false)
   app.use(hostCheck(config), originCheck(config))
 
+  // `status` is the server's; each road's login state says whether WeChat is reachable through it.
   app.get('/health', (_req, res) => {
-    const { status, user } = wechat.state
     res.json({
       status: 'ok',
       version: VERSION,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      wechat: { status, ...(user ? { user: user.name } : {}) },
+      wechat: healthOf(roads.state('web')),
+      ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
     })
   })
 
-  app.use(loginPage({ config, wechat }))
-  app.use(sandboxLoginRoutes({ config, wechat }))
+  app.use(loginPage({ config, roads }))
+  app.use(sandboxLoginRoutes({ config, roads }))
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
@@ -58,15 +66,21 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
       logger,
       keepAliveMs: config.sessions.keepAliveMs,
       callLimits: { maxInFlight: config.sessions.maxCallsInFlight, maxQueued: config.sessions.maxCallsQueued },
+      onServerStream,
     }),
   )
-  app.use(sandboxRoutes({ config, wechat }))
+  app.use(sandboxRoutes({ config, roads, sandbox }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })
   })
   app.use(errorHandler(logger))
   return { app, sessions }
+}
+
+/** No QR and no user id: /health is open to anyone who can reach the server. */
+function healthOf({ status, reason, action, user }: RoadState) {
+  return { status, ...(user ? { user: user.name } : {}), ...(reason ? { reason } : {}), ...(action ? { action } : {}) }
 }
 
 /** Body errors become JSON-RPC errors with the right status; nothing reaches the client as a stack trace. */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js'
+import { isInitializeRequest, JSONRPCMessageSchema, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from '../logger.js'
 import { CallGate, type CallLimits } from './call-gate.js'
@@ -14,10 +14,13 @@ import type { Session, SessionKind, SessionRegistry } from './sessions.js'
 
 export interface McpRouteOptions {
   sessions: SessionRegistry
-  newServer: () => McpServer
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
   logger: Logger
   keepAliveMs: number
   callLimits: CallLimits
+  /** A server-to-client stream (legacy SSE, or Streamable HTTP's GET) of a session opened or closed. */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 /** Tools whose calls mostly wait, outside the per-session call limit (see CallLimits.unlimited). */
@@ -69,8 +72,21 @@ function cancelOnDisconnect(transport: StreamableHTTPServerTransport, req: Reque
   })
 }
 
-export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits }: McpRouteOptions): Router {
+/** What the client says about itself on the URL or in headers, for the session it opens. */
+function sessionHints(req: Request): { name?: string } {
+  const header = req.headers['x-channel-name']
+  const query = req.query.name
+  const name = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined
+  return name ? { name: name.slice(0, 100) } : {}
+}
+
+export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits, onServerStream }: McpRouteOptions): Router {
   const router = Router()
+  const watchServerStream = (server: McpServer, res: Response) => {
+    if (!onServerStream) return
+    onServerStream(server, true)
+    res.once('close', () => onServerStream(server, false))
+  }
   const log = logger.child({ component: 'mcp' })
   let refusedCalls = 0
   let lastRefusalLog = 0
@@ -116,11 +132,11 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
   }
 
   // Legacy HTTP+SSE.
-  router.get('/sse', async (_req: Request, res: Response) => {
+  router.get('/sse', async (req: Request, res: Response) => {
     if (refuseWhenFull(res)) return
     keepStreamAlive(res, keepAliveMs)
     const transport = new SSEServerTransport('/messages', res)
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     let session: Session | undefined
     const calls = newGate(() => session)
     transport.onclose = () => sessions.remove(transport.sessionId)
@@ -129,6 +145,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
       calls.install(transport)
       session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server, calls })
       sessions.holdStream(session, res)
+      watchServerStream(server, res)
     } catch (err) {
       sessions.remove(transport.sessionId)
       log.error({ err: String(err) }, 'SSE session failed to start')
@@ -139,6 +156,12 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined
     const session = lookup(res, id, 'sse')
     if (!session) return
+    // The SDK answers a message it cannot take with "Invalid message: <the body>", as text a browser may render:
+    // checked here first, and the answer never repeats what was sent.
+    if (!JSONRPCMessageSchema.safeParse(req.body).success) {
+      rpcError(res, 400, -32600, 'Invalid Request: the body must be one JSON-RPC 2.0 message sent as Content-Type: application/json')
+      return
+    }
     await (session.transport as SSEServerTransport).handlePostMessage(req, res, req.body)
   })
 
@@ -159,7 +182,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
       return
     }
     if (refuseWhenFull(res)) return
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     let session: Session | undefined
     const calls = newGate(() => session)
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -189,6 +212,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
     if (req.method === 'GET') {
       sessions.holdStream(session, res)
       keepStreamAlive(res, keepAliveMs)
+      watchServerStream(session.server, res)
     }
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
   }

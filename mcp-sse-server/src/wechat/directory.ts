@@ -1,7 +1,8 @@
 /**
  * The in-memory address book: every contact and room the bot knows, indexed by normalised name, so a lookup
- * never walks the whole address book through Wechaty (5,000 contacts is a normal account). It is pure data:
- * wechat.ts feeds it from Wechaty on login and on contact/room events.
+ * never walks the whole address book through Wechaty (5,000 contacts is a normal account). It is data: the web road
+ * (roads/web/) feeds it from Wechaty on login and on contact/room events, and lends it a way to re-read the whole
+ * address book when a name is not found.
  */
 
 import { forEachYielding } from './yielding.js'
@@ -34,7 +35,8 @@ interface Indexed<T> {
   keys: string[]
 }
 
-export type Match<T> = T & { match: 'exact' | 'partial' }
+export const MATCH_KINDS = ['exact', 'partial'] as const
+export type Match<T> = T & { match: (typeof MATCH_KINDS)[number] }
 
 export interface Lookup<T> {
   exact: T[]
@@ -215,12 +217,37 @@ interface Touched {
   rooms: Map<string, RoomEntry | undefined>
 }
 
+/** A name that is not found is looked up again at the source, at most this often (WECHAT_REREAD_MIN_INTERVAL_S). */
+export const STALE_AFTER_MS = 30_000
+
 export class Directory {
   private contacts = contactIndex()
   private rooms = roomIndex()
   /** Bumped by every replaceAll: a sync that started before one is stale and stops. */
   private generation = 0
   private touchedDuringSync?: Touched
+  private reread?: () => Promise<void>
+  private staleAfterMs = STALE_AFTER_MS
+  private lastRead = 0
+
+  /** The road that fills this directory says how to re-read the whole address book, and at most how often. */
+  setReread(reread: () => Promise<void>, minIntervalMs = STALE_AFTER_MS): void {
+    this.reread = reread
+    this.staleAfterMs = minIntervalMs
+  }
+
+  /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
+  async refreshIfStale(): Promise<void> {
+    if (this.reread && Date.now() - this.lastRead > this.staleAfterMs) await this.reread()
+  }
+
+  /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a re-read. */
+  async lookupFresh<T>(find: (directory: this) => Lookup<T>): Promise<Lookup<T>> {
+    const found = find(this)
+    if (found.exact.length + found.partial.length > 0) return found
+    await this.refreshIfStale()
+    return find(this)
+  }
 
   get contactCount(): number {
     return this.contacts.size
@@ -237,6 +264,7 @@ export class Directory {
     this.rooms.clear()
     for (const c of contacts) this.contacts.upsert(c)
     for (const r of rooms) this.rooms.upsert(r)
+    this.lastRead = Date.now()
   }
 
   /**
@@ -273,6 +301,7 @@ export class Directory {
       if (!(await syncIndex(this.rooms, rooms, touched.rooms, current))) return false
     }
     this.touchedDuringSync = undefined
+    this.lastRead = Date.now()
     return true
   }
 
@@ -299,8 +328,16 @@ export class Directory {
     return this.rooms.get(id)
   }
 
+  /**
+   * File Transfer's own names (see isFileTransferName) find File Transfer alone as the exact match: a friend who
+   * took one of them as nickname or remark is shown among the partial matches, so it is never sent to by that name.
+   */
   findFriends(query: string, limit = 20): Lookup<ContactEntry> {
-    return this.contacts.lookup(query, limit, isFriend)
+    const found = this.contacts.lookup(query, limit, isFriend)
+    if (!isFileTransferName(query)) return found
+    const fileTransfer = this.contacts.get(FILEHELPER_ID)
+    const others = [...found.exact, ...found.partial].filter((c) => c.id !== FILEHELPER_ID)
+    return { exact: fileTransfer ? [fileTransfer] : [], partial: others.slice(0, limit) }
   }
 
   findRooms(query: string, limit = 20): Lookup<RoomEntry> {
@@ -329,6 +366,25 @@ export class Directory {
 
 /** The user's own File Transfer chat (文件传输助手). */
 export const FILEHELPER_ID = 'filehelper'
+
+/** What File Transfer is called: its id, and its own name in WeChat's Chinese and English apps. */
+const FILE_TRANSFER_NAMES = new Set([FILEHELPER_ID, '文件传输助手', 'File Transfer'].map(normalizeName))
+
+/**
+ * Whether a name means File Transfer. Anyone can take "filehelper" or "文件传输助手" as a nickname, and the user's own
+ * chat must not be confused with them: these names are File Transfer's, resolved to its id only.
+ */
+export function isFileTransferName(name: string): boolean {
+  return FILE_TRANSFER_NAMES.has(normalizeName(name))
+}
+
+/** How a contact carrying one of File Transfer's names is told apart from it wherever it is listed. */
+export const TAKES_FILE_TRANSFER_NAME = "a friend who took File Transfer's name, not File Transfer"
+
+/** A contact that carries one of File Transfer's names without being it (shown with a warning, never sent to by it). */
+export function takesFileTransferName(c: { id: string; name: string; alias?: string }): boolean {
+  return c.id !== FILEHELPER_ID && (isFileTransferName(c.name) || (c.alias !== undefined && isFileTransferName(c.alias)))
+}
 
 function isFriend(c: ContactEntry): boolean {
   return c.friend

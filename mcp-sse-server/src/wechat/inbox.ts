@@ -5,27 +5,30 @@
  * message keeps at most `maxTextChars` of its text (a forwarded chat history can be megabytes of XML). Waiting costs nothing while
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
-import type { Message } from 'wechaty'
-import type { Directory } from './directory.js'
 
-export type ChatType = 'contact' | 'room'
+/** The one list behind the type and every schema that names a chat's kind. */
+export const CHAT_TYPES = ['contact', 'room'] as const
+export type ChatType = (typeof CHAT_TYPES)[number]
 
-export type MessageKind =
-  | 'text'
-  | 'image'
-  | 'file'
-  | 'voice'
-  | 'video'
-  | 'link'
-  | 'emoticon'
-  | 'contact_card'
-  | 'location'
-  | 'mini_program'
-  | 'transfer'
-  | 'red_envelope'
-  | 'recalled'
-  | 'chat_history'
-  | 'other'
+/** Text, or what kind of non-text message it is: the one list behind the type, the schema and docs/tools.md. */
+export const MESSAGE_KINDS = [
+  'text',
+  'image',
+  'file',
+  'voice',
+  'video',
+  'link',
+  'emoticon',
+  'contact_card',
+  'location',
+  'mini_program',
+  'transfer',
+  'red_envelope',
+  'recalled',
+  'chat_history',
+  'other',
+] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
 export interface InboxMessage {
   id: string
@@ -119,7 +122,15 @@ export class Inbox {
   private bytes = 0
   private lastAt = 0
 
+  private readonly listeners = new Set<(message: InboxMessage) => void>()
+
   constructor(private readonly options: InboxOptions) {}
+
+  /** Calls `listener` with every message kept from now on (the channel pushes the owner's from here). */
+  onMessage(listener: (message: InboxMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
 
   get size(): number {
     return this.total
@@ -157,6 +168,7 @@ export class Inbox {
     const maxBytes = this.options.maxBytes ?? Infinity
     while (this.total > this.options.maxTotal || (this.bytes > maxBytes && this.total > 1)) this.evictOldest()
     if (!message.sender.self) this.wake(key, at, message)
+    for (const listener of this.listeners) listener(message)
     return message
   }
 
@@ -269,60 +281,4 @@ function sizeOf(m: InboxMessage): number {
 
 function chatKey(type: ChatType, id: string): string {
   return `${type}:${id}`
-}
-
-/** wechaty-puppet's MessageType numbers, without loading wechaty at module load. */
-const KIND_BY_TYPE: Record<number, MessageKind> = {
-  1: 'file',
-  2: 'voice',
-  3: 'contact_card',
-  4: 'chat_history',
-  5: 'emoticon',
-  6: 'image',
-  7: 'text',
-  8: 'location',
-  9: 'mini_program',
-  11: 'transfer',
-  12: 'red_envelope',
-  13: 'recalled',
-  14: 'link',
-  15: 'video',
-}
-
-/**
- * A Wechaty message as the inbox keeps it. Synchronous on purpose: the bot's message handler runs it in arrival
- * order, and Wechaty has already loaded the talker, listener and room payloads before emitting the message.
- */
-export function toInboxMessage(
-  message: Message,
-  directory: Directory,
-  /** Where the puppet keeps no file name in the payload (the mock), a cheap synchronous way to find it. */
-  fileNameOf?: (messageId: string) => string | undefined,
-): Omit<InboxMessage, 'time'> {
-  const talker = message.talker()
-  const room = message.room()
-  const self = message.self()
-  const kind = KIND_BY_TYPE[message.type()] ?? 'other'
-  const nameOf = (contact: { id: string; name(): string }) => {
-    const entry = directory.contact(contact.id)
-    return entry?.alias || entry?.name || contact.name()
-  }
-  let chat: InboxMessage['chat']
-  if (room) {
-    chat = { type: 'room', id: room.id, name: directory.room(room.id)?.topic || room.payload?.topic || room.id }
-  } else {
-    // One-to-one: the chat is the other person, whoever spoke.
-    const other = self ? (message.listener() ?? talker) : talker
-    chat = { type: 'contact', id: other.id, name: nameOf(other) }
-  }
-  const text = message.text()
-  const fileName = message.payload?.filename || (kind !== 'text' ? fileNameOf?.(message.id) : undefined)
-  return {
-    id: message.id,
-    chat,
-    sender: { id: talker.id, name: self ? talker.name() : nameOf(talker), self },
-    type: kind,
-    ...(text ? { text } : {}),
-    ...(fileName ? { fileName } : {}),
-  }
 }
