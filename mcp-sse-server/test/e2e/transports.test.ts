@@ -137,7 +137,8 @@ describe('MCP Inspector CLI', () => {
 })
 
 describe('session limits', () => {
-  it('refuses sessions past MCP_MAX_SESSIONS with 503 while all are in use, and sweeps idle ones', async () => {
+  // Starts a server of its own: on a busy machine that alone can take most of the default timeout.
+  it('refuses sessions past MCP_MAX_SESSIONS with 503 while all are in use, and sweeps idle ones', { timeout: 90_000 }, async () => {
     const small = await startServer({ MCP_MAX_SESSIONS: '2', MCP_SESSION_IDLE_MS: '1000' })
     try {
       const postTo = (body: unknown) =>
