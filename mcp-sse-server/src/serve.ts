@@ -9,7 +9,7 @@ import type { Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
-import { createNotifier } from './notify/notifier.js'
+import { createNotifier, logNotifyStatus } from './notify/notifier.js'
 import { wechatChannel } from './notify/wechat-channel.js'
 import { LogoutWatcher } from './wechat/logout-watcher.js'
 import { loadFixture, FixtureError } from './wechat/sandbox.js'
@@ -40,7 +40,7 @@ export async function serve(config: Config): Promise<void> {
   const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
   new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
   const deps = { wechat, notifier, config, logger }
-  const { app, sessions } = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+  const { app, sessions } = createApp({ config, logger, wechat, notifier, newServer: () => createServer(deps) })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {
@@ -53,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
     { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',
   )
+  logNotifyStatus(logger, notifier.status())
 
   let stopping = false
   const shutdown = async (signal: string) => {

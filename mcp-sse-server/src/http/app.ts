@@ -4,6 +4,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
+import type { Notifier } from '../notify/types.js'
 import type { WeChat } from '../wechat/wechat.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
@@ -19,6 +20,8 @@ export interface AppDeps {
   logger: Logger
   wechat: WeChat
   newServer: () => McpServer
+  /** Which channels are on and which half-configured, for /health (names only). */
+  notifier?: Pick<Notifier, 'status'>
 }
 
 export interface App {
@@ -28,7 +31,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
+export function createApp({ config, logger, wechat, newServer, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -43,6 +46,7 @@ export function createApp({ config, logger, wechat, newServer }: AppDeps): App {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       wechat: { status, ...(user ? { user: user.name } : {}) },
       sessions: sessions.counts(),
+      ...(notifier ? { notify: notifier.status() } : {}),
     })
   })
 
