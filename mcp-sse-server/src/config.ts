@@ -13,8 +13,11 @@ export type Env = Readonly<Record<string, string | undefined>>
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
 const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 
-/** Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is loaded by name. */
-const PUPPET_NAME = /^(mock|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
+/**
+ * Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is
+ * loaded by name. `none` runs without the web road.
+ */
+const PUPPET_NAME = /^(mock|none|wechaty-puppet-[a-z0-9-]+|@[a-z0-9-]+\/wechaty-puppet-[a-z0-9-]+)$/
 
 const int = (min: number, max: number) => {
   const range = `must be a whole number from ${min} to ${max}`
@@ -44,9 +47,15 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WECHATY_PUPPET: z
     .string()
-    .regex(PUPPET_NAME, 'must be "mock", "wechaty-puppet-wechat4u" or another wechaty-puppet-* package name')
+    .regex(PUPPET_NAME, 'must be "mock", "none", "wechaty-puppet-wechat4u", "wechaty-puppet-service" or another wechaty-puppet-* package name')
     .default('wechaty-puppet-wechat4u'),
   WECHATY_PUPPET_TOKEN: z.string().optional(),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  WECHATY_PUPPET_SERVICE_ENDPOINT: z
+    .string()
+    .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port of the gateway (e.g. 127.0.0.1:8788)')
+    .optional(),
+  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: bool.default(false),
   WECHAT_MOCK_FIXTURE: z.string().optional(),
   READ_ONLY: bool.default(false),
   WECHAT_ALLOWED_CONTACTS: list().optional(),
@@ -62,6 +71,7 @@ const schema = z.object({
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WECHAT_MCP_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
   WECHAT_INBOX_MAX_TOTAL: int(1, 10_000_000).default(20_000),
   WECHAT_INBOX_MAX_MB: int(1, 4096).default(32),
@@ -86,6 +96,8 @@ export interface Config {
   readonly logLevel: string
   readonly puppet: string
   readonly puppetToken?: string
+  /** A token gateway's settings (WECHATY_PUPPET=wechaty-puppet-service), as Wechaty names them. */
+  readonly puppetService: { readonly token?: string; readonly endpoint?: string; readonly noTlsInsecureClient: boolean }
   readonly sandbox: boolean
   readonly mockFixture?: string
   readonly readOnly: boolean
@@ -106,6 +118,8 @@ export interface Config {
     readonly channelEnv: Readonly<Record<string, string>>
   }
   readonly publicUrl?: string
+  /** Where `wechat-mcp stdio` finds the running server's Streamable HTTP endpoint. */
+  readonly serverUrl: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
   readonly files: {
@@ -126,7 +140,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** The server's own credentials; the channels declare theirs (notify/channels/, `secret: true`). */
-const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 'WECHATY_PUPPET_TOKEN'])
+const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 'WECHATY_PUPPET_TOKEN', 'WECHATY_PUPPET_SERVICE_TOKEN'])
 
 /**
  * Reads `.env` (from the working directory) without overriding real environment variables, then validates.
@@ -157,6 +171,11 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
         'set MCP_AUTH_TOKEN to a long random value (e.g. `openssl rand -hex 32`) or use HOST=127.0.0.1',
     )
   }
+  if (raw.WECHATY_PUPPET === 'wechaty-puppet-service' && !raw.WECHATY_PUPPET_SERVICE_TOKEN && !raw.WECHATY_PUPPET_TOKEN) {
+    errors.push(
+      'WECHATY_PUPPET="wechaty-puppet-service": a token gateway needs its token; set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT when the gateway gave you an address)',
+    )
+  }
   const fixture = raw.WECHAT_MOCK_FIXTURE
   if (raw.WECHATY_PUPPET === 'mock' && fixture !== undefined) {
     try {
@@ -178,7 +197,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
   for (const name of CHANNEL_VARIABLES) if (raw[name] !== undefined) channelEnv[name] = raw[name]!
 
   // Values scrubbed from every log line and result: whole secret variables and the secrets inside composite ones.
-  const secrets = [v.MCP_AUTH_TOKEN, v.WECHATY_PUPPET_TOKEN, ...channelSecrets(channelEnv)].filter(
+  const secrets = [...[...SERVER_SECRET_VARIABLES].map((name) => raw[name]), ...channelSecrets(channelEnv)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   )
 
@@ -192,6 +211,11 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     logLevel: v.LOG_LEVEL,
     puppet: v.WECHATY_PUPPET,
     puppetToken: v.WECHATY_PUPPET_TOKEN,
+    puppetService: {
+      token: v.WECHATY_PUPPET_SERVICE_TOKEN,
+      endpoint: v.WECHATY_PUPPET_SERVICE_ENDPOINT,
+      noTlsInsecureClient: v.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT,
+    },
     sandbox: v.WECHATY_PUPPET === 'mock',
     mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
     readOnly: v.READ_ONLY,
@@ -211,6 +235,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       channelEnv,
     },
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
+    serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },
     files: {

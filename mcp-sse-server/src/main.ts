@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * wechat-mcp: `serve` (default), `notify`, `event`, `logout`.
+ * wechat-mcp: `serve` (default), `stdio`, `notify`, `event`, `logout`.
  */
 import { loadConfigOrExit } from './config.js'
 import { createLogger } from './logger.js'
@@ -9,6 +9,8 @@ const USAGE = `Usage: wechat-mcp [command]
 
 Commands:
   serve                 run the MCP server (default)
+  stdio [--name N]      an MCP server on stdin/stdout relaying to the running server (WECHAT_MCP_URL,
+                        default http://127.0.0.1:PORT/mcp), for clients that only spawn stdio servers
   notify --title T --content C [--channels a,b] [--json]
                         send a notification to every configured channel
   event --run-id ID --event start|update|end|error --message M [--data JSON] [--json]
@@ -25,6 +27,19 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./serve.js')
       await serve(loadConfigOrExit())
       return -1 // keeps running; exits from its signal handlers
+    }
+    case 'stdio': {
+      const name = optionValue(rest, '--name')
+      if (name === null) {
+        process.stderr.write(`--name needs a value.\n\n${USAGE}`)
+        return 2
+      }
+      const config = loadConfigOrExit()
+      const { StdioBridge } = await import('./bridge/stdio.js')
+      const bridge = new StdioBridge({ url: new URL(config.serverUrl), token: config.authToken, name })
+      await bridge.start()
+      await bridge.closedPromise()
+      return 0
     }
     case 'notify':
     case 'event': {
@@ -49,6 +64,14 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`)
       return 2
   }
+}
+
+/** The value after `flag`; undefined when the flag is absent, null when it has no value. */
+function optionValue(args: string[], flag: string): string | undefined | null {
+  const at = args.indexOf(flag)
+  if (at < 0) return undefined
+  const value = args[at + 1]
+  return value && !value.startsWith('--') ? value : null
 }
 
 main(process.argv.slice(2)).then(

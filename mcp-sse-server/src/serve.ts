@@ -1,19 +1,18 @@
 /**
- * `wechat-mcp serve`: listen first (so /health answers at once), then start WeChat in the background; shut down
- * cleanly on SIGINT/SIGTERM within 10 s.
+ * `wechat-mcp serve`: listen first (so /health answers at once), then start the roads into WeChat in the background;
+ * shut down cleanly on SIGINT/SIGTERM within 10 s.
  */
 import { mkdirSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
+import { compose } from './compose.js'
 import { createLogger, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
-import { createNotifier, logNotifyStatus } from './notify/notifier.js'
-import { wechatChannel } from './notify/wechat-channel.js'
-import { LogoutWatcher } from './wechat/logout-watcher.js'
-import { loadFixture, FixtureError } from './wechat/sandbox.js'
-import { WeChat } from './wechat/wechat.js'
+import { logNotifyStatus } from './notify/notifier.js'
+import type { WebRoad } from './roads/web/web-road.js'
+import { loadFixture, FixtureError } from './roads/web/sandbox.js'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
@@ -35,12 +34,12 @@ export async function serve(config: Config): Promise<void> {
     }
   }
 
-  const wechat = new WeChat(config, logger)
-  const wechatNotify = wechatChannel(wechat.sender, config)
-  const notifier = createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
-  new LogoutWatcher({ notifier, logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: config.publicUrl !== undefined }).watch(wechat)
-  const deps = { wechat, notifier, config, logger }
-  const { app, sessions } = createApp({ config, logger, wechat, notifier, newServer: () => createServer(deps) })
+  const parts = compose(config, logger)
+  const { roads, pacer, audit } = parts
+  const { sender, inbox, directory, notifier } = parts
+  const deps = { sender, inbox, directory, roads, notifier, config, logger }
+  const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
+  const { app, sessions } = createApp({ config, logger, roads, sandbox, notifier, newServer: () => createServer(deps) })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {
@@ -48,9 +47,9 @@ export async function serve(config: Config): Promise<void> {
     http.listen(config.port, config.host, resolve)
   })
   const port = (http.address() as AddressInfo).port
-  wechat.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
+  roads.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
   logger.info(
-    { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, auth: Boolean(config.authToken), readOnly: config.readOnly },
+    { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, roads: roads.list().filter((r) => roads.has(r.id)).map((r) => r.id), auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',
   )
   logNotifyStatus(logger, notifier.status())
@@ -68,29 +67,27 @@ export async function serve(config: Config): Promise<void> {
     // No new connections; requests already in progress (a tool call waiting for its paced send) still get answered.
     http.close()
     // Sends already queued finish (and are audited) while their sessions can still carry the answer.
-    const pendingSends = wechat.pacer.pending
+    const pendingSends = pacer.pending
     if (pendingSends) logger.info({ pendingSends }, 'waiting for queued WeChat sends')
-    await withTimeout(wechat.pacer.idle(), 4_000)
+    await withTimeout(pacer.idle(), 4_000)
     // What could not go out in time never will: each such send is answered and audited as not sent.
-    const dropped = wechat.pacer.abandonQueued()
+    const dropped = pacer.abandonQueued()
     if (dropped) logger.warn({ dropped }, 'queued WeChat sends dropped at shutdown (not sent)')
     await new Promise((resolve) => setImmediate(resolve))
-    await withTimeout(wechat.audit.flushed(), 1_000)
+    await withTimeout(audit.flushed(), 1_000)
     // The answer to that tool call is written in the same turn as its audit line; let it out before closing.
     await new Promise((resolve) => setImmediate(resolve))
     await withTimeout(sessions.closeAll(), 1_000)
     http.closeAllConnections()
-    // Stopping the bot keeps the login session (memory card): the next start needs no scan.
-    await withTimeout(wechat.stop().catch((err) => logger.warn({ err: String(err) }, 'bot stop failed')), 3_000)
+    // Stopping the roads keeps their logins (the memory card, saved credentials): the next start needs no scan.
+    await withTimeout(roads.stopAll(), 3_000)
     logger.info('stopped')
     process.exit(0)
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
-  wechat.start().catch((err) => {
-    logger.error({ err: String(err) }, 'WeChat failed to start; the server keeps serving and reports it in /health')
-  })
+  roads.startAll()
 }
 
 function displayHost(host: string): string {

@@ -5,7 +5,9 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
-import type { WeChat } from '../wechat/wechat.js'
+import type { Roads } from '../roads/roads.js'
+import type { RoadState } from '../roads/road.js'
+import type { Sandbox } from '../roads/web/sandbox.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
 import { loginPage } from './login-page.js'
@@ -18,7 +20,9 @@ import { SessionRegistry } from './sessions.js'
 export interface AppDeps {
   config: Config
   logger: Logger
-  wechat: WeChat
+  roads: Roads
+  /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
+  sandbox?: () => Sandbox | undefined
   newServer: () => McpServer
   /** Which channels are on and which half-configured, for /health (names only). */
   notifier?: Pick<Notifier, 'status'>
@@ -31,38 +35,44 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, wechat, newServer, notifier }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
   app.set('trust proxy', false)
   app.use(hostCheck(config), originCheck(config))
 
+  // `status` is the server's; each road's login state says whether WeChat is reachable through it.
   app.get('/health', (_req, res) => {
-    const { status, user } = wechat.state
     res.json({
       status: 'ok',
       version: VERSION,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      wechat: { status, ...(user ? { user: user.name } : {}) },
+      wechat: healthOf(roads.state('web')),
+      ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
       ...(notifier ? { notify: notifier.status() } : {}),
     })
   })
 
-  app.use(loginPage({ config, wechat }))
-  app.use(sandboxLoginRoutes({ config, wechat }))
+  app.use(loginPage({ config, roads }))
+  app.use(sandboxLoginRoutes({ config, roads }))
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
   app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
-  app.use(sandboxRoutes({ config, wechat }))
+  app.use(sandboxRoutes({ config, roads, sandbox }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })
   })
   app.use(errorHandler(logger))
   return { app, sessions }
+}
+
+/** No QR and no user id: /health is open to anyone who can reach the server. */
+function healthOf({ status, reason, action, user }: RoadState) {
+  return { status, ...(user ? { user: user.name } : {}), ...(reason ? { reason } : {}), ...(action ? { action } : {}) }
 }
 
 /** Body errors become JSON-RPC errors with the right status; nothing reaches the client as a stack trace. */

@@ -4,18 +4,19 @@
  */
 import { Router } from 'express'
 import type { Config } from '../config.js'
-import type { WeChat } from '../wechat/wechat.js'
+import type { Roads } from '../roads/roads.js'
 import { requireToken } from './security.js'
 
-export function sandboxLoginRoutes({ config, wechat }: { config: Config; wechat: Pick<WeChat, 'logout' | 'state'> }): Router {
+export function sandboxLoginRoutes({ config, roads }: { config: Config; roads: Pick<Roads, 'road' | 'state'> }): Router {
   const router = Router()
   if (!config.sandbox) return router
   router.post('/sandbox/logout', requireToken(config), async (_req, res) => {
-    if (wechat.state.status !== 'logged_in') {
-      res.status(409).json({ error: 'not_logged_in', status: wechat.state.status, message: 'The sandbox account is not logged in; nothing to log out.' })
+    const { status } = roads.state('web')
+    if (status !== 'logged_in') {
+      res.status(409).json({ error: 'not_logged_in', status, message: 'The sandbox account is not logged in; nothing to log out.' })
       return
     }
-    await wechat.logout()
+    await roads.road('web')?.logout()
     res.status(202).json({ message: 'Logged out; a new QR code follows and the sandbox logs in again by itself.' })
   })
   return router

@@ -6,7 +6,8 @@
 import express, { Router } from 'express'
 import * as z from 'zod'
 import type { Config } from '../config.js'
-import type { WeChat } from '../wechat/wechat.js'
+import type { Roads } from '../roads/roads.js'
+import type { Sandbox } from '../roads/web/sandbox.js'
 import { requireToken } from './security.js'
 
 const bodySchema = z
@@ -17,7 +18,13 @@ const bodySchema = z
   })
   .strict()
 
-export function sandboxRoutes({ config, wechat }: { config: Config; wechat: WeChat }): Router {
+export interface SandboxRouteDeps {
+  config: Config
+  roads: Pick<Roads, 'isLoggedIn'>
+  sandbox: () => Pick<Sandbox, 'inbound'> | undefined
+}
+
+export function sandboxRoutes({ config, roads, sandbox: sandboxOf }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
   router.post('/sandbox/messages', requireToken(config), express.json({ limit: '64kb' }), (req, res) => {
@@ -27,8 +34,8 @@ export function sandboxRoutes({ config, wechat }: { config: Config; wechat: WeCh
       res.status(400).json({ ok: false, error: `Expected JSON {"from": contact id or name, "room"?: group id or topic, "text": "..."}: ${problems}` })
       return
     }
-    const sandbox = wechat.sandbox
-    if (!sandbox || !wechat.isLoggedIn) {
+    const sandbox = sandboxOf()
+    if (!sandbox || !roads.isLoggedIn('web')) {
       res.status(503).json({ ok: false, error: 'the sandbox is still starting; try again in a moment' })
       return
     }

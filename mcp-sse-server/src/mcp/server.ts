@@ -3,14 +3,17 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/define.js'
 import { tools as allTools } from '../tools/index.js'
+import { ROADS } from '../roads/index.js'
 import { VERSION } from '../version.js'
 
 /**
- * The tools this configuration exposes. READ_ONLY is a filter here, not a check inside each tool: a tool that
- * sends anything (readOnlyHint false) simply does not exist for the client.
+ * The tools this configuration exposes. READ_ONLY and the roads are filters here, not checks inside each tool: a
+ * tool that sends anything (readOnlyHint false) under READ_ONLY, or one whose road this configuration does not run
+ * (friends and groups under WECHATY_PUPPET=none), simply does not exist for the client.
  */
 export function exposedTools(deps: Pick<ToolDeps, 'config'>, tools: readonly ToolDefinition[] = allTools): ToolDefinition[] {
-  return tools.filter((tool) => !deps.config.readOnly || tool.annotations.readOnlyHint)
+  const roads = ROADS.filter((road) => road.enabled(deps.config)).map((road) => road.id)
+  return tools.filter((tool) => (!deps.config.readOnly || tool.annotations.readOnlyHint) && (!tool.road || roads.includes(tool.road)))
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Config } from '../config.js'
 import type { Sender } from '../wechat/sender.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
-import { SAY_TIMEOUT_MS } from '../wechat/wechat.js'
+import { SAY_TIMEOUT_MS } from '../roads/web/web-road.js'
 import type { ExtraChannel } from './types.js'
 
 export function wechatChannel(sender: Sender, config: Config): ExtraChannel | undefined {

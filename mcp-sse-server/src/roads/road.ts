@@ -1,12 +1,12 @@
 /**
  * A road into WeChat: one way this process reaches the account. The web road (any Wechaty puppet: wechat4u, the
  * mock, a token gateway) reaches friends and groups; the iLink road (WeChat's official ClawBot) reaches only the
- * owner. Both answer to this one small contract; the composition root (serve.ts) builds them and hands the narrow
- * parts (sender, inbox, directory, login state) to tools, the login page and /health. A third road is one folder
- * under roads/ plus one line in roads/index.ts.
+ * owner. Both answer to this one small contract; the composition root (compose.ts) builds them from the registry
+ * (roads/index.ts) and hands the narrow parts (sender, inbox, directory, login state) to tools, the login page and
+ * /health. A third road is one folder under roads/ plus one line in roads/index.ts.
  */
 import type { EventEmitter } from 'node:events'
-import type { InboxMessage } from '../wechat/inbox.js'
+import type { ChatType, InboxMessage } from '../wechat/inbox.js'
 
 /** Every login state a road can be in; the one list behind types, schemas, /health and the docs. */
 export const ROAD_STATUSES = [
@@ -31,19 +31,28 @@ export interface RoadState {
   /** Plain language: what the user should do next, when anything. */
   action?: string
   user?: { id: string; name: string }
-  /** The value to encode as a QR code, while a scan is awaited. */
+  /** The value to encode as a QR code, while a scan is awaited (waiting_for_scan, scanned, expired with a new QR). */
   qr?: string
   /** ISO 8601: when this state began. */
   since: string
 }
 
+/** A message as a road hands it to the inbox; the inbox stamps its `time`. */
+export type RoadMessage = Omit<InboxMessage, 'time'>
+
 export interface RoadEvents {
   state: [RoadState]
   /** A message seen on this road (inbound, or the account's own send echoed back), ready for the inbox. */
-  message: [InboxMessage]
+  message: [RoadMessage]
 }
 
-/** What a road sends: text, or a file already loaded and checked (files.ts). */
+/** Who a send goes to on this road: a chat id the road handed out (the iLink road's owner is a contact). */
+export interface RoadTarget {
+  type: ChatType
+  id: string
+}
+
+/** What a road sends: text, or a file already loaded and checked (wechat/files.ts). */
 export type OutboundContent =
   | { kind: 'text'; text: string }
   | { kind: 'file'; name: string; mediaType: string; size: number; bytes: () => Promise<Buffer> }
@@ -51,10 +60,20 @@ export type OutboundContent =
 export interface Road extends EventEmitter<RoadEvents> {
   readonly id: RoadId
   readonly state: RoadState
-  /** Starts in the background; never throws for network trouble: the state says what is wrong. */
+  /** Starts in the background; never throws: a road that cannot start reports `failed` with the reason. */
   start(): Promise<void>
   /** Stops, keeping what lets the next start resume without a scan. */
   stop(): Promise<void>
   /** Forgets the login (the next start shows a QR). */
   logout(): Promise<void>
+  /**
+   * Sends one message; resolves once the road accepted it, throws (with a plain-language message) when it did not.
+   * Policy (send rule, allow-list, pacing, audit) is the sender's, before this is called.
+   */
+  send(to: RoadTarget, content: OutboundContent): Promise<void>
+}
+
+/** A state stamped with now; roads build every state through this. */
+export function roadState(state: Omit<RoadState, 'since'>): RoadState {
+  return { ...state, since: new Date().toISOString() }
 }

@@ -38,7 +38,7 @@ export async function resolveChat(
 ): Promise<{ ok: true; chat: ChatInfo } | { ok: false; result: CallToolResult }> {
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
   if (given !== 1) return { ok: false, result: failure('Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.') }
-  const { sender, inbox } = deps.wechat
+  const { sender, inbox } = deps
   if (args.id !== undefined) {
     for (const kind of ['contact', 'room'] as ChatType[]) {
       const found = await sender.resolve(kind, { id: args.id })

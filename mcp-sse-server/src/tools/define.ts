@@ -10,11 +10,19 @@ import * as z from 'zod'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
-import type { WeChat } from '../wechat/wechat.js'
+import type { RoadId } from '../roads/road.js'
+import type { Roads } from '../roads/roads.js'
+import type { Directory } from '../wechat/directory.js'
+import type { Inbox } from '../wechat/inbox.js'
+import type { Sender } from '../wechat/sender.js'
 
-/** What every tool handler gets: built once at startup, shared by every session. */
+/** What every tool handler gets: narrow parts built once at startup (compose.ts), shared by every session. */
 export interface ToolDeps {
-  wechat: WeChat
+  sender: Sender
+  inbox: Inbox
+  directory: Directory
+  /** Every road's login state, and the login page's address. */
+  roads: Roads
   notifier: Notifier
   config: Config
   logger: Logger
@@ -33,6 +41,8 @@ export interface ToolDefinition<I extends Shape = Shape, O extends Shape = Shape
   outputSchema: O
   /** readOnlyHint is mandatory: READ_ONLY mode hides every tool whose readOnlyHint is false. */
   annotations: ToolAnnotations & { readOnlyHint: boolean }
+  /** The road the tool works through: a configuration that does not run that road does not list the tool. */
+  road?: RoadId
   handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra) => Promise<CallToolResult>
 }
 

@@ -26,10 +26,11 @@ export default defineTool({
     exactCount: z.number().int(),
   },
   annotations: READ_ANNOTATIONS,
+  road: 'web',
   async handler({ nickname, limit }, deps) {
     const refused = notLoggedIn(deps)
     if (refused) return refused
-    const found = await deps.wechat.lookup(() => deps.wechat.directory.findFriends(nickname, limit ?? 20))
+    const found = await deps.directory.lookupFresh((d) => d.findFriends(nickname, limit ?? 20))
     const friends = [
       ...found.exact.map((f) => ({ ...strip(f), match: 'exact' as const })),
       ...found.partial.map((f) => ({ ...strip(f), match: 'partial' as const })),

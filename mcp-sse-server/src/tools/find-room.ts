@@ -20,10 +20,11 @@ export default defineTool({
     exactCount: z.number().int(),
   },
   annotations: READ_ANNOTATIONS,
+  road: 'web',
   async handler({ topic, limit }, deps) {
     const refused = notLoggedIn(deps)
     if (refused) return refused
-    const found = await deps.wechat.lookup(() => deps.wechat.directory.findRooms(topic, limit ?? 20))
+    const found = await deps.directory.lookupFresh((d) => d.findRooms(topic, limit ?? 20))
     const rooms = [
       ...found.exact.map((r) => ({ ...r, match: 'exact' as const })),
       ...found.partial.map((r) => ({ ...r, match: 'partial' as const })),

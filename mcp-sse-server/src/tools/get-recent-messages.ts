@@ -27,7 +27,7 @@ export default defineTool({
     const target = await openChat(deps, { nickname, topic, id, since })
     if (!target.ok) return target.result
     const { chat, sinceMs } = target
-    const { inbox } = deps.wechat
+    const { inbox } = deps
     const messages = inbox.recent(chat.type, chat.id, { limit: limit ?? 20, since: sinceMs })
     inbox.markSeen(chat.type, chat.id)
     const where = `${chat.type === 'room' ? 'group ' : ''}"${chat.name}"`

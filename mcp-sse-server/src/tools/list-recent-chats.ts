@@ -26,7 +26,7 @@ export default defineTool({
   async handler({ limit }, deps) {
     const refused = notLoggedIn(deps)
     if (refused) return refused
-    const chats = deps.wechat.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
+    const chats = deps.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
     const text = chats.length
       ? `${chats.length} recent chat(s), newest first:\n${chats
           .map((c) => `- ${c.chat.type === 'room' ? 'group ' : ''}"${c.chat.name}" id=${c.chat.id}, ${c.unread} unread; last: ${describeMessage(c.lastMessage)}`)

@@ -19,6 +19,7 @@ export default defineTool({
   },
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
+  road: 'web',
   async handler({ nickname, id, ...source }, deps, extra) {
     return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal)
   },

@@ -38,7 +38,7 @@ export async function sendFile(
     typeof target === 'string' ? target : (args.url === undefined) === (args.path === undefined) ? 'Give exactly one of `url` or `path`.' : undefined
   if (malformed !== undefined || typeof target === 'string') {
     const request = { tool, kind, target: { id: who.id, name: who.name }, text: args.caption ?? '' }
-    return sendResultToTool(await deps.wechat.sender.refuse(request, malformed ?? ''))
+    return sendResultToTool(await deps.sender.refuse(request, malformed ?? ''))
   }
   const { maxBytes, dirs, allowPrivateUrls } = deps.config.files
   // The audit log gets no credentials or query string, even of something that is not a URL.
@@ -48,7 +48,7 @@ export async function sendFile(
       ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
       : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
   const caption = args.caption !== undefined ? { caption: args.caption } : {}
-  const result = await deps.wechat.sender.sendFile({ tool, kind, target, source, ...caption, load }, signal)
+  const result = await deps.sender.sendFile({ tool, kind, target, source, ...caption, load }, signal)
   const base = sendResultToTool(result)
   if (!result.file) return base
   return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }

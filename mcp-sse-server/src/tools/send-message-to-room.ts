@@ -16,11 +16,12 @@ export default defineTool({
   },
   outputSchema: sendOutputShape,
   annotations: SEND_ANNOTATIONS,
-  async handler({ topic, id, message }, { wechat }, extra) {
+  road: 'web',
+  async handler({ topic, id, message }, { sender }, extra) {
     const target = pickTarget(topic, id, 'topic')
     const request = { tool: 'sendMessageToRoom', kind: 'room' as const, target: typeof target === 'string' ? { id, name: topic } : target, text: message }
-    if (typeof target === 'string') return sendResultToTool(await wechat.sender.refuse(request, target))
+    if (typeof target === 'string') return sendResultToTool(await sender.refuse(request, target))
     // A client that cancels while the send waits for its turn takes it back: it will not go out later.
-    return sendResultToTool(await wechat.sender.send(request, extra.signal))
+    return sendResultToTool(await sender.send(request, extra.signal))
   },
 })

@@ -37,12 +37,12 @@ export const READ_ANNOTATIONS = {
   openWorldHint: true,
 } as const
 
-/** The answer every WeChat tool gives while the account is not logged in. */
-export function notLoggedIn(deps: ToolDeps): CallToolResult | undefined {
-  if (deps.wechat.isLoggedIn) return undefined
-  return failure(`WeChat is not logged in (status: ${deps.wechat.state.status}). ${deps.wechat.loginHint()}`, {
-    status: deps.wechat.state.status,
-  })
+/** The answer every friend/group tool gives while the web road is not logged in. */
+export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>): CallToolResult | undefined {
+  const { roads } = deps
+  if (roads.isLoggedIn('web')) return undefined
+  const { status } = roads.state('web')
+  return failure(`WeChat is not logged in (status: ${status}). ${roads.hint('web')}`, { status })
 }
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */

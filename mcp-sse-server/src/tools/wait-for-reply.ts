@@ -35,7 +35,7 @@ export default defineTool({
     const target = await openChat(deps, { nickname, topic, id, since })
     if (!target.ok) return target.result
     const { chat, sinceMs } = target
-    const { inbox } = deps.wechat
+    const { inbox } = deps
     const log = deps.logger.child({ component: 'wait' })
     const timeoutS = Math.min(timeoutSeconds ?? DEFAULT_TIMEOUT_S, deps.config.wait.maxWaitS)
     const started = Date.now()
@@ -70,7 +70,7 @@ export default defineTool({
       return success(`Reply in ${where}:\n${describeMessage(message)}`, { status: 'replied', chat, message, waitedSeconds, timeoutSeconds: timeoutS })
     }
     if (outcome.kind === 'cleared') {
-      return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.wechat.loginHint()}`)
+      return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`)
     }
     if (ended === 'cancelled') return failure('The wait was cancelled.')
     const capped = timeoutSeconds !== undefined && timeoutSeconds > timeoutS ? ` (capped by WECHAT_MAX_WAIT_S=${deps.config.wait.maxWaitS})` : ''

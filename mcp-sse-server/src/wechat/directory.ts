@@ -1,7 +1,8 @@
 /**
  * The in-memory address book: every contact and room the bot knows, indexed by normalised name, so a lookup
- * never walks the whole address book through Wechaty (5,000 contacts is a normal account). It is pure data:
- * wechat.ts feeds it from Wechaty on login and on contact/room events.
+ * never walks the whole address book through Wechaty (5,000 contacts is a normal account). It is data: the web road
+ * (roads/web/) feeds it from Wechaty on login and on contact/room events, and lends it a way to re-read the whole
+ * address book when a name is not found.
  */
 
 /**
@@ -155,9 +156,32 @@ function entryAt(starts: number[], offset: number): number {
   return lo
 }
 
+/** A name that is not found is looked up again at the source, at most this often. */
+export const STALE_AFTER_MS = 30_000
+
 export class Directory {
   private readonly contacts = new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
   private readonly rooms = new NameIndex<RoomEntry>((r) => [r.topic])
+  private reread?: () => Promise<void>
+  private lastRead = 0
+
+  /** The road that fills this directory says how to re-read the whole address book. */
+  setReread(reread: () => Promise<void>): void {
+    this.reread = reread
+  }
+
+  /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
+  async refreshIfStale(): Promise<void> {
+    if (this.reread && Date.now() - this.lastRead > STALE_AFTER_MS) await this.reread()
+  }
+
+  /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a re-read. */
+  async lookupFresh<T>(find: (directory: this) => Lookup<T>): Promise<Lookup<T>> {
+    const found = find(this)
+    if (found.exact.length + found.partial.length > 0) return found
+    await this.refreshIfStale()
+    return find(this)
+  }
 
   get contactCount(): number {
     return this.contacts.size
@@ -172,6 +196,7 @@ export class Directory {
     this.rooms.clear()
     for (const c of contacts) this.contacts.upsert(c)
     for (const r of rooms) this.rooms.upsert(r)
+    this.lastRead = Date.now()
   }
 
   upsertContact(entry: ContactEntry): void {

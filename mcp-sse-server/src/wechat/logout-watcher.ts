@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
-import type { LoginState } from './wechat.js'
+import type { RoadState as LoginState } from '../roads/road.js'
 
 export const LOGOUT_NOTIFY_MIN_INTERVAL_MS = 30 * 60_000
 

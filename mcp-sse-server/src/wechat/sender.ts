@@ -3,11 +3,11 @@
  * allow-lists, message limits, the repeat guard, the shared pacing queue, then the send itself, and one audit line
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
-import type { FileBoxInterface } from 'file-box'
 import type { AuditEntry, AuditLog } from './audit.js'
 import type { FileRefusal, LoadedFile } from './files.js'
 import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
+import type { OutboundContent, RoadTarget } from '../roads/road.js'
 
 export type TargetKind = 'contact' | 'room'
 
@@ -62,14 +62,14 @@ export type SendResult =
   | { ok: true; target: ResolvedTarget; message: string; sentAt?: string }
   | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string }
 
-/** What the sender needs from the live bot. */
+/** What the sender needs from the road its sends go out on (the composition root wires it to the web road). */
 export interface OutboundPort {
   isLoggedIn(): boolean
   /** Where the user can scan, for "not logged in" answers. */
   loginHint(): string
   /** Looks again at the address book when a name is not found (a friend added a minute ago). */
   refreshIfStale(): Promise<void>
-  say(kind: TargetKind, id: string, content: string | FileBoxInterface): Promise<void>
+  send(to: RoadTarget, content: OutboundContent): Promise<void>
 }
 
 export interface SenderOptions {
@@ -202,7 +202,11 @@ export class Sender {
       if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
       loaded = content.loaded = file
     }
-    const payload = content.kind === 'text' ? content.text : loaded!.file
+    const file = loaded?.file
+    const payload: OutboundContent =
+      content.kind === 'text'
+        ? { kind: 'text', text: content.text }
+        : { kind: 'file', name: loaded!.name, mediaType: loaded!.mediaType, size: loaded!.size, bytes: async () => Buffer.from(await file!.toBuffer()) }
 
     const what = content.kind === 'text' ? 'text' : 'file'
     // A file repeats when the same name and size go to the same chat again: hashing 25 MB to be sure is not worth it.
@@ -221,7 +225,7 @@ export class Sender {
       await this.pacer.schedule(() => {
         // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
         sentAt = new Date().toISOString()
-        return this.port.say(kind, target.id, payload)
+        return this.port.send({ type: kind, id: target.id }, payload)
       }, signal)
     } catch (err) {
       this.recent.delete(key)

@@ -7,23 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { LogoutWatcher } from '../../src/wechat/logout-watcher.js'
-import { WeChat, type LoginState } from '../../src/wechat/wechat.js'
 import { httpNotifier, startChannelServer } from '../helpers/channel-server.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
+import { composeWeb, nextState } from '../helpers/wechat.js'
 
 const FIXTURE = { self: { name: '我' }, loginDelayMs: 1500, contacts: [{ name: '张三' }] }
 const TOKEN = 'logout-test-token-0123456789abcdef'
-
-function nextState(wechat: WeChat, predicate: (s: LoginState) => boolean): Promise<LoginState> {
-  return new Promise((resolve) => {
-    const listener = (s: LoginState) => {
-      if (!predicate(s)) return
-      wechat.off('state', listener)
-      resolve(s)
-    }
-    wechat.on('state', listener)
-  })
-}
 
 describe('sandbox logout, in process with the real bot lifecycle', () => {
   it('notifies once through the channel, shows a new QR and logs in again', async () => {
@@ -32,9 +21,9 @@ describe('sandbox logout, in process with the real bot lifecycle', () => {
     if (!result.ok) throw new Error(result.errors.join('\n'))
     const logger = createLogger({ level: 'silent', secrets: [] })
     const channel = await startChannelServer()
-    const wechat = new WeChat(result.config, logger)
-    wechat.loginPageUrl = 'https://wechat.example.com/login'
-    const watcher = new LogoutWatcher({ notifier: httpNotifier(channel.url), logger, loginPageUrl: () => wechat.loginPageUrl, isPublicUrl: true }).watch(wechat)
+    const { web: wechat, roads } = composeWeb(result.config, logger)
+    roads.loginPageUrl = 'https://wechat.example.com/login'
+    const watcher = new LogoutWatcher({ notifier: httpNotifier(channel.url), logger, loginPageUrl: () => roads.loginPageUrl, isPublicUrl: true }).watch(wechat)
     try {
       const firstLogin = nextState(wechat, (s) => s.status === 'logged_in')
       await wechat.start()

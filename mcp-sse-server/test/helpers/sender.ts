@@ -4,13 +4,15 @@ import path from 'node:path'
 import { AuditLog } from '../../src/wechat/audit.js'
 import { Directory, type ContactEntry, type RoomEntry } from '../../src/wechat/directory.js'
 import { Pacer } from '../../src/wechat/pacer.js'
-import { Sender, type OutboundPort } from '../../src/wechat/sender.js'
+import type { OutboundContent } from '../../src/roads/road.js'
+import { Sender, type OutboundPort, type TargetKind } from '../../src/wechat/sender.js'
 import { tempDir } from './server.js'
 
 export interface SenderHarnessOptions {
   contacts?: ContactEntry[]
   rooms?: RoomEntry[]
-  say?: OutboundPort['say']
+  /** What the road does with a send (a text arrives as its string); records it when not given. */
+  say?: (kind: TargetKind, id: string, content: string | OutboundContent) => Promise<void>
   loggedIn?: boolean
   allowedContacts?: string[]
   allowedRooms?: string[]
@@ -36,7 +38,11 @@ export function buildSender(options: SenderHarnessOptions = {}) {
     isLoggedIn: () => options.loggedIn ?? true,
     loginHint: () => 'Open http://127.0.0.1:8083/login and scan.',
     refreshIfStale: async () => undefined,
-    say: options.say ?? (async (kind, id, text) => void said.push({ kind, id, text })),
+    send: async (to, content) => {
+      const text = content.kind === 'text' ? content.text : content
+      if (options.say) await options.say(to.type, to.id, text)
+      else said.push({ kind: to.type, id: to.id, text })
+    },
   }
   const dir = options.dataDir ?? tempDir()
   const auditErrors: unknown[] = []

@@ -34,6 +34,8 @@ function plantedEnv(origin: string, smtpPort: number) {
     for (const n of flagged(c, 'secret')) env[n] ??= c.variables[n].example ?? `S3cr3t-${n}-zq9`
   }
   env.SMTP_SERVER = `127.0.0.1:${smtpPort}`
+  // The remote answers at once; a generous timeout keeps a loaded machine from turning a send into a timeout.
+  env.NOTIFY_TIMEOUT_MS = '20000'
   return env
 }
 

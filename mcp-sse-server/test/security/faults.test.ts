@@ -18,15 +18,16 @@ import { createApp } from '../../src/http/app.js'
 import type { SessionRegistry } from '../../src/http/sessions.js'
 import { createLogger } from '../../src/logger.js'
 import { createServer } from '../../src/mcp/server.js'
-import { createNotifier } from '../../src/notify/notifier.js'
-import { WeChat } from '../../src/wechat/wechat.js'
+import type { Composition } from '../../src/compose.js'
+import type { WebRoad } from '../../src/roads/web/web-road.js'
 import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
-import { waitForState } from '../helpers/wechat.js'
+import { composeWeb, waitForState } from '../helpers/wechat.js'
 
 const TOKEN = 'faults-test-token-0123456789'
 let config: Config
-let wechat: WeChat
+let wechat: WebRoad
+let parts: Composition
 let http: Server
 let sessions: SessionRegistry
 let url: string
@@ -35,7 +36,7 @@ const clients: Partial<Record<(typeof TRANSPORTS)[number], Client>> = {}
 
 
 async function waitForIndex(): Promise<void> {
-  while (wechat.directory.contactCount === 0) await wechat.refresh()
+  while (parts.directory.contactCount === 0) await wechat.refresh()
 }
 
 beforeAll(async () => {
@@ -49,10 +50,9 @@ beforeAll(async () => {
     },
   })
   const logger = createLogger({ level: 'info', secrets: config.secrets, destination })
-  wechat = new WeChat(config, logger)
-  wechat.loginPageUrl = 'http://127.0.0.1/login'
-  const deps = { wechat, notifier: createNotifier({ config, logger }), config, logger }
-  const built = createApp({ config, logger, wechat, newServer: () => createServer(deps) })
+  ;({ web: wechat, ...parts } = composeWeb(config, logger))
+  parts.roads.loginPageUrl = 'http://127.0.0.1/login'
+  const built = createApp({ config, logger, roads: parts.roads, newServer: () => createServer(parts) })
   sessions = built.sessions
   http = createHttpServer(built.app)
   http.listen(0, '127.0.0.1')
@@ -115,7 +115,7 @@ describe('logged out mid-session', () => {
       expect(sent.structuredContent).toMatchObject({ sent: false, error: 'not_logged_in' })
     }
     const { readFileSync } = await import('node:fs')
-    const audit = readFileSync(wechat.audit.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const audit = readFileSync(parts.audit.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(audit.filter((a) => a.ok === false && String(a.error).includes('not logged in'))).toHaveLength(2)
     expect(audit.some((a) => a.ok === true)).toBe(false)
   })

@@ -8,12 +8,13 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
-import { WeChat, type LoginState } from '../../src/wechat/wechat.js'
+import type { RoadState as LoginState } from '../../src/roads/road.js'
+import type { WebRoad } from '../../src/roads/web/web-road.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
-import { waitForState } from '../helpers/wechat.js'
+import { composeWeb, waitForState } from '../helpers/wechat.js'
 
 const SILENT_LOGOUT_LINE = 'WeChat dropped the session silently; logging out so a new QR is shown'
-let wechat: WeChat
+let wechat: WebRoad
 const logLines: Array<Record<string, unknown>> = []
 
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
       done()
     },
   })
-  wechat = new WeChat(result.config, createLogger({ level: 'info', secrets: [], destination }))
+  wechat = composeWeb(result.config, createLogger({ level: 'info', secrets: [], destination })).web
   const loggedIn = waitForState(wechat, 'logged_in')
   await wechat.start()
   await loggedIn
@@ -52,6 +53,7 @@ beforeEach(async () => {
 
 describe('silent logouts (wechat4u errors that mean the session is gone)', () => {
   it.each([
+    ['1100 == 0', 'synccheck: 1100 == 0'],
     ['1101 == 0', 'synccheck: 1101 == 0'],
     ['1102 == 0', 'AssertionError [ERR_ASSERTION]: 1102 == 0'],
     ['-1 == 0', 'webwxsync: -1 == 0'],
@@ -71,7 +73,7 @@ describe('silent logouts (wechat4u errors that mean the session is gone)', () =>
 
   it.each([
     ['a network error', 'synccheck network error ECONNRESET'],
-    ['another return code', 'AssertionError [ERR_ASSERTION]: 1100 == 0'],
+    ['another return code', 'AssertionError [ERR_ASSERTION]: 1205 == 0'],
     ['a 400 that is not the logout assertion', 'request failed with status 400'],
     ['the retcode without the assertion', 'retcode 1101'],
   ])('%s does not log out', async (_name, message) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEMO_FIXTURE, FixtureError, parseFixture } from '../../src/wechat/sandbox.js'
+import { DEMO_FIXTURE, FixtureError, parseFixture } from '../../src/roads/web/sandbox.js'
 
 function errorOf(data: unknown): string {
   try {

@@ -9,7 +9,7 @@ import express from 'express'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
 import { loginPage } from '../../src/http/login-page.js'
-import type { LoginState } from '../../src/wechat/wechat.js'
+import type { RoadState as LoginState } from '../../src/roads/road.js'
 
 // Drawing a QR takes a while here, so a client can hang up while the stream is being set up (the window to test).
 vi.mock('qrcode', () => ({
@@ -31,15 +31,14 @@ afterEach(async () => {
 
 async function start(maxStreams?: number) {
   let qrs = 0
-  const bot = Object.assign(new EventEmitter(), {
+  const roads = Object.assign(new EventEmitter(), {
     // A new QR each time, so none is drawn from the cache.
-    get state(): LoginState {
-      return { status: 'waiting_for_scan', qr: `https://login.weixin.qq.com/l/${++qrs}`, since: new Date().toISOString() }
-    },
+    list: () => [{ id: 'web', title: 'WeChat', state: state() }],
     loginPageUrl: '/login',
   })
+  const state = (): LoginState => ({ status: 'waiting_for_scan', qr: `https://login.weixin.qq.com/l/${++qrs}`, since: new Date().toISOString() })
   const app = express()
-  app.use(loginPage({ config, wechat: bot as never, ...(maxStreams !== undefined ? { maxStreams } : {}) }))
+  app.use(loginPage({ config, roads: roads as never, ...(maxStreams !== undefined ? { maxStreams } : {}) }))
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s))
   })

@@ -4,7 +4,6 @@ import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
 import { sandboxRoutes } from '../../src/http/sandbox-routes.js'
-import type { WeChat } from '../../src/wechat/wechat.js'
 
 const TOKEN = 'a-test-token-of-enough-length'
 let server: Server | undefined
@@ -19,12 +18,9 @@ function config(env: Record<string, string>): Config {
 /** The route alone on a local port, with a fake bot that records what it was asked to say. */
 async function serve(cfg: Config): Promise<{ url: string; said: unknown[] }> {
   const said: unknown[] = []
-  const wechat = {
-    isLoggedIn: true,
-    sandbox: { inbound: (from: string, text: string, room?: string) => (said.push({ from, text, room }), { ok: true }) },
-  } as unknown as WeChat
+  const sandbox = { inbound: (from: string, text: string, room?: string) => (said.push({ from, text, room }), { ok: true as const }) }
   const app = express()
-  app.use(sandboxRoutes({ config: cfg, wechat }))
+  app.use(sandboxRoutes({ config: cfg, roads: { isLoggedIn: () => true }, sandbox: () => sandbox }))
   server = createServer(app)
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, said }

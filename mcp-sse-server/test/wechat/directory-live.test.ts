@@ -13,22 +13,23 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { createServer } from '../../src/mcp/server.js'
-import { createNotifier } from '../../src/notify/notifier.js'
 import type { Directory } from '../../src/wechat/directory.js'
-import type { Sandbox } from '../../src/wechat/sandbox.js'
-import { WeChat } from '../../src/wechat/wechat.js'
+import type { Composition } from '../../src/compose.js'
+import type { Sandbox } from '../../src/roads/web/sandbox.js'
+import type { WebRoad } from '../../src/roads/web/web-road.js'
 import { FAST_SEND_ENV, tempDir } from '../helpers/server.js'
-import { waitForState } from '../helpers/wechat.js'
+import { composeWeb, waitForState } from '../helpers/wechat.js'
 
 /** wechaty-puppet's PayloadType.Contact and .Room, and FriendshipType.Confirm. */
 const PAYLOAD_CONTACT = 2
 const PAYLOAD_ROOM = 4
 const FRIENDSHIP_CONFIRM = 1
 
-let wechat: WeChat
+let wechat: WebRoad
+let parts: Composition
 let sandbox: Sandbox
 let client: Client
-/** Fires after every change wechat.ts makes to the directory. */
+/** Fires after every change the web road makes to the directory. */
 const changes = new EventEmitter()
 
 
@@ -53,7 +54,7 @@ function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<
   })
 }
 
-/** Reports every write wechat.ts makes to the directory, after it happened. */
+/** Reports every write the web road makes to the directory, after it happened. */
 function observe(directory: Directory): void {
   for (const method of ['replaceAll', 'upsertContact', 'upsertRoom', 'removeRoom'] as const) {
     const original = directory[method].bind(directory) as (...args: unknown[]) => void
@@ -73,15 +74,15 @@ beforeAll(async () => {
   if (!result.ok) throw new Error(result.errors.join('\n'))
   const config = result.config
   const logger = createLogger({ level: 'warn', secrets: [], destination: new Writable({ write: (_c, _e, done) => done() }) })
-  wechat = new WeChat(config, logger)
-  observe(wechat.directory)
+  ;({ web: wechat, ...parts } = composeWeb(config, logger))
+  observe(parts.directory)
   const loggedIn = waitForState(wechat, 'logged_in')
   await wechat.start()
   await loggedIn
   sandbox = wechat.sandbox!
-  await until('the address book is indexed', () => wechat.directory.contactCount > 0)
+  await until('the address book is indexed', () => parts.directory.contactCount > 0)
 
-  const server = createServer({ wechat, notifier: createNotifier({ config, logger }), config, logger })
+  const server = createServer(parts)
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
   await server.connect(serverSide)
   client = new Client({ name: 'directory-live-test', version: '1.0.0' })
@@ -102,12 +103,12 @@ describe('the directory follows WeChat while running', () => {
     // The mock keeps the payload object it serves; changing it and marking it dirty is what a real puppet does.
     zhang.payload.alias = '张老师'
     wechat.wechaty!.puppet.dirtyPayload(PAYLOAD_CONTACT, zhang.id)
-    await until('the remark 张老师', () => wechat.directory.contact(zhang.id)?.alias === '张老师')
+    await until('the remark 张老师', () => parts.directory.contact(zhang.id)?.alias === '张老师')
 
     expect((await findFriend('张老师')).friends).toEqual([expect.objectContaining({ id: zhang.id, name: '张三', alias: '张老师', match: 'exact' })])
     expect((await findFriend('老张')).friends).toEqual([])
     // The send rule uses the same directory: the new remark names exactly one friend.
-    expect(wechat.directory.resolveFriend({ name: '张老师' })).toMatchObject({ ok: true, entry: { id: zhang.id } })
+    expect(parts.directory.resolveFriend({ name: '张老师' })).toMatchObject({ ok: true, entry: { id: zhang.id } })
   })
 
   it('a renamed room (room-topic): found by the new topic, no longer by the old one', async () => {
@@ -115,7 +116,7 @@ describe('the directory follows WeChat while running', () => {
     expect((await findRoom('家庭群')).rooms).toEqual([expect.objectContaining({ id: family.id, topic: '家庭群' })])
 
     family.topic('相亲相爱一家人').by(sandbox.contact('妈妈'))
-    await until('the topic 相亲相爱一家人', () => wechat.directory.room(family.id)?.topic === '相亲相爱一家人')
+    await until('the topic 相亲相爱一家人', () => parts.directory.room(family.id)?.topic === '相亲相爱一家人')
 
     expect((await findRoom('相亲相爱一家人')).rooms).toEqual([expect.objectContaining({ id: family.id, topic: '相亲相爱一家人', match: 'exact' })])
     expect((await findRoom('家庭群')).rooms).toEqual([])
@@ -125,14 +126,14 @@ describe('the directory follows WeChat while running', () => {
     const alice = sandbox.contact('Alice')!
     const bob = sandbox.contact('Bob')!
     const room = sandbox.mocker.createRoom({ topic: '新项目群', memberIdList: [alice.id, bob.id] })
-    expect(wechat.directory.room(room.id)).toBeUndefined()
+    expect(parts.directory.room(room.id)).toBeUndefined()
 
     room.add(sandbox.self!).by(alice)
-    await until('the joined room', () => wechat.directory.room(room.id) !== undefined)
+    await until('the joined room', () => parts.directory.room(room.id) !== undefined)
     expect((await findRoom('新项目群')).rooms).toEqual([expect.objectContaining({ id: room.id, topic: '新项目群', memberCount: 3, match: 'exact' })])
 
     room.remove(sandbox.self!).by(alice)
-    await until('the left room to be dropped', () => wechat.directory.room(room.id) === undefined)
+    await until('the left room to be dropped', () => parts.directory.room(room.id) === undefined)
     expect((await findRoom('新项目群')).rooms).toEqual([])
 
     // WeChat still lists a room the bot left, and marks it dirty: it must not come back. The change to another room,
@@ -141,17 +142,17 @@ describe('the directory follows WeChat while running', () => {
     wechat.wechaty!.puppet.dirtyPayload(PAYLOAD_ROOM, room.id)
     apollo.payload.topic = 'Project Artemis'
     wechat.wechaty!.puppet.dirtyPayload(PAYLOAD_ROOM, apollo.id)
-    await until('the topic Project Artemis', () => wechat.directory.room(apollo.id)?.topic === 'Project Artemis')
-    expect(wechat.directory.room(room.id)).toBeUndefined()
+    await until('the topic Project Artemis', () => parts.directory.room(apollo.id)?.topic === 'Project Artemis')
+    expect(parts.directory.room(room.id)).toBeUndefined()
     // Nor with the next full read of the address book.
     await wechat.refresh()
-    expect(wechat.directory.room(room.id)).toBeUndefined()
+    expect(parts.directory.room(room.id)).toBeUndefined()
     expect((await findRoom('新项目群')).rooms).toEqual([])
     expect((await findRoom('Project Artemis')).rooms).toEqual([expect.objectContaining({ id: apollo.id })])
 
     // Added back: it is the user's room again.
     room.add(sandbox.self!).by(bob)
-    await until('the room joined again', () => wechat.directory.room(room.id) !== undefined)
+    await until('the room joined again', () => parts.directory.room(room.id) !== undefined)
     expect((await findRoom('新项目群')).rooms).toEqual([expect.objectContaining({ id: room.id, memberCount: 3 })])
   })
 
@@ -162,17 +163,17 @@ describe('the directory follows WeChat while running', () => {
     changes.on('change', count)
     try {
       badminton.topic('周日羽毛球').by(sandbox.contact('王五'))
-      await until('the topic 周日羽毛球', () => wechat.directory.room(badminton.id)?.topic === '周日羽毛球')
+      await until('the topic 周日羽毛球', () => parts.directory.room(badminton.id)?.topic === '周日羽毛球')
       // A later, unrelated change is the barrier: every update the topic change caused has happened before it shows.
       const zhao = sandbox.contact('赵六')!
       zhao.payload.alias = '大老板'
       wechat.wechaty!.puppet.dirtyPayload(PAYLOAD_CONTACT, zhao.id)
-      await until('the remark 大老板', () => wechat.directory.contact(zhao.id)?.alias === '大老板')
+      await until('the remark 大老板', () => parts.directory.contact(zhao.id)?.alias === '大老板')
       const barrier = updates.length
       // Another barrier after it: nothing more arrived in between, so nothing keeps re-marking the room dirty.
       zhao.payload.alias = '老板'
       wechat.wechaty!.puppet.dirtyPayload(PAYLOAD_CONTACT, zhao.id)
-      await until('the remark 老板 again', () => wechat.directory.contact(zhao.id)?.alias === '老板')
+      await until('the remark 老板 again', () => parts.directory.contact(zhao.id)?.alias === '老板')
       expect(updates.slice(barrier)).toEqual(['upsertContact'])
       // At most once for the event and once for the dirty mark Wechaty's own sync before it leaves.
       expect(updates.slice(0, barrier).filter((m) => m === 'upsertRoom').length).toBeLessThanOrEqual(2)
@@ -188,9 +189,9 @@ describe('the directory follows WeChat while running', () => {
     const original = puppet.friendshipRawPayload
     puppet.friendshipRawPayload = async (id: string) => ({ id, contactId: newcomer.id, type: FRIENDSHIP_CONFIRM, timestamp: Date.now() })
     try {
-      expect(wechat.directory.contact(newcomer.id)).toBeUndefined()
+      expect(parts.directory.contact(newcomer.id)).toBeUndefined()
       wechat.wechaty!.puppet.emit('friendship', { friendshipId: 'friendship-1' })
-      await until('the new friend', () => wechat.directory.contact(newcomer.id) !== undefined)
+      await until('the new friend', () => parts.directory.contact(newcomer.id) !== undefined)
     } finally {
       puppet.friendshipRawPayload = original
     }

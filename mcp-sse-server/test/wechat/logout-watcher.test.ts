@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/logger.js'
-import type { LoginState } from '../../src/wechat/wechat.js'
+import type { RoadState as LoginState } from '../../src/roads/road.js'
 import { LogoutWatcher, logoutMessage } from '../../src/wechat/logout-watcher.js'
 import { httpNotifier, startChannelServer, type ChannelServer } from '../helpers/channel-server.js'
 
