@@ -5,24 +5,36 @@
  */
 import path from 'node:path'
 import type { Config } from './config.js'
-import { redactSecrets, type Logger } from './logger.js'
+import { redactSecrets, type Logger, type RuntimeSecrets } from './logger.js'
 import { createNotifier } from './notify/notifier.js'
 import type { Notifier } from './notify/types.js'
-import { wechatChannel } from './notify/wechat-channel.js'
+import { ilinkChannel } from './notify/ilink-channel.js'
+import { queueDeadlineMs, wechatChannel } from './notify/wechat-channel.js'
+import { IlinkOutbox } from './roads/ilink/outbox.js'
+import type { IlinkRoad } from './roads/ilink/road.js'
 import { ROADS, type RoadDefinition } from './roads/index.js'
 import { Roads } from './roads/roads.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
-import { Directory } from './wechat/directory.js'
+import { Directory, FILEHELPER_ID } from './wechat/directory.js'
+import { createChannel } from './channel/index.js'
+import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
-import { LogoutWatcher } from './wechat/logout-watcher.js'
+import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
+
+/** The owner's chat in the inbox, whichever road carries it. */
+const OWNER_CHAT_ID = 'me'
 
 export interface Composition extends ToolDeps {
   audit: AuditLog
   pacer: Pacer
   logoutWatcher: LogoutWatcher
+  /** Sends to the owner over the iLink road (window and budget checked, paced, audited), when that road runs. */
+  ilink?: IlinkOutbox
+  /** WeChat as a Claude Code channel (CHANNEL_ENABLED). */
+  channel?: ChannelHub
 }
 
 export interface ComposeOptions {
@@ -30,6 +42,8 @@ export interface ComposeOptions {
   roads?: readonly RoadDefinition[]
   /** Replaces the notifier built from the configuration (tests). */
   notifier?: Notifier
+  /** Secrets learned at runtime (the iLink bot token): the logger scrubs them, and so does the audit log. */
+  runtimeSecrets?: RuntimeSecrets
 }
 
 export function compose(config: Config, logger: Logger, options: ComposeOptions = {}): Composition {
@@ -37,7 +51,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const directory = new Directory()
   const audit = new AuditLog(
     config.dataDir,
-    (t) => redactSecrets(t, config.secrets),
+    (t) => redactSecrets(t, [...config.secrets, ...(options.runtimeSecrets?.list() ?? [])]),
     (err) => log.error({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'could not write the audit log'),
   )
   const pacer = new Pacer({
@@ -46,7 +60,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     queueMax: config.send.queueMax,
     onQueued: (waiting) => log.debug({ waiting }, 'WeChat send queued behind pacing'),
   })
-  const roads = new Roads(options.roads ?? ROADS, { config, logger, directory })
+  const roads = new Roads(options.roads ?? ROADS, { config, logger, directory, runtimeSecrets: options.runtimeSecrets })
   // Friends and groups are reached on the web road; its sends go out through it.
   const web: OutboundPort = {
     isLoggedIn: () => roads.isLoggedIn('web'),
@@ -82,11 +96,40 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     if (status === 'logged_in') sender.forgetLogin()
   })
 
-  const wechatNotify = wechatChannel(sender, config)
-  const notifier = options.notifier ?? createNotifier({ config, logger, extraChannels: wechatNotify ? [wechatNotify] : [] })
+  const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
+  const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
+  const extraChannels = [
+    wechatChannel(sender, config),
+    ilink && ilinkChannel(ilink, { maxChars: config.send.maxMessageChars, timeoutMs: queueDeadlineMs(config) }),
+  ].filter((c) => c !== undefined)
+  const notifier = options.notifier ?? createNotifier({ config, logger, extraChannels })
   const logoutWatcher = new LogoutWatcher({ notifier, logger, loginPageUrl: () => roads.loginPageUrl, isPublicUrl: config.publicUrl !== undefined })
   const webRoad = roads.road('web')
   if (webRoad) logoutWatcher.watch(webRoad)
+  // A stale ClawBot token is told through the other channels, once, like a web logout.
+  if (ilinkRoad) {
+    new LogoutWatcher({
+      notifier,
+      logger,
+      loginPageUrl: () => roads.loginPageUrl,
+      isPublicUrl: config.publicUrl !== undefined,
+      unreachable: ['ilink'],
+      message: ilinkExpiredMessage,
+    }).watch(ilinkRoad)
+  }
 
-  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher }
+  const channel = config.channel.enabled
+    ? createChannel({
+        logger,
+        inbox,
+        directory,
+        listed: config.channel.senders,
+        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        tellOwner: async (text) => {
+          await sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
+        },
+      })
+    : undefined
+
+  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
 }

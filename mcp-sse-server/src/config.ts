@@ -59,6 +59,8 @@ const schema = z.object({
   WECHAT_MOCK_FIXTURE: z.string().optional(),
   READ_ONLY: bool.default(false),
   WECHAT_ALLOWED_CONTACTS: list().optional(),
+  CHANNEL_ENABLED: bool.default(false),
+  CHANNEL_SENDERS: list().optional(),
   WECHAT_ALLOWED_ROOMS: list().optional(),
   WECHAT_SEND_MIN_INTERVAL_MS: int(0, 3_600_000).default(3000),
   WECHAT_SEND_MAX_PER_MINUTE: int(1, 1000).default(10),
@@ -84,6 +86,11 @@ const schema = z.object({
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
   MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
+  ILINK_ENABLED: bool.default(false),
+  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ilinkai.weixin.qq.com'),
+  ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
+  ILINK_WINDOW_HOURS: int(1, 24 * 7).default(24),
+  ILINK_MAX_PER_OWNER_MESSAGE: int(1, 1000).default(10),
 })
 
 export interface Config {
@@ -102,6 +109,8 @@ export interface Config {
   readonly mockFixture?: string
   readonly readOnly: boolean
   readonly allowedContacts?: readonly string[]
+  /** WeChat as a Claude Code channel: the owner's messages (and listed senders') pushed into sessions. */
+  readonly channel: { readonly enabled: boolean; readonly senders: readonly string[] }
   readonly allowedRooms?: readonly string[]
   readonly send: {
     readonly minIntervalMs: number
@@ -129,6 +138,14 @@ export interface Config {
     readonly allowPrivateUrls: boolean
   }
   readonly sessions: { readonly idleMs: number; readonly max: number; readonly keepAliveMs: number }
+  /** WeChat's official ClawBot road (owner only). */
+  readonly ilink: {
+    readonly enabled: boolean
+    readonly baseUrl: string
+    readonly cdnUrl: string
+    readonly windowHours: number
+    readonly maxPerOwnerMessage: number
+  }
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
 }
@@ -220,6 +237,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
     readOnly: v.READ_ONLY,
     allowedContacts: v.WECHAT_ALLOWED_CONTACTS,
+    channel: { enabled: v.CHANNEL_ENABLED, senders: v.CHANNEL_SENDERS ?? [] },
     allowedRooms: v.WECHAT_ALLOWED_ROOMS,
     send: {
       minIntervalMs: v.WECHAT_SEND_MIN_INTERVAL_MS,
@@ -244,6 +262,13 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       allowPrivateUrls: v.WECHAT_FILE_ALLOW_PRIVATE_URLS,
     },
     sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS, keepAliveMs: v.MCP_SSE_KEEPALIVE_MS },
+    ilink: {
+      enabled: v.ILINK_ENABLED,
+      baseUrl: v.ILINK_BASE_URL.replace(/\/+$/, ''),
+      cdnUrl: v.ILINK_CDN_URL.replace(/\/+$/, ''),
+      windowHours: v.ILINK_WINDOW_HOURS,
+      maxPerOwnerMessage: v.ILINK_MAX_PER_OWNER_MESSAGE,
+    },
     secrets,
   })
   return { ok: true, config }

@@ -24,9 +24,27 @@ function secretForms(secret: string): string[] {
   return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]
 }
 
+/**
+ * Secrets learned while running (a bot token issued at a QR login, the owner's latest context token): scrubbed from
+ * every log line from the moment they are known. Keyed, so a token that is replaced stops growing the list.
+ */
+export class RuntimeSecrets {
+  private readonly values = new Map<string, string>()
+
+  set(key: string, value: string | undefined): void {
+    if (value && value.length >= 4) this.values.set(key, value)
+  }
+
+  list(): string[] {
+    return [...this.values.values()]
+  }
+}
+
 export interface LoggerOptions {
   level: string
   secrets: readonly string[]
+  /** Added to `secrets` as they become known. */
+  runtimeSecrets?: RuntimeSecrets
   /** Where lines go; stdout by default. */
   destination?: NodeJS.WritableStream
 }
@@ -34,14 +52,16 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const target = options.destination ?? process.stdout
   const secrets = options.secrets.filter((s) => s.length >= 4)
-  const stream: DestinationStream = secrets.length
-    ? new Writable({
-        write(chunk, _enc, done) {
-          target.write(redactSecrets(String(chunk), secrets))
-          done()
-        },
-      })
-    : (target as DestinationStream)
+  const runtime = options.runtimeSecrets
+  const stream: DestinationStream =
+    secrets.length || runtime
+      ? new Writable({
+          write(chunk, _enc, done) {
+            target.write(redactSecrets(String(chunk), runtime ? [...secrets, ...runtime.list()] : secrets))
+            done()
+          },
+        })
+      : (target as DestinationStream)
   return pino(
     {
       level: options.level,

@@ -7,17 +7,20 @@ import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
 import { compose } from './compose.js'
-import { createLogger, type Logger } from './logger.js'
+import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { logNotifyStatus } from './notify/notifier.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
+import { channelStreamChanged } from './channel/attach.js'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
 export async function serve(config: Config): Promise<void> {
-  const logger = createLogger({ level: config.logLevel, secrets: config.secrets })
+  // Secrets a road learns at runtime (the ClawBot bot token) join the configured ones in the scrubber.
+  const runtimeSecrets = new RuntimeSecrets()
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets, runtimeSecrets })
   installProcessHandlers(logger)
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
@@ -34,12 +37,21 @@ export async function serve(config: Config): Promise<void> {
     }
   }
 
-  const parts = compose(config, logger)
+  const parts = compose(config, logger, { runtimeSecrets })
   const { roads, pacer, audit } = parts
   const { sender, inbox, directory, notifier } = parts
   const deps = { sender, inbox, directory, roads, notifier, config, logger }
   const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
-  const { app, sessions } = createApp({ config, logger, roads, sandbox, notifier, newServer: () => createServer(deps) })
+  const { channel } = parts
+  const { app, sessions } = createApp({
+    config,
+    logger,
+    roads,
+    sandbox,
+    notifier,
+    newServer: (hints) => createServer(deps, { channel, name: hints.name }),
+    ...(channel ? { onServerStream: channelStreamChanged } : {}),
+  })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {

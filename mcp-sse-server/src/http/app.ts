@@ -23,8 +23,11 @@ export interface AppDeps {
   roads: Roads
   /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
   sandbox?: () => Sandbox | undefined
-  newServer: () => McpServer
-  /** Which channels are on and which half-configured, for /health (names only). */
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
+  /** A server-to-client stream of a session opened or closed (the channel's presence). */
+  onServerStream?: (server: McpServer, open: boolean) => void
+  /** Which notification channels are on and which half-configured, for /health (names only). */
   notifier?: Pick<Notifier, 'status'>
 }
 
@@ -35,7 +38,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, notifier }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -60,7 +63,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
   app.use(sandboxRoutes({ config, roads, sandbox }))
 
   app.use((_req, res) => {

@@ -41,7 +41,8 @@ export interface LoginPageOptions {
 
 /** Open pages are few (one per phone or tab); the cap only stops a runaway client from piling up streams. */
 const MAX_STREAMS = 100
-const SCANNABLE: ReadonlySet<RoadStatus> = new Set(['waiting_for_scan', 'scanned'])
+/** `expired` with a QR: a road whose login went stale (ClawBot's token) shows the new QR at once. */
+const SCANNABLE: ReadonlySet<RoadStatus> = new Set(['waiting_for_scan', 'scanned', 'expired'])
 
 /** The headline for a state; a reason that says more than "starting" (WeChat cannot be reached) replaces it. */
 function describe(state: RoadState): { words: string; usedReason: boolean } {
@@ -59,7 +60,9 @@ function describe(state: RoadState): { words: string; usedReason: boolean } {
     case 'logged_out':
       return { words: 'Logged out. A new QR code appears here in a moment.', usedReason: false }
     case 'expired':
-      return { words: 'The QR code expired. A new one appears here in a moment.', usedReason: false }
+      return state.qr
+        ? { words: 'The login expired. Scan this new QR code with WeChat to log in again.', usedReason: false }
+        : { words: 'The QR code expired. A new one appears here in a moment.', usedReason: false }
     case 'failed':
       return { words: `Cannot log in: ${state.reason ?? 'the road failed to start.'}`, usedReason: true }
   }

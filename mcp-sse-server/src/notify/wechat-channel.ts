@@ -36,7 +36,7 @@ export function wechatChannel(sender: Sender, config: Config): ExtraChannel | un
  * confirm within SAY_TIMEOUT_MS. A send that started is never cut off by this deadline and reported failed while
  * it goes out.
  */
-function queueDeadlineMs({ send }: Config): number {
+export function queueDeadlineMs({ send }: Config): number {
   const bySpacing = send.queueMax * send.minIntervalMs * 1.5
   const byRate = Math.ceil(send.queueMax / send.maxPerMinute) * 60_000
   return Math.max(bySpacing, byRate) + SAY_TIMEOUT_MS + 5_000

@@ -3,9 +3,10 @@
  * line here; the composition root builds every enabled one, and /health, getLoginStatus and the login page show them.
  */
 import type { Config } from '../config.js'
-import type { Logger } from '../logger.js'
+import type { Logger, RuntimeSecrets } from '../logger.js'
 import type { Directory } from '../wechat/directory.js'
 import type { Road, RoadId, RoadState } from './road.js'
+import { ilinkRoad } from './ilink/index.js'
 import { webRoad } from './web/index.js'
 
 /** What the composition root hands a road when it builds it. */
@@ -16,6 +17,8 @@ export interface RoadContext {
   directory: Directory
   /** Where the user scans (the login page), read whenever a QR is shown: it is known only once the server listens. */
   loginPageUrl: () => string
+  /** Where a road registers secrets it learns while running (a bot token), so no log line carries them. */
+  runtimeSecrets?: RuntimeSecrets
 }
 
 export interface RoadDefinition {
@@ -29,4 +32,4 @@ export interface RoadDefinition {
   create(context: RoadContext): Road
 }
 
-export const ROADS: readonly RoadDefinition[] = [webRoad]
+export const ROADS: readonly RoadDefinition[] = [webRoad, ilinkRoad]

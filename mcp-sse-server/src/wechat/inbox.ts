@@ -117,7 +117,15 @@ export class Inbox {
   private bytes = 0
   private lastAt = 0
 
+  private readonly listeners = new Set<(message: InboxMessage) => void>()
+
   constructor(private readonly options: InboxOptions) {}
+
+  /** Calls `listener` with every message kept from now on (the channel pushes the owner's from here). */
+  onMessage(listener: (message: InboxMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
 
   get size(): number {
     return this.total
@@ -155,6 +163,7 @@ export class Inbox {
     const maxBytes = this.options.maxBytes ?? Infinity
     while (this.total > this.options.maxTotal || (this.bytes > maxBytes && this.total > 1)) this.evictOldest()
     if (!message.sender.self) this.wake(key, at, message)
+    for (const listener of this.listeners) listener(message)
     return message
   }
 

@@ -6,12 +6,17 @@
  */
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
-import type { RoadState as LoginState } from '../roads/road.js'
+
+/** What the watcher needs of a login state: the web road's and the iLink road's both fit. */
+export interface WatchedState {
+  status: string
+  user?: { name: string }
+}
 
 export const LOGOUT_NOTIFY_MIN_INTERVAL_MS = 30 * 60_000
 
 /** Notifying into WeChat itself is pointless once WeChat is gone. */
-const UNREACHABLE_WHEN_LOGGED_OUT = new Set(['wechat'])
+const UNREACHABLE_WHEN_LOGGED_OUT = ['wechat']
 
 export interface LogoutWatcherOptions {
   notifier: Notifier
@@ -23,6 +28,10 @@ export interface LogoutWatcherOptions {
   isPublicUrl: boolean
   minIntervalMs?: number
   now?: () => number
+  /** Channels that die with this login (default: `wechat`, which needs the web road). */
+  unreachable?: readonly string[]
+  /** The notification's words (default: the web road's logout). */
+  message?: (loginPageUrl: string, isPublicUrl: boolean, account?: string) => { title: string; content: string }
 }
 
 export function logoutMessage(loginPageUrl: string, isPublicUrl: boolean, account?: string): { title: string; content: string } {
@@ -34,10 +43,21 @@ export function logoutMessage(loginPageUrl: string, isPublicUrl: boolean, accoun
   }
 }
 
+/** The iLink road's token went stale (or it was logged out): the owner must scan ClawBot's QR again. */
+export function ilinkExpiredMessage(loginPageUrl: string, isPublicUrl: boolean): { title: string; content: string } {
+  const where = isPublicUrl ? '' : ' (the login page of the server running wechat-mcp; set PUBLIC_URL to the address you reach it by)'
+  return {
+    title: 'ClawBot logged out',
+    content:
+      `WeChat ended the ClawBot (iLink) login; scan the new QR code at ${loginPageUrl}${where}\n` +
+      'Until then the agent cannot message you or read your replies through ClawBot.',
+  }
+}
+
 export class LogoutWatcher {
   private lastNotifiedAt = -Infinity
   private suppressed = 0
-  private previous?: LoginState
+  private previous?: WatchedState
   private readonly log: Logger
   private readonly minIntervalMs: number
   private readonly now: () => number
@@ -51,12 +71,12 @@ export class LogoutWatcher {
   }
 
   /** Follows a WeChat instance's state events. */
-  watch(source: { on(event: 'state', listener: (state: LoginState) => void): unknown }): this {
+  watch(source: { on(event: 'state', listener: (state: WatchedState) => void): unknown }): this {
     source.on('state', (state) => this.onState(state))
     return this
   }
 
-  onState(state: LoginState): void {
+  onState(state: WatchedState): void {
     const previous = this.previous
     this.previous = state
     // Only losing a live login counts: a start-up that has not logged in yet is not news.
@@ -75,13 +95,15 @@ export class LogoutWatcher {
   private async notify(account: string | undefined): Promise<void> {
     const { notifier, isPublicUrl } = this.options
     const loginPageUrl = this.options.loginPageUrl()
-    const channels = notifier.configuredChannels().filter((c) => !UNREACHABLE_WHEN_LOGGED_OUT.has(c))
+    const unreachable = new Set(this.options.unreachable ?? UNREACHABLE_WHEN_LOGGED_OUT)
+    const channels = notifier.configuredChannels().filter((c) => !unreachable.has(c))
     if (channels.length === 0) {
       this.log.warn({ loginPageUrl }, 'WeChat logged out; no notification channel is configured, so nobody was told')
       return
     }
     try {
-      const report = await notifier.send({ ...logoutMessage(loginPageUrl, isPublicUrl, account), channels })
+      const words = (this.options.message ?? logoutMessage)(loginPageUrl, isPublicUrl, account)
+      const report = await notifier.send({ ...words, channels })
       const results = report.results.map(({ channel, ok, status, error }) => ({ channel, ok, status, error }))
       this.log.info({ results, skipped: report.skipped }, 'logout notification sent')
     } catch (err) {

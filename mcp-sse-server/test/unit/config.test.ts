@@ -63,4 +63,21 @@ describe('config', () => {
     const named = load({ HOST: '0.0.0.0', MCP_AUTH_TOKEN: 'x'.repeat(32), ALLOWED_HOSTS: 'wechat.example.com' })
     expect(named.ok && named.config.allowedHosts).toEqual(['wechat.example.com'])
   })
+
+  it('reads the iLink road: off by default, WeChat’s addresses, the window and budget; bad values named', () => {
+    const off = load({})
+    expect(off.ok && off.config.ilink).toEqual({
+      enabled: false,
+      baseUrl: 'https://ilinkai.weixin.qq.com',
+      cdnUrl: 'https://novac2c.cdn.weixin.qq.com/c2c',
+      windowHours: 24,
+      maxPerOwnerMessage: 10,
+    })
+    const on = load({ ILINK_ENABLED: 'true', ILINK_BASE_URL: 'http://127.0.0.1:9999/', ILINK_WINDOW_HOURS: '12', ILINK_MAX_PER_OWNER_MESSAGE: '5' })
+    expect(on.ok && on.config.ilink).toMatchObject({ enabled: true, baseUrl: 'http://127.0.0.1:9999', windowHours: 12, maxPerOwnerMessage: 5 })
+    const bad = load({ ILINK_BASE_URL: 'ftp://x', ILINK_WINDOW_HOURS: '0', ILINK_MAX_PER_OWNER_MESSAGE: 'lots' })
+    expect(bad.ok).toBe(false)
+    if (bad.ok) return
+    expect(bad.errors.map((e) => e.split('=')[0]).sort()).toEqual(['ILINK_BASE_URL', 'ILINK_MAX_PER_OWNER_MESSAGE', 'ILINK_WINDOW_HOURS'])
+  })
 })

@@ -1,0 +1,18 @@
+/**
+ * ClawBot (the iLink road) as a notification channel: to the account owner in WeChat, under WeChat's reply window
+ * and budget. Outside them the channel fails at once with what to do; it never waits for a window to open.
+ */
+import type { IlinkOutbox } from '../roads/ilink/outbox.js'
+import type { ExtraChannel } from './types.js'
+
+export function ilinkChannel(outbox: Pick<IlinkOutbox, 'send'>, options: { maxChars: number; timeoutMs: number }): ExtraChannel {
+  return {
+    id: 'ilink',
+    timeoutMs: options.timeoutMs,
+    async send(message, signal) {
+      const text = `${message.title}\n\n${message.content}`.slice(0, options.maxChars)
+      const result = await outbox.send('notify', { kind: 'text', text }, signal)
+      return result.ok ? { ok: true } : { ok: false, error: `${result.code}: ${result.detail}` }
+    },
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Sends to the owner over the iLink road the way every WeChat send goes: refused at once when WeChat's window or
+ * budget would refuse it (never queued to fail later), then through the shared pacing queue, and one audit line
+ * per attempt, refused ones included. Used by the `ilink` notification channel and the owner tools.
+ */
+import type { AuditLog } from '../../wechat/audit.js'
+import { QueueFullError, SendAbandonedError, type Pacer } from '../../wechat/pacer.js'
+import type { OutboundContent } from '../road.js'
+import { OWNER_CHAT } from './inbound.js'
+import type { IlinkRoad, IlinkSendCode, IlinkSendResult } from './road.js'
+
+export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled'
+export type OutboxResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: OutboxCode; detail: string }
+
+export class IlinkOutbox {
+  /** Admitted and waiting for their turn: they count against the budget already. */
+  private queued = 0
+
+  constructor(
+    private readonly road: Pick<IlinkRoad, 'canSend' | 'sendToOwner'>,
+    private readonly pacer: Pacer,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The synchronous check, with what this outbox already holds counted. */
+  canSend(): ReturnType<IlinkRoad['canSend']> {
+    return this.road.canSend(this.queued)
+  }
+
+  async send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
+    const result = await this.attempt(content, signal)
+    await this.audit.record({
+      tool,
+      target: { type: OWNER_CHAT.type, id: OWNER_CHAT.id, name: OWNER_CHAT.name },
+      text: content.kind === 'text' ? content.text : '',
+      ...(content.kind === 'file' ? { file: content.name } : {}),
+      ok: result.ok,
+      ...(result.ok ? {} : { error: `${result.code}: ${result.detail}` }),
+    })
+    return result
+  }
+
+  private async attempt(content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
+    const check = this.canSend()
+    if (!check.ok) return check
+    this.queued++
+    let started = false
+    try {
+      return await this.pacer.schedule((): Promise<IlinkSendResult> => {
+        started = true
+        this.queued--
+        return this.road.sendToOwner(content, signal)
+      }, signal)
+    } catch (err) {
+      if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
+      if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', detail: `Not sent: ${err.message}.` }
+      throw err
+    } finally {
+      if (!started) this.queued--
+    }
+  }
+}
