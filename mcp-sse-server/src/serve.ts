@@ -11,6 +11,7 @@ import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { logNotifyStatus } from './notify/notifier.js'
+import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
 import { channelStreamChanged } from './channel/attach.js'
@@ -99,6 +100,7 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
+  printRoadStates(roads)
   roads.startAll()
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from '../logger.js'
 import type { Session, SessionKind, SessionRegistry } from './sessions.js'
@@ -126,6 +126,12 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined
     const session = lookup(res, id, 'sse')
     if (!session) return
+    // The SDK answers a message it cannot take with "Invalid message: <the body>", as text a browser may render:
+    // checked here first, and the answer never repeats what was sent.
+    if (!JSONRPCMessageSchema.safeParse(req.body).success) {
+      rpcError(res, 400, -32600, 'Invalid Request: the body must be one JSON-RPC 2.0 message sent as Content-Type: application/json')
+      return
+    }
     await (session.transport as SSEServerTransport).handlePostMessage(req, res, req.body)
   })
 

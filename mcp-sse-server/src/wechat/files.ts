@@ -11,7 +11,7 @@ import type { LookupFunction } from 'node:net'
 import path from 'node:path'
 import type { FileBoxInterface } from 'file-box'
 import { Agent, fetch, type Response } from 'undici'
-import { isPrivateAddress } from './private-address.js'
+import { isRefusedByDefault } from './private-address.js'
 
 export interface LoadedFile {
   file: FileBoxInterface
@@ -134,7 +134,7 @@ export interface UrlOptions {
   /** WECHAT_FILE_ALLOW_PRIVATE_URLS: links may reach this machine, the local network and link-local addresses. */
   allowPrivateUrls?: boolean
   /**
-   * Whether a link may not connect to `address` (one its host name resolved to). Default: isPrivateAddress, which
+   * Whether a link may not connect to `address` (one its host name resolved to). Default: isRefusedByDefault, which
    * allowPrivateUrls turns off. Tests replace it to tell two servers on 127.0.0.1 apart by port.
    */
   isRefusedAddress?: (address: string, url: URL) => boolean
@@ -227,7 +227,7 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
   const controller = new AbortController()
   const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
   const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
-  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isPrivateAddress(address)))
+  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isRefusedByDefault(address)))
   const pinned = new Map<string, Resolved[]>()
   const agent = new Agent({ connect: { lookup: pinnedLookup(pinned) } })
   const visited = [url]

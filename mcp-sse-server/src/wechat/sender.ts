@@ -82,6 +82,14 @@ export interface SenderOptions {
 
 const MAX_PARALLEL_LOADS = 2
 
+/**
+ * A message nobody can see (zero-width spaces, joiners, bidi and other format marks, control characters, fillers,
+ * variation selectors, blanks) still shows up as a message from the user: it is refused like an empty one.
+ */
+const INVISIBLE_ONLY = /^[\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}\s\u2800]*$/u
+/** Half of a surrogate pair on its own is not text: WeChat would carry it as garbage, or not at all. */
+const LONE_SURROGATE = /\p{Cs}/u
+
 export class Sender {
   private readonly recent = new Map<string, number>()
   /**
@@ -260,7 +268,15 @@ export class Sender {
   }
 
   private checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
-    if (text.trim() === '') return `Not sent: the ${field} is empty. Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
+    const write = `Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
+    if (text.trim() === '') return `Not sent: the ${field} is empty. ${write}`
+    const broken = LONE_SURROGATE.exec(text)
+    if (broken) {
+      return `Not sent: the ${field} holds a broken character (a lone UTF-16 surrogate, \\u${broken[0].charCodeAt(0).toString(16)}, at position ${broken.index}), which WeChat cannot carry. Remove it, or re-encode the text, and send again.`
+    }
+    if (INVISIBLE_ONLY.test(text)) {
+      return `Not sent: the ${field} has no visible text, only zero-width, control or blank characters. ${write}`
+    }
     const length = [...text].length
     if (length > this.options.maxMessageChars) {
       return `Not sent: the ${field} has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`

@@ -59,6 +59,13 @@ describe('Sender', () => {
     ['', /empty/],
     [' \n\t ', /empty/],
     ['x'.repeat(21), /limit is 20 \(WECHAT_MAX_MESSAGE_CHARS\)/],
+    ['\u200b\u200c\u200d\u2060\ufeff', /no visible text/],
+    ['\u0007\u0000\u001b\u007f\u0085', /no visible text/],
+    ['\u202e\u2066\u00ad\u034f\u3164\ufe0f\u{e0041}\u2800 \u3000', /no visible text/],
+    ['\ud800', /lone UTF-16 surrogate, \\ud800, at position 0/],
+    ['\udfff\ud800', /lone UTF-16 surrogate/],
+    ['hello \udc00 world', /lone UTF-16 surrogate, \\udc00, at position 6/],
+    ['ok 🌸 but \ud83c', /lone UTF-16 surrogate/],
   ])('refuses the message %j naming the limit', async (text, expected) => {
     const { sender, said, auditLines } = build()
     const result = await sender.send(toFriend('老张', text))
@@ -66,6 +73,14 @@ describe('Sender', () => {
     expect(result.message).toMatch(expected)
     expect(said).toEqual([])
     expect(auditLines()[0]).toMatchObject({ ok: false, text })
+  })
+
+  it('text with visible characters among invisible ones, and joined emoji, still goes out', async () => {
+    const { sender, said } = build()
+    for (const text of ['\u200bhi\u200b', '👨\u200d👩\u200d👧', '\u202eabc', 'a\u0007']) {
+      expect(await sender.send(toFriend('老张', text)), JSON.stringify(text)).toMatchObject({ ok: true })
+    }
+    expect(said).toHaveLength(4)
   })
 
   it('counts characters, not UTF-16 units: 20 emoji fit a 20-character limit', async () => {
