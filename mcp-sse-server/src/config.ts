@@ -6,12 +6,12 @@ import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
+import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
-const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 
 /**
  * Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is

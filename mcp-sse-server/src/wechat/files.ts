@@ -12,6 +12,7 @@ import path from 'node:path'
 import type { FileBoxInterface } from 'file-box'
 import { Agent, fetch, type Response } from 'undici'
 import { isRefusedByDefault } from './private-address.js'
+import { quote } from './quote.js'
 
 export interface LoadedFile {
   file: FileBoxInterface
@@ -327,9 +328,9 @@ function acceptType(contentType: string, name: string): string | FileRefusal {
   if (GENERIC_TYPES.has(contentType)) {
     const byName = typeOfName(name)
     if (byName) return byName
-    return { refused: `did not say what kind of file it is (${contentType || 'no content type'}) and its name "${name}" has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
+    return { refused: `did not say what kind of file it is (${contentType ? quote(contentType) : 'no content type'}) and its name ${quote(name)} has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
   }
-  return { refused: `is of type ${contentType}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
+  return { refused: `is of type ${quote(contentType)}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
 }
 
 export type Confined = { ok: true; path: string } | { ok: false; refused: string }

@@ -6,24 +6,29 @@
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
 
-export type ChatType = 'contact' | 'room'
+/** The one list behind the type and every schema that names a chat's kind. */
+export const CHAT_TYPES = ['contact', 'room'] as const
+export type ChatType = (typeof CHAT_TYPES)[number]
 
-export type MessageKind =
-  | 'text'
-  | 'image'
-  | 'file'
-  | 'voice'
-  | 'video'
-  | 'link'
-  | 'emoticon'
-  | 'contact_card'
-  | 'location'
-  | 'mini_program'
-  | 'transfer'
-  | 'red_envelope'
-  | 'recalled'
-  | 'chat_history'
-  | 'other'
+/** Text, or what kind of non-text message it is: the one list behind the type, the schema and docs/tools.md. */
+export const MESSAGE_KINDS = [
+  'text',
+  'image',
+  'file',
+  'voice',
+  'video',
+  'link',
+  'emoticon',
+  'contact_card',
+  'location',
+  'mini_program',
+  'transfer',
+  'red_envelope',
+  'recalled',
+  'chat_history',
+  'other',
+] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
 export interface InboxMessage {
   id: string

@@ -17,7 +17,7 @@ describe('Sender', () => {
     })
     const result = await sender.send(toFriend('老张', 'hello'))
     expect(result).toMatchObject({ ok: false, code: 'send_failed', target: { id: 'c1' } })
-    expect(result.message).toMatch(/failed at WeChat: AppMsg send failed: ret=1205\. It was not delivered/)
+    expect(result.message).toMatch(/failed at WeChat: "AppMsg send failed: ret=1205"\. It was not delivered/)
     expect(auditLines()).toEqual([
       expect.objectContaining({ tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1', name: '老张' }, text: 'hello', ok: false, error: expect.stringContaining('ret=1205') }),
     ])
