@@ -2,7 +2,7 @@
  * ClawBot as a notification channel and the stale-token notice: the real road against the fake iLink server, the
  * real pacer, audit log and fan-out.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -124,5 +124,20 @@ describe('stale token notice', () => {
     expect(body.title).toBe('ClawBot logged out')
     expect(body.content).toContain('https://mcp.example.com/login')
     expect(body.content).not.toContain(fake.token!)
+  })
+})
+
+describe('an audit log that cannot be written', () => {
+  it('stops ClawBot sends too: refused with the cause, nothing reaches WeChat', async () => {
+    fake = await FakeIlink.start()
+    h = makeRoad(fake)
+    await login(h)
+    await ownerSays(h, 'tell me when the build is done')
+    const { outbox } = notifierFor(h)
+    const { file } = (outbox as unknown as { audit: AuditLog }).audit
+    mkdirSync(file)
+    const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
+    expect(result).toMatchObject({ ok: false, code: 'audit_unavailable', detail: expect.stringContaining('the path is a directory (EISDIR)') })
+    expect(fake.sent).toEqual([])
   })
 })

@@ -3,13 +3,13 @@
  * budget would refuse it (never queued to fail later), then through the shared pacing queue, and one audit line
  * per attempt, refused ones included. Used by the `ilink` notification channel and the owner tools.
  */
-import type { AuditLog } from '../../wechat/audit.js'
+import { auditRefusal, type AuditLog } from '../../wechat/audit.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from '../../wechat/pacer.js'
 import type { OutboundContent } from '../road.js'
 import { OWNER_CHAT } from './inbound.js'
-import type { IlinkRoad, IlinkSendCode, IlinkSendResult } from './road.js'
+import type { IlinkRoad, IlinkSendCode } from './road.js'
 
-export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled'
+export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable'
 export type OutboxResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: OutboxCode; detail: string }
 
 export class IlinkOutbox {
@@ -41,14 +41,19 @@ export class IlinkOutbox {
   }
 
   private async attempt(content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
+    // As for every WeChat send: nothing goes out that its audit line could not follow.
+    const blocked = await this.audit.blocking()
+    if (blocked) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(blocked) }
     const check = this.canSend()
     if (!check.ok) return check
     this.queued++
     let started = false
     try {
-      return await this.pacer.schedule((): Promise<IlinkSendResult> => {
+      return await this.pacer.schedule(async (): Promise<OutboxResult> => {
         started = true
         this.queued--
+        const problem = await this.audit.ensureWritable()
+        if (problem) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(problem) }
         return this.road.sendToOwner(content, signal)
       }, signal)
     } catch (err) {
