@@ -188,7 +188,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       this.sync?.loggedOut()
       const why = this.trouble && this.trouble.kind !== 'unreachable' ? this.trouble : undefined
       this.setState({
-        status: why?.kind === 'barred' ? 'failed' : 'logged_out',
+        status: why?.kind === 'barred' || why?.kind === 'gateway_refused' ? 'failed' : 'logged_out',
         reason: why?.reason ?? 'WeChat ended the session (logged out on the phone, or by WeChat).',
         action: why?.action ?? 'A new QR code appears in a moment; scan it to log in again.',
       })
@@ -224,7 +224,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       return
     }
     this.trouble = trouble
-    if (trouble.kind === 'barred') {
+    if (trouble.kind === 'barred' || trouble.kind === 'gateway_refused') {
       if (this.current.status !== 'failed') this.setState({ status: 'failed', reason: trouble.reason, action: trouble.action })
       return
     }
