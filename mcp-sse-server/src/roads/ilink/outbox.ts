@@ -12,6 +12,8 @@ import type { IlinkRoad, IlinkSendCode } from './road.js'
 export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable'
 export type OutboxResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: OutboxCode; detail: string }
 
+class AuditUnavailableError extends Error {}
+
 export class IlinkOutbox {
   /** Admitted and waiting for their turn: they count against the budget already. */
   private queued = 0
@@ -49,14 +51,22 @@ export class IlinkOutbox {
     this.queued++
     let started = false
     try {
-      return await this.pacer.schedule(async (): Promise<OutboxResult> => {
-        started = true
-        this.queued--
-        const problem = await this.audit.ensureWritable()
-        if (problem) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(problem) }
-        return this.road.sendToOwner(content, signal)
-      }, signal)
+      return await this.pacer.schedule(
+        (): Promise<OutboxResult> => {
+          started = true
+          this.queued--
+          return this.road.sendToOwner(content, signal)
+        },
+        signal,
+        {
+          check: async () => {
+            const problem = await this.audit.ensureWritable()
+            if (problem) throw new AuditUnavailableError(problem)
+          },
+        },
+      )
     } catch (err) {
+      if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(err.message) }
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
       if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', detail: `Not sent: ${err.message}.` }
       throw err
