@@ -4,6 +4,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
+import type { Notifier } from '../notify/types.js'
 import type { Roads } from '../roads/roads.js'
 import type { RoadState } from '../roads/road.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
@@ -31,6 +32,8 @@ export interface AppDeps {
   onServerStream?: (server: McpServer, open: boolean) => void
   /** What can make /health say "degraded" (the audit log, the saved login); none in tests that do not pass it. */
   health?: HealthSources
+  /** Which notification channels are on and which half-configured, for /health (names only). */
+  notifier?: Pick<Notifier, 'status'>
 }
 
 export interface App {
@@ -40,7 +43,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -58,6 +61,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
       ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
       ...checks,
+      ...(notifier ? { notify: notifier.status() } : {}),
     })
   })
 
@@ -69,7 +73,16 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
+  app.use(
+    mcpRoutes({
+      sessions,
+      newServer,
+      logger,
+      keepAliveMs: config.sessions.keepAliveMs,
+      callLimits: { maxInFlight: config.sessions.maxCallsInFlight, maxQueued: config.sessions.maxCallsQueued },
+      onServerStream,
+    }),
+  )
   app.use(sandboxRoutes({ config, roads, sandbox, guard }))
 
   app.use((_req, res) => {
