@@ -12,6 +12,7 @@ import { VERSION } from '../version.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
@@ -53,6 +54,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   app.use(loginPage({ config, roads }))
   app.use(sandboxLoginRoutes({ config, roads }))
+  app.use(sandboxIlinkRoutes({ config, roads }))
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))

@@ -28,7 +28,7 @@ describe('iLink road: login', () => {
     const h = makeRoad()
     await h.road.start()
     const waiting = await waitForStatus(h.road, 'waiting_for_scan', (s) => !!s.qr)
-    expect(waiting.qr).toMatch(/^https:\/\/liteapp\.weixin\.qq\.com\/q\/fake\?qrcode=/)
+    expect(waiting.qr).toMatch(/^https:\/\/liteapp\.weixin\.qq\.com\/q\/sandbox\?qrcode=/)
     expect(waiting.action).toContain('http://127.0.0.1:8083/login')
     fake.scan()
     const scanned = await waitForStatus(h.road, 'scanned')
