@@ -95,11 +95,6 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
     super()
     this.setMaxListeners(100)
     this.options = { windowMs: 24 * 3_600_000, maxPerOwnerMessage: 10, holdMs: 20_000, ...options }
-    const push = this.violations.push.bind(this.violations)
-    this.violations.push = (...items: string[]) => {
-      for (const item of items) this.options.onViolation?.(item)
-      return push(...items)
-    }
     this.server.on('connection', (s) => {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
@@ -230,7 +225,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       try {
         body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
       } catch {
-        this.violations.push(`${path}: body is not JSON`)
+        this.violate(`${path}: body is not JSON`)
       }
     }
     const recorded: RecordedRequest = { method: req.method ?? '', path, query: url.searchParams, headers: req.headers, body }
@@ -251,33 +246,33 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       case '/ilink/bot/getuploadurl':
         return this.authed(recorded, res, () => this.getUploadUrl(recorded, res))
       default:
-        this.violations.push(`unknown endpoint ${req.method} ${path}`)
+        this.violate(`unknown endpoint ${req.method} ${path}`)
         res.writeHead(404).end()
     }
   }
 
   private checkCommon(r: RecordedRequest): void {
-    if (r.headers['ilink-app-id'] !== 'bot') this.violations.push(`${r.path}: iLink-App-Id is ${String(r.headers['ilink-app-id'])}`)
+    if (r.headers['ilink-app-id'] !== 'bot') this.violate(`${r.path}: iLink-App-Id is ${String(r.headers['ilink-app-id'])}`)
     if (r.headers['ilink-app-clientversion'] !== EXPECTED_CLIENT_VERSION) {
-      this.violations.push(`${r.path}: iLink-App-ClientVersion is ${String(r.headers['ilink-app-clientversion'])}, expected ${EXPECTED_CLIENT_VERSION}`)
+      this.violate(`${r.path}: iLink-App-ClientVersion is ${String(r.headers['ilink-app-clientversion'])}, expected ${EXPECTED_CLIENT_VERSION}`)
     }
     if (r.method !== 'POST') return
-    if (r.headers['content-type'] !== 'application/json') this.violations.push(`${r.path}: Content-Type is ${String(r.headers['content-type'])}`)
+    if (r.headers['content-type'] !== 'application/json') this.violate(`${r.path}: Content-Type is ${String(r.headers['content-type'])}`)
     const info = r.body.base_info as { channel_version?: unknown; bot_agent?: unknown } | undefined
     if (info?.channel_version !== VERSION || typeof info.bot_agent !== 'string' || !/^wechat-mcp\/\d+\.\d+\.\d+$/.test(info.bot_agent)) {
-      this.violations.push(`${r.path}: base_info is ${JSON.stringify(info)}`)
+      this.violate(`${r.path}: base_info is ${JSON.stringify(info)}`)
     }
   }
 
   private authed(r: RecordedRequest, res: ServerResponse, then: () => void): void {
     const h = r.headers
-    if (h.authorizationtype !== 'ilink_bot_token') this.violations.push(`${r.path}: AuthorizationType is ${String(h.authorizationtype)}`)
+    if (h.authorizationtype !== 'ilink_bot_token') this.violate(`${r.path}: AuthorizationType is ${String(h.authorizationtype)}`)
     const uin = typeof h['x-wechat-uin'] === 'string' ? Buffer.from(h['x-wechat-uin'], 'base64').toString('utf8') : ''
-    if (!/^\d{1,10}$/.test(uin) || Number(uin) > 0xffffffff) this.violations.push(`${r.path}: X-WECHAT-UIN is not base64 of a decimal uint32`)
-    else if (this.uins.has(uin)) this.violations.push(`${r.path}: X-WECHAT-UIN reused`)
+    if (!/^\d{1,10}$/.test(uin) || Number(uin) > 0xffffffff) this.violate(`${r.path}: X-WECHAT-UIN is not base64 of a decimal uint32`)
+    else if (this.uins.has(uin)) this.violate(`${r.path}: X-WECHAT-UIN reused`)
     this.uins.add(uin)
     if (!this.token || h.authorization !== `Bearer ${this.token}`) {
-      this.violations.push(`${r.path}: wrong or missing bot token`)
+      this.violate(`${r.path}: wrong or missing bot token`)
       return void json(res, { ret: -14, errcode: -14, errmsg: 'session timeout' })
     }
     if (this.stale) return void json(res, { ret: -14, errcode: -14, errmsg: 'session timeout' })
@@ -285,7 +280,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
   }
 
   private getQrCode(r: RecordedRequest, res: ServerResponse): void {
-    if (r.method !== 'POST' || r.query.get('bot_type') !== '3') this.violations.push(`get_bot_qrcode: ${r.method} bot_type=${r.query.get('bot_type')}`)
+    if (r.method !== 'POST' || r.query.get('bot_type') !== '3') this.violate(`get_bot_qrcode: ${r.method} bot_type=${r.query.get('bot_type')}`)
     const id = randomBytes(8).toString('hex')
     this.qr = { id, state: 'wait', told: 'wait' }
     this.qrIssued++
@@ -296,6 +291,11 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       this.later(this.options.autoLoginMs, () => this.qr === qr && this.confirm())
     }
     json(res, { qrcode: id, qrcode_img_content: `https://liteapp.weixin.qq.com/q/sandbox?qrcode=${id}&bot_type=3` })
+  }
+
+  private violate(violation: string): void {
+    this.violations.push(violation)
+    this.options.onViolation?.(violation)
   }
 
   private later(ms: number, run: () => void): void {
@@ -309,9 +309,9 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
 
   private getQrStatus(r: RecordedRequest, res: ServerResponse): void {
     const id = r.query.get('qrcode')
-    if (r.method !== 'GET') this.violations.push(`get_qrcode_status: ${r.method}`)
+    if (r.method !== 'GET') this.violate(`get_qrcode_status: ${r.method}`)
     if (!this.qr || id !== this.qr.id) {
-      this.violations.push('get_qrcode_status: polled a QR code that is not the current one')
+      this.violate('get_qrcode_status: polled a QR code that is not the current one')
       return void json(res, { status: 'expired' })
     }
     // Held until there is news for this client: a state it has not been told yet.
@@ -329,8 +329,8 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
 
   private getUpdates(r: RecordedRequest, res: ServerResponse): void {
     const cursor = r.body.get_updates_buf
-    if (typeof cursor !== 'string') this.violations.push('getupdates: get_updates_buf missing')
-    else if (cursor !== this.lastCursor) this.violations.push(`getupdates: cursor ${JSON.stringify(cursor)} is not the latest (${JSON.stringify(this.lastCursor)})`)
+    if (typeof cursor !== 'string') this.violate('getupdates: get_updates_buf missing')
+    else if (cursor !== this.lastCursor) this.violate(`getupdates: cursor ${JSON.stringify(cursor)} is not the latest (${JSON.stringify(this.lastCursor)})`)
     if (this.failPolls > 0) {
       this.failPolls--
       return void res.socket?.destroy()
@@ -349,20 +349,20 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
   private sendMessage(r: RecordedRequest, res: ServerResponse): void {
     const msg = (r.body.msg ?? {}) as Record<string, unknown>
     const clientId = msg.client_id
-    if (typeof clientId !== 'string' || !clientId) this.violations.push('sendmessage: no client_id')
-    else if (this.clientIds.has(clientId)) this.violations.push(`sendmessage: client_id ${clientId} reused`)
+    if (typeof clientId !== 'string' || !clientId) this.violate('sendmessage: no client_id')
+    else if (this.clientIds.has(clientId)) this.violate(`sendmessage: client_id ${clientId} reused`)
     else this.clientIds.add(clientId)
-    if (msg.to_user_id !== OWNER_ID) this.violations.push(`sendmessage: to_user_id ${String(msg.to_user_id)} is not the owner`)
-    if (msg.message_type !== 2 || msg.message_state !== 2) this.violations.push('sendmessage: message_type/message_state must be 2/2')
+    if (msg.to_user_id !== OWNER_ID) this.violate(`sendmessage: to_user_id ${String(msg.to_user_id)} is not the owner`)
+    if (msg.message_type !== 2 || msg.message_state !== 2) this.violate('sendmessage: message_type/message_state must be 2/2')
     const items = msg.item_list as Array<Record<string, unknown>> | undefined
     if (!Array.isArray(items) || items.length !== 1) {
-      this.violations.push('sendmessage: item_list must hold one item')
+      this.violate('sendmessage: item_list must hold one item')
       return void json(res, { ret: -1, errmsg: 'bad item_list' })
     }
     const item = items[0]
     const problem = this.checkItem(item)
     if (problem) {
-      this.violations.push(`sendmessage: ${problem}`)
+      this.violate(`sendmessage: ${problem}`)
       return void json(res, { ret: -1, errmsg: problem })
     }
     if (!this.contextToken || msg.context_token !== this.contextToken) return void json(res, { ret: -2, errmsg: 'invalid context token' })
@@ -403,7 +403,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       b.filesize !== Math.ceil(((b.rawsize ?? -1) + 1) / 16) * 16 && 'filesize is not the PKCS#7-padded size of rawsize',
     ].filter(Boolean)
     if (problems.length) {
-      this.violations.push(`getuploadurl: ${problems.join(', ')}`)
+      this.violate(`getuploadurl: ${problems.join(', ')}`)
       return void json(res, { ret: -1, errmsg: 'bad upload request' })
     }
     this.pendingUploads.set(b.filekey!, { key: Buffer.from(b.aeskey!, 'hex'), rawsize: b.rawsize!, md5: b.rawfilemd5!, filesize: b.filesize!, mediaType: b.media_type! })
@@ -416,7 +416,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
     const filekey = url.searchParams.get('filekey') ?? ''
     const pending = this.pendingUploads.get(filekey)
     const fail = (why: string) => {
-      this.violations.push(`cdn upload: ${why}`)
+      this.violate(`cdn upload: ${why}`)
       res.writeHead(400, { 'x-error-message': why }).end()
     }
     if (req.method !== 'POST') return fail(`method ${req.method}`)
