@@ -16,11 +16,16 @@ import { ROADS, type RoadDefinition } from './roads/index.js'
 import { Roads } from './roads/roads.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
-import { Directory } from './wechat/directory.js'
+import { Directory, FILEHELPER_ID } from './wechat/directory.js'
+import { createChannel } from './channel/index.js'
+import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
+
+/** The owner's chat in the inbox, whichever road carries it. */
+const OWNER_CHAT_ID = 'me'
 
 export interface Composition extends ToolDeps {
   audit: AuditLog
@@ -28,6 +33,8 @@ export interface Composition extends ToolDeps {
   logoutWatcher: LogoutWatcher
   /** Sends to the owner over the iLink road (window and budget checked, paced, audited), when that road runs. */
   ilink?: IlinkOutbox
+  /** WeChat as a Claude Code channel (CHANNEL_ENABLED). */
+  channel?: ChannelHub
 }
 
 export interface ComposeOptions {
@@ -111,5 +118,18 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     }).watch(ilinkRoad)
   }
 
-  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher, ...(ilink ? { ilink } : {}) }
+  const channel = config.channel.enabled
+    ? createChannel({
+        logger,
+        inbox,
+        directory,
+        listed: config.channel.senders,
+        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        tellOwner: async (text) => {
+          await sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
+        },
+      })
+    : undefined
+
+  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
 }

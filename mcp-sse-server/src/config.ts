@@ -6,12 +6,14 @@ import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
+import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES } from './notify/registry.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
+export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com'
+
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
-const NOTIFY_EVENT_TYPES = ['start', 'update', 'end', 'error'] as const
 
 /**
  * Puppets this server knows how to build; any other Wechaty puppet package name (`wechaty-puppet-*`, `@scope/…`) is
@@ -59,6 +61,8 @@ const schema = z.object({
   WECHAT_MOCK_FIXTURE: z.string().optional(),
   READ_ONLY: bool.default(false),
   WECHAT_ALLOWED_CONTACTS: list().optional(),
+  CHANNEL_ENABLED: bool.default(false),
+  CHANNEL_SENDERS: list().optional(),
   WECHAT_ALLOWED_ROOMS: list().optional(),
   WECHAT_SEND_MIN_INTERVAL_MS: int(0, 3_600_000).default(3000),
   WECHAT_SEND_MAX_PER_MINUTE: int(1, 1000).default(10),
@@ -85,7 +89,7 @@ const schema = z.object({
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
   MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
   ILINK_ENABLED: bool.default(false),
-  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ilinkai.weixin.qq.com'),
+  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default(ILINK_DEFAULT_BASE_URL),
   ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
   ILINK_WINDOW_HOURS: int(1, 24 * 7).default(24),
   ILINK_MAX_PER_OWNER_MESSAGE: int(1, 1000).default(10),
@@ -107,6 +111,8 @@ export interface Config {
   readonly mockFixture?: string
   readonly readOnly: boolean
   readonly allowedContacts?: readonly string[]
+  /** WeChat as a Claude Code channel: the owner's messages (and listed senders') pushed into sessions. */
+  readonly channel: { readonly enabled: boolean; readonly senders: readonly string[] }
   readonly allowedRooms?: readonly string[]
   readonly send: {
     readonly minIntervalMs: number
@@ -240,6 +246,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     mockFixture: v.WECHAT_MOCK_FIXTURE && path.resolve(v.WECHAT_MOCK_FIXTURE),
     readOnly: v.READ_ONLY,
     allowedContacts: v.WECHAT_ALLOWED_CONTACTS,
+    channel: { enabled: v.CHANNEL_ENABLED, senders: v.CHANNEL_SENDERS ?? [] },
     allowedRooms: v.WECHAT_ALLOWED_ROOMS,
     send: {
       minIntervalMs: v.WECHAT_SEND_MIN_INTERVAL_MS,

@@ -10,8 +10,10 @@ import { compose } from './compose.js'
 import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
+import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
+import { channelStreamChanged } from './channel/attach.js'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
@@ -40,7 +42,15 @@ export async function serve(config: Config): Promise<void> {
   const { sender, inbox, directory, notifier } = parts
   const deps = { sender, inbox, directory, roads, notifier, config, logger }
   const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
-  const { app, sessions } = createApp({ config, logger, roads, sandbox, newServer: () => createServer(deps) })
+  const { channel } = parts
+  const { app, sessions } = createApp({
+    config,
+    logger,
+    roads,
+    sandbox,
+    newServer: (hints) => createServer(deps, { channel, name: hints.name }),
+    ...(channel ? { onServerStream: channelStreamChanged } : {}),
+  })
 
   const http = createHttpServer(app)
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +97,7 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
+  printRoadStates(roads)
   roads.startAll()
 }
 

@@ -23,7 +23,10 @@ export interface AppDeps {
   roads: Roads
   /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
   sandbox?: () => Sandbox | undefined
-  newServer: () => McpServer
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
+  /** A server-to-client stream of a session opened or closed (the channel's presence). */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 export interface App {
@@ -33,7 +36,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -58,7 +61,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   const auth = requireToken(config)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs }))
+  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
   app.use(sandboxRoutes({ config, roads, sandbox }))
 
   app.use((_req, res) => {

@@ -27,11 +27,21 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined
 }
 
-/** The address without its `token` parameter, relative to the host (the redirect target). */
+/** The pages behind the cookie; a redirect goes to one of them and nowhere else. */
+const LOGIN_PATHS = new Set(['/login', '/login/state', '/login/events'])
+
+/**
+ * Where the token → cookie redirect goes: the page asked for, without its `token` parameter, when it is one of the
+ * login pages as written; otherwise /login. The path is never taken through URL normalisation: that turns
+ * `/login/%2e%2e//evil.example/x` into `//evil.example/x`, which a browser reads as another host.
+ */
 function withoutToken(req: Request): string {
-  const url = new URL(req.originalUrl, 'http://placeholder')
-  url.searchParams.delete('token')
-  return url.pathname + url.search
+  const at = req.originalUrl.indexOf('?')
+  const path = at < 0 ? req.originalUrl : req.originalUrl.slice(0, at)
+  const query = new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1))
+  query.delete('token')
+  const search = query.toString()
+  return (LOGIN_PATHS.has(path) ? path : '/login') + (search ? `?${search}` : '')
 }
 
 /** `loginPageUrl` is read per request: the server learns its own address only once it listens. */

@@ -6,16 +6,19 @@ import { randomUUID } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from '../logger.js'
 import type { Session, SessionKind, SessionRegistry } from './sessions.js'
 
 export interface McpRouteOptions {
   sessions: SessionRegistry
-  newServer: () => McpServer
+  /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
+  newServer: (hints: { name?: string }) => McpServer
   logger: Logger
   keepAliveMs: number
+  /** A server-to-client stream (legacy SSE, or Streamable HTTP's GET) of a session opened or closed. */
+  onServerStream?: (server: McpServer, open: boolean) => void
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -51,8 +54,21 @@ function cancelOnDisconnect(transport: StreamableHTTPServerTransport, req: Reque
   })
 }
 
-export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRouteOptions): Router {
+/** What the client says about itself on the URL or in headers, for the session it opens. */
+function sessionHints(req: Request): { name?: string } {
+  const header = req.headers['x-channel-name']
+  const query = req.query.name
+  const name = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined
+  return name ? { name: name.slice(0, 100) } : {}
+}
+
+export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerStream }: McpRouteOptions): Router {
   const router = Router()
+  const watchServerStream = (server: McpServer, res: Response) => {
+    if (!onServerStream) return
+    onServerStream(server, true)
+    res.once('close', () => onServerStream(server, false))
+  }
   const log = logger.child({ component: 'mcp' })
 
   const lookup = (res: Response, id: string | undefined, kind: SessionKind): Session | undefined => {
@@ -80,14 +96,15 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
   }
 
   // Legacy HTTP+SSE.
-  router.get('/sse', async (_req: Request, res: Response) => {
+  router.get('/sse', async (req: Request, res: Response) => {
     if (refuseWhenFull(res)) return
     // Proxies (nginx) buffer event streams unless told not to; the SDK's legacy transport does not say it.
     res.setHeader('X-Accel-Buffering', 'no')
     const transport = new SSEServerTransport('/messages', res)
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     const session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server })
     trackStream(session, res)
+    watchServerStream(server, res)
     const keepAlive = setInterval(() => {
       if (!res.writableEnded) res.write(': keepalive\n\n')
     }, keepAliveMs)
@@ -109,6 +126,12 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined
     const session = lookup(res, id, 'sse')
     if (!session) return
+    // The SDK answers a message it cannot take with "Invalid message: <the body>", as text a browser may render:
+    // checked here first, and the answer never repeats what was sent.
+    if (!JSONRPCMessageSchema.safeParse(req.body).success) {
+      rpcError(res, 400, -32600, 'Invalid Request: the body must be one JSON-RPC 2.0 message sent as Content-Type: application/json')
+      return
+    }
     await (session.transport as SSEServerTransport).handlePostMessage(req, res, req.body)
   })
 
@@ -129,7 +152,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
       return
     }
     if (refuseWhenFull(res)) return
-    const server = newServer()
+    const server = newServer(sessionHints(req))
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
@@ -152,7 +175,10 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs }: McpRoute
     const header = req.headers['mcp-session-id']
     const session = lookup(res, typeof header === 'string' ? header : undefined, 'streamableHttp')
     if (!session) return
-    if (req.method === 'GET') trackStream(session, res)
+    if (req.method === 'GET') {
+      trackStream(session, res)
+      watchServerStream(session.server, res)
+    }
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
   }
   router.get('/mcp', streamOrDelete)

@@ -5,6 +5,8 @@ import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/defin
 import { tools as allTools } from '../tools/index.js'
 import { ROADS } from '../roads/index.js'
 import { VERSION } from '../version.js'
+import { attachChannel, CHANNEL_CAPABILITIES, CHANNEL_INSTRUCTIONS } from '../channel/attach.js'
+import type { ChannelHub } from '../channel/hub.js'
 
 /**
  * The tools this configuration exposes. READ_ONLY and the roads are filters here, not checks inside each tool: a
@@ -22,19 +24,30 @@ export function exposedTools(deps: Pick<ToolDeps, 'config'>, tools: readonly Too
  */
 let sharedValidator: AjvJsonSchemaValidator | undefined
 
+const INSTRUCTIONS =
+  'Reach people on WeChat as the user, and push notifications. Look people up with findFriend/findRoom before sending; ' +
+  'never guess between several matches: ask the user. If WeChat is not logged in, give the user the login URL from getLoginStatus.'
+
+/** What a session brings with it: the channel hub (when CHANNEL_ENABLED) and the name it asked for. */
+export interface SessionOptions {
+  channel?: ChannelHub
+  /** From `wechat-mcp stdio --name`, an X-Channel-Name header or ?name= on the MCP URL. */
+  name?: string
+}
+
 /** One McpServer per client session; the state behind the tools (bot, channels) is shared through deps. */
-export function createServer(deps: ToolDeps): McpServer {
+export function createServer(deps: ToolDeps, session: SessionOptions = {}): McpServer {
   const server = new McpServer(
     { name: 'wechat-mcp', version: VERSION },
     {
       jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
-      instructions:
-        'Reach people on WeChat as the user, and push notifications. Look people up with findFriend/findRoom before sending; ' +
-        'never guess between several matches: ask the user. If WeChat is not logged in, give the user the login URL from getLoginStatus.',
+      instructions: session.channel ? INSTRUCTIONS + CHANNEL_INSTRUCTIONS : INSTRUCTIONS,
+      ...(session.channel ? { capabilities: { experimental: CHANNEL_CAPABILITIES } } : {}),
     },
   )
   for (const tool of exposedTools(deps)) registerTool(server, tool, deps)
   answerBadParamsAsInvalidParams(server)
+  if (session.channel) attachChannel(server, session.channel, session.name)
   return server
 }
 

@@ -2,7 +2,8 @@
 import * as z from 'zod'
 import type { ChannelResult, NotifyReport } from './types.js'
 
-export type Outcome = 'delivered' | 'skipped' | 'all-failed' | 'none-configured'
+export const OUTCOMES = ['delivered', 'skipped', 'all-failed', 'none-configured'] as const
+export type Outcome = (typeof OUTCOMES)[number]
 
 export function outcomeOf(report: NotifyReport, configured: readonly string[]): Outcome {
   if (report.skipped !== undefined) return 'skipped'
@@ -64,7 +65,7 @@ export function structuredReport(report: NotifyReport, configured: readonly stri
 /** The outputSchema shape of notify_send and notify_event. */
 export const reportOutputSchema = {
   outcome: z
-    .enum(['delivered', 'skipped', 'all-failed', 'none-configured'])
+    .enum(OUTCOMES)
     .describe('delivered = at least one channel accepted; skipped = deliberately not sent'),
   skipped: z.string().optional().describe('Why nothing was sent, when it was skipped on purpose'),
   delivered: z.number().int().describe('Channels that accepted the notification'),

@@ -4,8 +4,8 @@
  */
 import type { Config } from '../config.js'
 import type { Sender } from '../wechat/sender.js'
-import { FILEHELPER_ID } from '../wechat/directory.js'
 import { SAY_TIMEOUT_MS } from '../roads/web/web-road.js'
+import { FILEHELPER_ID, isFileTransferName } from '../wechat/directory.js'
 import type { ExtraChannel } from './types.js'
 
 export function wechatChannel(sender: Sender, config: Config): ExtraChannel | undefined {
@@ -19,7 +19,7 @@ export function wechatChannel(sender: Sender, config: Config): ExtraChannel | un
     async send(message, signal) {
       const text = `${message.title}\n\n${message.content}`.slice(0, config.send.maxMessageChars)
       const request = { tool: 'notify', text }
-      if (to.toLowerCase() === FILEHELPER_ID) {
+      if (isFileTransferName(to)) {
         return outcome(await sender.send({ ...request, kind: 'contact', target: { id: FILEHELPER_ID } }, signal))
       }
       // A name is tried as a friend first, then as a group; either way only an exact, unique match is used.

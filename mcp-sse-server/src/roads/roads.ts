@@ -50,7 +50,7 @@ export class Roads extends EventEmitter<{ state: [RoadId, RoadState]; message: [
   }
 
   state(id: RoadId): RoadState {
-    return this.running.get(id)?.state ?? this.offStates.get(id) ?? { status: 'off', reason: 'This version of wechat-mcp has no such road.', since: SINCE_START }
+    return this.running.get(id)?.state ?? this.offStates.get(id) ?? { status: 'off', since: SINCE_START }
   }
 
   isLoggedIn(id: RoadId): boolean {

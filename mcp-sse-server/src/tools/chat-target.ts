@@ -1,9 +1,10 @@
 /** What the conversation tools share: naming a chat (friend, group or id) and the shape of a kept message. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import type { ChatType, InboxMessage } from '../wechat/inbox.js'
+import { CHAT_TYPES, MESSAGE_KINDS, type ChatType, type InboxMessage } from '../wechat/inbox.js'
+import { quote } from '../wechat/quote.js'
 import { failure, type ToolDeps } from './define.js'
-import { notLoggedIn } from './shared.js'
+import { candidateShape, loginStatusShape, notLoggedIn } from './shared.js'
 
 export const chatTargetShape = {
   nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
@@ -11,16 +12,28 @@ export const chatTargetShape = {
   id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only)'),
 }
 
-export const chatShape = z.object({ type: z.enum(['contact', 'room']), id: z.string(), name: z.string() })
+export const chatShape = z.object({ type: z.enum(CHAT_TYPES), id: z.string(), name: z.string() })
+
+/** Why a chat could not be opened: the one list behind the code and the schema of the tools that read a chat. */
+export const CHAT_ERRORS = ['not_logged_in', 'invalid_argument', 'not_found', 'ambiguous', 'unknown_id'] as const
+export type ChatError = (typeof CHAT_ERRORS)[number]
+
+/** What a refusal of a chat-reading tool carries besides `error`; the tool's own fields are absent then. */
+export const chatRefusalShape = {
+  loginStatus: loginStatusShape,
+  candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
+}
+
+function refuse(error: ChatError, text: string, extra: Record<string, unknown> = {}): { ok: false; result: CallToolResult } {
+  return { ok: false, result: failure(text, { error, ...extra }) }
+}
 
 export const messageShape = z.object({
   id: z.string(),
   chat: chatShape,
   sender: z.object({ id: z.string(), name: z.string(), self: z.boolean().describe('true when the user (this account) sent it') }),
   time: z.string().describe('when the server received it (ISO 8601); usable as `since`'),
-  type: z
-    .enum(['text', 'image', 'file', 'voice', 'video', 'link', 'emoticon', 'contact_card', 'location', 'mini_program', 'transfer', 'red_envelope', 'recalled', 'chat_history', 'other'])
-    .describe('text, or what kind of non-text message it is'),
+  type: z.enum(MESSAGE_KINDS).describe('text, or what kind of non-text message it is'),
   text: z.string().optional(),
   fileName: z.string().optional(),
 })
@@ -37,26 +50,27 @@ export async function resolveChat(
   args: { nickname?: string; topic?: string; id?: string },
 ): Promise<{ ok: true; chat: ChatInfo } | { ok: false; result: CallToolResult }> {
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
-  if (given !== 1) return { ok: false, result: failure('Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.') }
+  if (given !== 1) return refuse('invalid_argument', 'Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.')
   const { sender, inbox } = deps
   if (args.id !== undefined) {
-    for (const kind of ['contact', 'room'] as ChatType[]) {
+    for (const kind of CHAT_TYPES) {
       const found = await sender.resolve(kind, { id: args.id })
       if (found.ok) return { ok: true, chat: found.target }
     }
     const known = inbox.chat(args.id)
     if (known) return { ok: true, chat: known }
-    return {
-      ok: false,
-      result: failure(`No friend, group or recent chat has the id "${args.id}". Ids change at every WeChat login; look it up again with findFriend, findRoom or listRecentChats.`),
-    }
+    return refuse(
+      'unknown_id',
+      `No friend, group or recent chat has the id ${quote(args.id)}. Ids change at every WeChat login; look it up again with findFriend, findRoom or listRecentChats.`,
+    )
   }
   const kind: ChatType = args.nickname !== undefined ? 'contact' : 'room'
   const found = await sender.resolve(kind, { name: args.nickname ?? args.topic })
   if (found.ok) return { ok: true, chat: found.target }
   // The resolver speaks for the send tools; the same advice fits here once it stops saying "Not sent".
   const text = found.message.replace(/^Not sent: /, '').replace(/send again/g, 'call again')
-  return { ok: false, result: failure(text, found.candidates ? { candidates: found.candidates } : undefined) }
+  const error = found.code === 'ambiguous' || found.code === 'unknown_id' ? found.code : 'not_found'
+  return refuse(error, text, found.candidates ? { candidates: found.candidates } : {})
 }
 
 /**
@@ -69,7 +83,7 @@ export async function openChat(
   const refused = notLoggedIn(deps)
   if (refused) return { ok: false, result: refused }
   const sinceMs = parseSince(args.since)
-  if (typeof sinceMs === 'string') return { ok: false, result: failure(sinceMs) }
+  if (typeof sinceMs === 'string') return refuse('invalid_argument', sinceMs)
   const target = await resolveChat(deps, args)
   return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
 }
@@ -79,10 +93,15 @@ export async function openChat(
  * whoever writes in a chat must not be able to forge lines that look like other messages, or like the user's own.
  */
 export function describeMessage(m: InboxMessage): string {
-  const who = m.sender.self ? 'this account (the user)' : `${m.sender.name} (id ${m.sender.id})`
-  const quoted = m.text !== undefined ? JSON.stringify(m.text) : ''
-  const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${JSON.stringify(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
+  const who = m.sender.self ? 'this account (the user)' : `${quote(m.sender.name)} (id ${quote(m.sender.id)})`
+  const quoted = m.text !== undefined ? quote(m.text) : ''
+  const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${quote(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
   return `[${m.time}] ${who}: ${body}`
+}
+
+/** A chat as the model reads it: `group "…"` or `"…"`, the name quoted. */
+export function describeChat(chat: ChatInfo): string {
+  return `${chat.type === 'room' ? 'group ' : ''}${quote(chat.name)}`
 }
 
 /** An ISO 8601 time as milliseconds, or an error text that says how to write it. */

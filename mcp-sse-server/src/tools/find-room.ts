@@ -1,6 +1,10 @@
 import * as z from 'zod'
+import { MATCH_KINDS } from '../wechat/directory.js'
+import { quote } from '../wechat/quote.js'
 import { defineTool, failure, success } from './define.js'
-import { notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+
+const FIND_ERRORS = ['not_logged_in', 'not_found'] as const
 
 export default defineTool({
   name: 'findRoom',
@@ -14,15 +18,16 @@ export default defineTool({
   },
   outputSchema: {
     query: z.string(),
-    rooms: z.array(
-      z.object({ id: z.string(), topic: z.string(), memberCount: z.number().int(), match: z.enum(['exact', 'partial']) }),
-    ),
+    rooms: z.array(z.object({ id: z.string(), topic: z.string(), memberCount: z.number().int(), match: z.enum(MATCH_KINDS) })),
     exactCount: z.number().int(),
+    error: z.enum(FIND_ERRORS).optional().describe('why nothing was found'),
+    loginStatus: loginStatusShape,
   },
   annotations: READ_ANNOTATIONS,
   road: 'web',
   async handler({ topic, limit }, deps) {
-    const refused = notLoggedIn(deps)
+    const nothing = { query: topic, rooms: [], exactCount: 0 }
+    const refused = notLoggedIn(deps, nothing)
     if (refused) return refused
     const found = await deps.directory.lookupFresh((d) => d.findRooms(topic, limit ?? 20))
     const rooms = [
@@ -31,12 +36,12 @@ export default defineTool({
     ]
     if (rooms.length === 0) {
       return failure(
-        `No group's name contains "${topic}". Try a shorter part of the name; WeChat only shows groups saved to contacts or recently active.`,
-        { query: topic, rooms: [], exactCount: 0 },
+        `No group's name contains ${quote(topic)}. Try a shorter part of the name; WeChat only shows groups saved to contacts or recently active.`,
+        { ...nothing, error: 'not_found' },
       )
     }
-    const lines = rooms.map((r) => `- ${r.topic} (${r.memberCount} members) [${r.match}] id=${r.id}`)
-    return success(`${rooms.length} group(s) found for "${topic}".\n${lines.join('\n')}`, {
+    const lines = rooms.map((r) => `- ${quote(r.topic)} (${r.memberCount} members) [${r.match}] id=${quote(r.id)}`)
+    return success(`${rooms.length} group(s) found for ${quote(topic)}.\n${lines.join('\n')}`, {
       query: topic,
       rooms,
       exactCount: found.exact.length,

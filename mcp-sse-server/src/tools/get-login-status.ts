@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { ROAD_IDS, ROAD_STATUSES, type RoadState } from '../roads/road.js'
+import { quote } from '../wechat/quote.js'
 import { defineTool, success } from './define.js'
 
 const userShape = z.object({ id: z.string(), name: z.string() })
@@ -39,11 +40,11 @@ export default defineTool({
     const all = roads.list().map(({ id, title, state }) => ({ road: id, title, ...plain(state) }))
     const text = [
       web.status === 'logged_in'
-        ? `WeChat is logged in as "${web.user?.name}".`
+        ? `WeChat is logged in as ${quote(web.user?.name ?? '')}.`
         : web.status === 'off'
           ? `The web road (friends and groups) is off. ${roads.hint('web')}`
           : `WeChat is not logged in (status: ${web.status}). ${roads.hint('web')}`,
-      ...all.filter((r) => r.road !== 'web').map((r) => `${r.title}: ${r.status}${r.user ? ` as "${r.user.name}"` : ''}${r.reason ? `. ${r.reason}` : ''}`),
+      ...all.filter((r) => r.road !== 'web').map((r) => `${r.title}: ${r.status}${r.user ? ` as ${quote(r.user.name)}` : ''}${r.reason ? `. ${r.reason}` : ''}`),
     ].join('\n')
     return success(text, { ...plain(web), loginUrl, roads: all })
   },

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { defineTool, success } from './define.js'
-import { chatShape, chatTargetShape, describeMessage, messageShape, openChat } from './chat-target.js'
+import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './chat-target.js'
 import { READ_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
@@ -19,8 +19,10 @@ export default defineTool({
     since: z.string().max(40).optional().describe('only messages after this ISO 8601 time'),
   },
   outputSchema: {
-    chat: chatShape,
-    messages: z.array(messageShape),
+    chat: chatShape.optional().describe('the chat read; absent when `error` is set'),
+    messages: z.array(messageShape).optional().describe('oldest first; absent when `error` is set'),
+    error: z.enum(CHAT_ERRORS).optional().describe('why no chat was read'),
+    ...chatRefusalShape,
   },
   annotations: READ_ANNOTATIONS,
   async handler({ nickname, topic, id, limit, since }, deps) {
@@ -30,7 +32,7 @@ export default defineTool({
     const { inbox } = deps
     const messages = inbox.recent(chat.type, chat.id, { limit: limit ?? 20, since: sinceMs })
     inbox.markSeen(chat.type, chat.id)
-    const where = `${chat.type === 'room' ? 'group ' : ''}"${chat.name}"`
+    const where = describeChat(chat)
     const text = messages.length
       ? `${messages.length} message(s) in ${where}${since ? ` since ${since}` : ''}, oldest first:\n${messages.map(describeMessage).join('\n')}`
       : `No messages kept for ${where}${since ? ` since ${since}` : ''}. Only messages received while this server is running and logged in are kept; use waitForReply to wait for one.`

@@ -1,7 +1,8 @@
 import * as z from 'zod'
 import { defineTool, success } from './define.js'
-import { chatShape, describeMessage, messageShape } from './chat-target.js'
-import { notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+import { quote } from '../wechat/quote.js'
+import { chatShape, describeChat, describeMessage, messageShape } from './chat-target.js'
+import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'listRecentChats',
@@ -21,15 +22,17 @@ export default defineTool({
         lastMessage: messageShape,
       }),
     ),
+    error: z.enum(['not_logged_in']).optional(),
+    loginStatus: loginStatusShape,
   },
   annotations: READ_ANNOTATIONS,
   async handler({ limit }, deps) {
-    const refused = notLoggedIn(deps)
+    const refused = notLoggedIn(deps, { chats: [] })
     if (refused) return refused
     const chats = deps.inbox.chatsByActivity(limit ?? 20).map(({ chat, unread, lastMessage }) => ({ chat, unread, lastMessage }))
     const text = chats.length
       ? `${chats.length} recent chat(s), newest first:\n${chats
-          .map((c) => `- ${c.chat.type === 'room' ? 'group ' : ''}"${c.chat.name}" id=${c.chat.id}, ${c.unread} unread; last: ${describeMessage(c.lastMessage)}`)
+          .map((c) => `- ${describeChat(c.chat)} id=${quote(c.chat.id)}, ${c.unread} unread; last: ${describeMessage(c.lastMessage)}`)
           .join('\n')}`
       : 'No messages yet since this server logged in. Messages are kept from the moment the server is running and logged in.'
     return success(text, { chats })

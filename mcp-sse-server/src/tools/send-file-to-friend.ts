@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { defineTool } from './define.js'
 import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
-import { SEND_ANNOTATIONS } from './shared.js'
+import { FILE_TRANSFER_HINT, SEND_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'sendFileToFriend',
@@ -11,7 +11,8 @@ export default defineTool({
     'remark/备注 or nickname) or the `id` from findFriend; it only sends when exactly one friend has that exact name, otherwise the ' +
     'candidates are returned: ask the user which one and send again by id. ' +
     FILE_RULES +
-    'Never retry a send that was refused as a repeat.',
+    'Never retry a send that was refused as a repeat. ' +
+    FILE_TRANSFER_HINT,
   inputSchema: {
     nickname: z.string().max(200).optional().describe("the friend's exact remark (备注) or nickname"),
     id: z.string().max(200).optional().describe('a friend id from findFriend (valid for the current login only)'),

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { defineTool } from './define.js'
-import { pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
+import { FILE_TRANSFER_HINT, pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
 
 export default defineTool({
   name: 'sendMessageToFriend',
@@ -9,7 +9,8 @@ export default defineTool({
     'Sends a text message to one WeChat friend, as the user. Give `nickname` (their exact remark/备注 or nickname) or the `id` ' +
     'from findFriend. It only sends when exactly one friend has that exact name: if several do, or only partial matches exist, ' +
     'nothing is sent and the candidates are returned; ask the user which one and send again by id. Never retry a send that ' +
-    'was refused as a repeat.',
+    'was refused as a repeat. ' +
+    FILE_TRANSFER_HINT,
   inputSchema: {
     nickname: z.string().max(200).optional().describe("the friend's exact remark (备注) or nickname"),
     id: z.string().max(200).optional().describe('a friend id from findFriend (valid for the current login only)'),

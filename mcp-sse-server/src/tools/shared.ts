@@ -1,7 +1,9 @@
 /** Schema pieces and helpers that several WeChat tools share, so the model sees the same shapes everywhere. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import type { SendResult } from '../wechat/sender.js'
+import { CHAT_TYPES } from '../wechat/inbox.js'
+import { SEND_ERROR_CODES, type SendResult } from '../wechat/sender.js'
+import { ROAD_STATUSES } from '../roads/road.js'
 import { failure, success, type ToolDeps } from './define.js'
 
 export const candidateShape = z.object({
@@ -10,18 +12,24 @@ export const candidateShape = z.object({
   alias: z.string().optional(),
 })
 
+/** On a refusal for not being logged in: the state, so a client can tell "scan the QR" from "still starting". */
+export const loginStatusShape = z.enum(ROAD_STATUSES).optional().describe('the login state, when error is not_logged_in')
+
 export const sendOutputShape = {
   sent: z.boolean().describe('true only when WeChat accepted the message'),
   target: z
-    .object({ type: z.enum(['contact', 'room']), id: z.string(), name: z.string() })
+    .object({ type: z.enum(CHAT_TYPES), id: z.string(), name: z.string() })
     .optional()
     .describe('who the message went (or would have gone) to'),
-  error: z
-    .enum(['not_logged_in', 'invalid_message', 'not_found', 'ambiguous', 'unknown_id', 'not_allowed', 'repeat', 'queue_full', 'send_failed', 'file_refused'])
-    .optional(),
+  error: z.enum(SEND_ERROR_CODES).optional().describe('why it was not sent (docs/tools.md lists each one)'),
   candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
   sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForReply so a quick answer is not missed'),
 }
+
+/** How the model reaches the user's own File Transfer chat, which no friend's name can stand in for. */
+export const FILE_TRANSFER_HINT =
+  "To reach the user's own File Transfer chat (文件传输助手, notes to self), use id `filehelper` (its names \"文件传输助手\" and " +
+  '"File Transfer" mean it too); a friend who merely uses such a name is never File Transfer.'
 
 export const SEND_ANNOTATIONS = {
   readOnlyHint: false,
@@ -37,12 +45,15 @@ export const READ_ANNOTATIONS = {
   openWorldHint: true,
 } as const
 
-/** The answer every friend/group tool gives while the web road is not logged in. */
-export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>): CallToolResult | undefined {
+/**
+ * The answer every friend/group tool gives while the web road is not logged in. `filled` holds what that tool's
+ * output schema requires even of a refusal (e.g. an empty list), so the answer matches the schema the client validates.
+ */
+export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>, filled: Record<string, unknown> = {}): CallToolResult | undefined {
   const { roads } = deps
   if (roads.isLoggedIn('web')) return undefined
   const { status } = roads.state('web')
-  return failure(`WeChat is not logged in (status: ${status}). ${roads.hint('web')}`, { status })
+  return failure(`WeChat is not logged in (status: ${status}). ${roads.hint('web')}`, { ...filled, error: 'not_logged_in', loginStatus: status })
 }
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */

@@ -1,10 +1,13 @@
 import * as z from 'zod'
 import { defineTool, failure, success, type ToolExtra } from './define.js'
-import { chatShape, chatTargetShape, describeMessage, messageShape, openChat } from './chat-target.js'
+import { quote } from '../wechat/quote.js'
+import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './chat-target.js'
 
 const DEFAULT_TIMEOUT_S = 600
 /** setTimeout cannot count past ~24.8 days; longer waits are re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+/** Besides the chat refusals: too many waits at once, a cancelled wait (and not_logged_in for a logout mid-wait). */
+const WAIT_ERRORS = [...CHAT_ERRORS, 'too_many_waits', 'cancelled'] as const
 
 export default defineTool({
   name: 'waitForReply',
@@ -24,11 +27,13 @@ export default defineTool({
     since: z.string().max(40).optional().describe('also accept a message that arrived after this ISO 8601 time (e.g. the `sentAt` of the question); default: from now'),
   },
   outputSchema: {
-    status: z.enum(['replied', 'timeout']),
-    chat: chatShape,
+    status: z.enum(['replied', 'timeout']).optional().describe('how the wait ended; absent when `error` is set'),
+    chat: chatShape.optional().describe('the chat waited on; absent when the wait could not start'),
     message: messageShape.optional().describe('the reply, when status is "replied"'),
-    waitedSeconds: z.number().int(),
-    timeoutSeconds: z.number().int().describe('the wait actually used, after the server cap'),
+    waitedSeconds: z.number().int().optional(),
+    timeoutSeconds: z.number().int().optional().describe('the wait actually used, after the server cap'),
+    error: z.enum(WAIT_ERRORS).optional().describe('why there is no reply and no timeout'),
+    ...chatRefusalShape,
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler({ nickname, topic, id, timeoutSeconds, since }, deps, extra) {
@@ -43,6 +48,7 @@ export default defineTool({
     if (inbox.waiting >= deps.config.wait.maxWaits) {
       return failure(
         `Not waiting: ${inbox.waiting} replies are already being waited for (WECHAT_MAX_WAITS=${deps.config.wait.maxWaits}). Let some of those waits finish or cancel them, then wait again.`,
+        { error: 'too_many_waits', chat },
       )
     }
 
@@ -63,16 +69,21 @@ export default defineTool({
     const ended = outcome.kind === 'aborted' ? String(stop.signal.reason) : outcome.kind
     log.debug({ chat: chat.id, outcome: ended, waitedSeconds, waiting: inbox.waiting }, 'reply wait ended')
 
-    const where = `${chat.type === 'room' ? 'group ' : ''}"${chat.name}"`
+    const where = describeChat(chat)
     if (outcome.kind === 'message') {
       const message = outcome.message
       inbox.markSeen(chat.type, chat.id, Date.parse(message.time))
       return success(`Reply in ${where}:\n${describeMessage(message)}`, { status: 'replied', chat, message, waitedSeconds, timeoutSeconds: timeoutS })
     }
     if (outcome.kind === 'cleared') {
-      return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`)
+      return failure(`WeChat logged out while waiting for a reply in ${where}; nothing more can arrive. ${deps.roads.hint('web')}`, {
+        error: 'not_logged_in',
+        chat,
+        waitedSeconds,
+        loginStatus: deps.roads.state('web').status,
+      })
     }
-    if (ended === 'cancelled') return failure('The wait was cancelled.')
+    if (ended === 'cancelled') return failure('The wait was cancelled.', { error: 'cancelled', chat, waitedSeconds })
     const capped = timeoutSeconds !== undefined && timeoutSeconds > timeoutS ? ` (capped by WECHAT_MAX_WAIT_S=${deps.config.wait.maxWaitS})` : ''
     return success(
       `No reply in ${where} within ${timeoutS} s${capped}. Tell the user nobody has answered yet, or call waitForReply again (with the same \`since\`) to keep waiting; do not resend the question unless asked.`,
@@ -102,7 +113,7 @@ function progressTicker(extra: ToolExtra, everyS: number, totalS: number, starte
     extra
       .sendNotification({
         method: 'notifications/progress',
-        params: { progressToken, progress: elapsed, total: totalS, message: `waiting for a reply from "${name}" (${elapsed} s of ${totalS} s)` },
+        params: { progressToken, progress: elapsed, total: totalS, message: `waiting for a reply from ${quote(name)} (${elapsed} s of ${totalS} s)` },
       })
       .catch(() => undefined) // the client went away; the abort signal ends the wait
   }, everyS * 1000)

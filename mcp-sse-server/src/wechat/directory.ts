@@ -33,7 +33,8 @@ interface Indexed<T> {
   keys: string[]
 }
 
-export type Match<T> = T & { match: 'exact' | 'partial' }
+export const MATCH_KINDS = ['exact', 'partial'] as const
+export type Match<T> = T & { match: (typeof MATCH_KINDS)[number] }
 
 export interface Lookup<T> {
   exact: T[]
@@ -219,8 +220,16 @@ export class Directory {
     return this.rooms.get(id)
   }
 
+  /**
+   * File Transfer's own names (see isFileTransferName) find File Transfer alone as the exact match: a friend who
+   * took one of them as nickname or remark is shown among the partial matches, so it is never sent to by that name.
+   */
   findFriends(query: string, limit = 20): Lookup<ContactEntry> {
-    return this.contacts.lookup(query, limit, isFriend)
+    const found = this.contacts.lookup(query, limit, isFriend)
+    if (!isFileTransferName(query)) return found
+    const fileTransfer = this.contacts.get(FILEHELPER_ID)
+    const others = [...found.exact, ...found.partial].filter((c) => c.id !== FILEHELPER_ID)
+    return { exact: fileTransfer ? [fileTransfer] : [], partial: others.slice(0, limit) }
   }
 
   findRooms(query: string, limit = 20): Lookup<RoomEntry> {
@@ -249,6 +258,25 @@ export class Directory {
 
 /** The user's own File Transfer chat (文件传输助手). */
 export const FILEHELPER_ID = 'filehelper'
+
+/** What File Transfer is called: its id, and its own name in WeChat's Chinese and English apps. */
+const FILE_TRANSFER_NAMES = new Set([FILEHELPER_ID, '文件传输助手', 'File Transfer'].map(normalizeName))
+
+/**
+ * Whether a name means File Transfer. Anyone can take "filehelper" or "文件传输助手" as a nickname, and the user's own
+ * chat must not be confused with them: these names are File Transfer's, resolved to its id only.
+ */
+export function isFileTransferName(name: string): boolean {
+  return FILE_TRANSFER_NAMES.has(normalizeName(name))
+}
+
+/** How a contact carrying one of File Transfer's names is told apart from it wherever it is listed. */
+export const TAKES_FILE_TRANSFER_NAME = "a friend who took File Transfer's name, not File Transfer"
+
+/** A contact that carries one of File Transfer's names without being it (shown with a warning, never sent to by it). */
+export function takesFileTransferName(c: { id: string; name: string; alias?: string }): boolean {
+  return c.id !== FILEHELPER_ID && (isFileTransferName(c.name) || (c.alias !== undefined && isFileTransferName(c.alias)))
+}
 
 function isFriend(c: ContactEntry): boolean {
   return c.friend

@@ -11,7 +11,8 @@ import type { LookupFunction } from 'node:net'
 import path from 'node:path'
 import type { FileBoxInterface } from 'file-box'
 import { Agent, fetch, type Response } from 'undici'
-import { isPrivateAddress } from './private-address.js'
+import { isRefusedByDefault } from './private-address.js'
+import { quote } from './quote.js'
 
 export interface LoadedFile {
   file: FileBoxInterface
@@ -134,7 +135,7 @@ export interface UrlOptions {
   /** WECHAT_FILE_ALLOW_PRIVATE_URLS: links may reach this machine, the local network and link-local addresses. */
   allowPrivateUrls?: boolean
   /**
-   * Whether a link may not connect to `address` (one its host name resolved to). Default: isPrivateAddress, which
+   * Whether a link may not connect to `address` (one its host name resolved to). Default: isRefusedByDefault, which
    * allowPrivateUrls turns off. Tests replace it to tell two servers on 127.0.0.1 apart by port.
    */
   isRefusedAddress?: (address: string, url: URL) => boolean
@@ -227,7 +228,7 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
   const controller = new AbortController()
   const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
   const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
-  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isPrivateAddress(address)))
+  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isRefusedByDefault(address)))
   const pinned = new Map<string, Resolved[]>()
   const agent = new Agent({ connect: { lookup: pinnedLookup(pinned) } })
   const visited = [url]
@@ -327,9 +328,9 @@ function acceptType(contentType: string, name: string): string | FileRefusal {
   if (GENERIC_TYPES.has(contentType)) {
     const byName = typeOfName(name)
     if (byName) return byName
-    return { refused: `did not say what kind of file it is (${contentType || 'no content type'}) and its name "${name}" has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
+    return { refused: `did not say what kind of file it is (${contentType ? quote(contentType) : 'no content type'}) and its name ${quote(name)} has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
   }
-  return { refused: `is of type ${contentType}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
+  return { refused: `is of type ${quote(contentType)}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
 }
 
 export type Confined = { ok: true; path: string } | { ok: false; refused: string }

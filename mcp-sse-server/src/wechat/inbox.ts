@@ -6,24 +6,29 @@
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
 
-export type ChatType = 'contact' | 'room'
+/** The one list behind the type and every schema that names a chat's kind. */
+export const CHAT_TYPES = ['contact', 'room'] as const
+export type ChatType = (typeof CHAT_TYPES)[number]
 
-export type MessageKind =
-  | 'text'
-  | 'image'
-  | 'file'
-  | 'voice'
-  | 'video'
-  | 'link'
-  | 'emoticon'
-  | 'contact_card'
-  | 'location'
-  | 'mini_program'
-  | 'transfer'
-  | 'red_envelope'
-  | 'recalled'
-  | 'chat_history'
-  | 'other'
+/** Text, or what kind of non-text message it is: the one list behind the type, the schema and docs/tools.md. */
+export const MESSAGE_KINDS = [
+  'text',
+  'image',
+  'file',
+  'voice',
+  'video',
+  'link',
+  'emoticon',
+  'contact_card',
+  'location',
+  'mini_program',
+  'transfer',
+  'red_envelope',
+  'recalled',
+  'chat_history',
+  'other',
+] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
 
 export interface InboxMessage {
   id: string
@@ -117,7 +122,15 @@ export class Inbox {
   private bytes = 0
   private lastAt = 0
 
+  private readonly listeners = new Set<(message: InboxMessage) => void>()
+
   constructor(private readonly options: InboxOptions) {}
+
+  /** Calls `listener` with every message kept from now on (the channel pushes the owner's from here). */
+  onMessage(listener: (message: InboxMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
 
   get size(): number {
     return this.total
@@ -155,6 +168,7 @@ export class Inbox {
     const maxBytes = this.options.maxBytes ?? Infinity
     while (this.total > this.options.maxTotal || (this.bytes > maxBytes && this.total > 1)) this.evictOldest()
     if (!message.sender.self) this.wake(key, at, message)
+    for (const listener of this.listeners) listener(message)
     return message
   }
 

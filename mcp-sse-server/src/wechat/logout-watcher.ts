@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
+import { quote } from './quote.js'
 
 /** What the watcher needs of a login state: the web road's and the iLink road's both fit. */
 export interface WatchedState {
@@ -36,7 +37,7 @@ export interface LogoutWatcherOptions {
 
 export function logoutMessage(loginPageUrl: string, isPublicUrl: boolean, account?: string): { title: string; content: string } {
   const where = isPublicUrl ? '' : ' (the login page of the server running wechat-mcp; set PUBLIC_URL to the address you reach it by)'
-  const who = account ? `The account "${account}" is no longer connected` : 'The account is no longer connected'
+  const who = account ? `The account ${quote(account)} is no longer connected` : 'The account is no longer connected'
   return {
     title: 'WeChat logged out',
     content: `WeChat logged out; scan at ${loginPageUrl}${where}\n${who}: messages to and from WeChat stop until the new QR code is scanned.`,

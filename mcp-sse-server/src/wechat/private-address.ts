@@ -1,10 +1,11 @@
 /**
  * Which IP addresses a file link may not reach unless the user opts in (WECHAT_FILE_ALLOW_PRIVATE_URLS): this
- * machine, the local network, link-local (cloud metadata at 169.254.169.254 included), carrier-grade NAT,
+ * machine (loopback, and every address of its own interfaces whatever its range), the local network, link-local (cloud metadata at 169.254.169.254 included), carrier-grade NAT,
  * unspecified, multicast and reserved ranges, in IPv4 and IPv6 and in the IPv6 forms that carry an IPv4 address
  * (mapped, translated, compatible, NAT64 and local-use NAT64, 6to4, Teredo).
  */
 import { isIPv4, isIPv6 } from 'node:net'
+import { networkInterfaces } from 'node:os'
 
 /** [network, prefix length] */
 const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
@@ -81,6 +82,42 @@ function isPrivateV6(ip: string): boolean {
   if ((g[0] & 0xffc0) === 0xfec0) return true // fec0::/10 site-local (deprecated)
   if ((g[0] & 0xff00) === 0xff00) return true // ff00::/8 multicast
   return false
+}
+
+/** The IPv4 address an IPv6 address carries in one of the forms above (mapped, translated, NAT64, 6to4, Teredo). */
+function embeddedV4(g: number[]): string[] {
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0)
+  if (zeros(0, 5) && g[5] === 0xffff) return [v4Of(g[6], g[7])]
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return [v4Of(g[6], g[7])]
+  if (zeros(0, 6)) return [v4Of(g[6], g[7])]
+  if (g[0] === 0x64 && g[1] === 0xff9b && (zeros(2, 6) || g[2] === 1)) return [v4Of(g[6], g[7])]
+  if (g[0] === 0x2002) return [v4Of(g[1], g[2])]
+  if (g[0] === 0x2001 && g[1] === 0) return [v4Of(g[6] ^ 0xffff, g[7] ^ 0xffff), v4Of(g[2], g[3])]
+  return []
+}
+
+/** Every spelling-independent name of an address: IPv4 dotted, IPv6 as its eight groups, plus any IPv4 it carries. */
+function addressKeys(address: string): string[] {
+  const ip = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  if (isIPv4(ip)) return [ip]
+  if (!isIPv6(ip)) return []
+  const g = v6Groups(ip)
+  return [g.map((x) => x.toString(16)).join(':'), ...embeddedV4(g)]
+}
+
+/**
+ * Whether `address` is one of this machine's own (any interface, e.g. a public IP on eth0): a link to it reaches
+ * the services listening here on all interfaces as surely as 127.0.0.1 does, whatever range it is in. Interfaces
+ * are read at each check: addresses come and go (DHCP, VPNs, containers).
+ */
+export function isOwnAddress(address: string, interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): boolean {
+  const own = new Set(Object.values(interfaces).flatMap((list) => (list ?? []).flatMap((i) => addressKeys(i.address))))
+  return addressKeys(address).some((key) => own.has(key))
+}
+
+/** What a file link may not reach unless WECHAT_FILE_ALLOW_PRIVATE_URLS: private and local ranges, and this machine. */
+export function isRefusedByDefault(address: string): boolean {
+  return isPrivateAddress(address) || isOwnAddress(address)
 }
 
 /** True for an address file links may not reach by default; also for anything that is not an IP address at all. */

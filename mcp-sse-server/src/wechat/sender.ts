@@ -5,11 +5,23 @@
  */
 import type { AuditEntry, AuditLog } from './audit.js'
 import type { FileRefusal, LoadedFile } from './files.js'
-import { FILEHELPER_ID as FILEHELPER, normalizeName, type ContactEntry, type Directory, type Resolution, type RoomEntry } from './directory.js'
+import {
+  FILEHELPER_ID as FILEHELPER,
+  normalizeName,
+  TAKES_FILE_TRANSFER_NAME,
+  takesFileTransferName,
+  type ContactEntry,
+  type Directory,
+  type Resolution,
+  type RoomEntry,
+} from './directory.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
+import { quote } from './quote.js'
 
-export type TargetKind = 'contact' | 'room'
+import type { ChatType } from './inbox.js'
+
+export type TargetKind = ChatType
 
 export interface SendRequest {
   /** Who asked, for the audit log: a tool name or "notify". */
@@ -33,18 +45,21 @@ export interface FileSendRequest {
 
 type Content = { kind: 'text'; text: string } | { kind: 'file'; request: FileSendRequest; loaded?: LoadedFile }
 
-export type SendErrorCode =
-  | 'not_logged_in'
-  | 'invalid_message'
-  | 'not_found'
-  | 'ambiguous'
-  | 'unknown_id'
-  | 'not_allowed'
-  | 'repeat'
-  | 'queue_full'
-  | 'cancelled'
-  | 'send_failed'
-  | 'file_refused'
+/** Why a send did not go out: the one list behind the type, the tools' output schema and docs/tools.md. */
+export const SEND_ERROR_CODES = [
+  'not_logged_in',
+  'invalid_message',
+  'not_found',
+  'ambiguous',
+  'unknown_id',
+  'not_allowed',
+  'repeat',
+  'queue_full',
+  'cancelled',
+  'send_failed',
+  'file_refused',
+] as const
+export type SendErrorCode = (typeof SEND_ERROR_CODES)[number]
 
 export interface ResolvedTarget {
   type: TargetKind
@@ -81,6 +96,14 @@ export interface SenderOptions {
 
 
 const MAX_PARALLEL_LOADS = 2
+
+/**
+ * A message nobody can see (zero-width spaces, joiners, bidi and other format marks, control characters, fillers,
+ * variation selectors, blanks) still shows up as a message from the user: it is refused like an empty one.
+ */
+const INVISIBLE_ONLY = /^[\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}\s\u2800]*$/u
+/** Half of a surrogate pair on its own is not text: WeChat would carry it as garbage, or not at all. */
+const LONE_SURROGATE = /\p{Cs}/u
 
 export class Sender {
   private readonly recent = new Map<string, number>()
@@ -187,7 +210,7 @@ export class Sender {
         ok: false,
         code: 'not_allowed',
         target,
-        message: `Not sent: "${target.name}" is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
+        message: `Not sent: ${label(target)} is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
       }
     }
     // Before a download: a send that cannot get into the queue should not cost 25 MB first. Files being prepared
@@ -216,7 +239,7 @@ export class Sender {
         ok: false,
         code: 'repeat',
         target,
-        message: `Not sent: the same ${what} already went to "${target.name}" within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
+        message: `Not sent: the same ${what} already went to ${label(target)} within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
       }
     }
 
@@ -231,11 +254,11 @@ export class Sender {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
       if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
-      return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to "${target.name}" failed at WeChat: ${errorText(err)}. It was not delivered.` }
+      return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
-    const to = `${kind === 'room' ? 'room ' : ''}"${target.name}"`
+    const to = `${kind === 'room' ? 'room ' : ''}${label(target)}`
     if (content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
-    return { ok: true, target, sentAt, message: `Sent the file "${loaded!.name}" to ${to}.` }
+    return { ok: true, target, sentAt, message: `Sent the file ${quote(loaded!.name)} to ${to}.` }
   }
 
   /** Downloads or reads a file, at most MAX_PARALLEL_LOADS at a time. */
@@ -260,7 +283,15 @@ export class Sender {
   }
 
   private checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
-    if (text.trim() === '') return `Not sent: the ${field} is empty. Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
+    const write = `Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
+    if (text.trim() === '') return `Not sent: the ${field} is empty. ${write}`
+    const broken = LONE_SURROGATE.exec(text)
+    if (broken) {
+      return `Not sent: the ${field} holds a broken character (a lone UTF-16 surrogate, \\u${broken[0].charCodeAt(0).toString(16)}, at position ${broken.index}), which WeChat cannot carry. Remove it, or re-encode the text, and send again.`
+    }
+    if (INVISIBLE_ONLY.test(text)) {
+      return `Not sent: the ${field} has no visible text, only zero-width, control or blank characters. ${write}`
+    }
     const length = [...text].length
     if (length > this.options.maxMessageChars) {
       return `Not sent: the ${field} has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
@@ -311,7 +342,7 @@ function describeResolution(
       return {
         ok: false,
         code: 'unknown_id',
-        message: `Not sent: no ${what} has the id "${target.id}". Ids change at every WeChat login; look the ${what} up again with ${find} and use the id it returns.`,
+        message: `Not sent: no ${what} has the id ${quote(target.id ?? '')}. Ids change at every WeChat login; look the ${what} up again with ${find} and use the id it returns.`,
       }
     case 'ambiguous': {
       const candidates = resolution.candidates.map(toCandidate)
@@ -319,7 +350,7 @@ function describeResolution(
         ok: false,
         code: 'ambiguous',
         candidates,
-        message: `Not sent: ${candidates.length} ${what}s match "${target.name}" exactly: ${candidates.map(describeCandidate).join('; ')}. Ask the user which one they mean, then send again with that id.`,
+        message: `Not sent: ${candidates.length} ${what}s match ${quote(target.name ?? '')} exactly: ${candidates.map(describeCandidate).join('; ')}. Ask the user which one they mean, then send again with that id.`,
       }
     }
     case 'not_found': {
@@ -327,7 +358,7 @@ function describeResolution(
       const hint = candidates.length
         ? `Partial matches (not used without confirmation): ${candidates.map(describeCandidate).join('; ')}. If one of them is meant, send again with its id.`
         : `Check the spelling, or use ${find} with part of the name.`
-      return { ok: false, code: 'not_found', candidates, message: `Not sent: no ${what} is named exactly "${target.name}". ${hint}` }
+      return { ok: false, code: 'not_found', candidates, message: `Not sent: no ${what} is named exactly ${quote(target.name ?? '')}. ${hint}` }
     }
   }
 }
@@ -338,7 +369,8 @@ function toCandidate(e: ContactEntry | RoomEntry): Candidate {
 }
 
 function describeCandidate(c: Candidate): string {
-  return `"${c.name}"${c.alias ? ` (remark "${c.alias}")` : ''} id=${c.id}`
+  const impostor = takesFileTransferName({ id: c.id, name: c.name, ...(c.alias !== undefined ? { alias: c.alias } : {}) })
+  return `${quote(c.name)}${c.alias ? ` (remark ${quote(c.alias)})` : ''} id=${quote(c.id)}${impostor ? ` (${TAKES_FILE_TRANSFER_NAME})` : ''}`
 }
 
 /** The repeat guard sees through trivial variations (case, spacing, normalisation form) of the same text. */
@@ -346,7 +378,14 @@ function normalizeText(text: string): string {
   return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()
 }
 
+/** What WeChat (or the puppet) said, quoted: it may repeat a name or text that came from WeChat. */
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
-  return text.length > 300 ? `${text.slice(0, 297)}...` : text
+  return quote(text.length > 300 ? `${text.slice(0, 297)}...` : text)
+}
+
+/** A chat as the model reads it: its name quoted, and a friend carrying File Transfer's name told apart from it. */
+function label(target: ResolvedTarget): string {
+  const impostor = target.type === 'contact' && takesFileTransferName(target)
+  return impostor ? `${quote(target.name)} (id ${quote(target.id)}: ${TAKES_FILE_TRANSFER_NAME})` : quote(target.name)
 }

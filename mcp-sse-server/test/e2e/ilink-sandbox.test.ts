@@ -16,7 +16,7 @@ afterEach(async () => {
 const ENV = { ILINK_ENABLED: 'true', ILINK_MAX_PER_OWNER_MESSAGE: '2', WECHAT_MOCK_FIXTURE: writeFixture({ self: { name: '测试账号' }, contacts: [{ name: '张三' }] }) }
 const states = (s: RunningServer) => s.logs().filter((l) => l.msg === 'ilink road state').map((l) => l.status)
 /** Resolves once more than `seen` log lines match (lines already there count as seen). */
-const waitForMore = (s: RunningServer, match: (l: Record<string, unknown>) => boolean, seen = 0) => s.waitForLog(() => s.logs().filter(match).length > seen)
+const waitForMore = (s: RunningServer, match: (l: Record<string, unknown>) => boolean, seen = 0) => s.waitForLog(() => s.logs().filter(match).length > seen, 60_000)
 const isState = (status: string) => (l: Record<string, unknown>) => l.msg === 'ilink road state' && l.status === status
 const count = (s: RunningServer, match: (l: Record<string, unknown>) => boolean) => s.logs().filter(match).length
 const ownerMessage = (l: Record<string, unknown>) => l.msg === 'ClawBot message from the owner'
@@ -60,5 +60,5 @@ describe('the simulated ClawBot in the sandbox', () => {
     expect((await post(server, '/sandbox/ilink/expire')).status).toBe(404)
     const health = (await (await fetch(`${server.url}/health`)).json()) as { ilink: { status: string } }
     expect(health.ilink.status).toBe('off')
-  })
+  }, 60_000)
 })

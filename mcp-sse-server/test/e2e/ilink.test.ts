@@ -28,7 +28,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return { ILINK_ENABLED: 'true', ILINK_BASE_URL: fake.url, ILINK_CDN_URL: fake.cdnUrl, WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), ...extra }
 }
 
-const ilinkState = (s: RunningServer, status: string) => s.waitForLog((l) => l.msg === 'ilink road state' && l.status === status)
+const ilinkState = (s: RunningServer, status: string) => s.waitForLog((l) => l.msg === 'ilink road state' && l.status === status, 60_000)
 
 async function health(s: RunningServer): Promise<{ wechat: { status: string }; ilink: { status: string; user?: string } }> {
   return (await (await fetch(`${s.url}/health`)).json()) as never
@@ -86,7 +86,8 @@ describe('the iLink road in the server', () => {
     expect(second.isError).toBeFalsy()
     expect(fake.sent).toHaveLength(2)
     await again.close()
-  })
+    // Two server starts on a busy machine.
+  }, 120_000)
 
   it('a stale token (-14) shows expired with a new QR, and the operator is told once through another channel', async () => {
     fake = await FakeIlink.start()
@@ -106,5 +107,5 @@ describe('the iLink road in the server', () => {
     expect(fake.qrIssued).toBe(2)
     expect(channel.requests).toHaveLength(1)
     expect(decodeURIComponent(channel.requests[0].body.replace(/\+/g, ' '))).toContain('ClawBot logged out')
-  })
+  }, 60_000)
 })

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { artifactPath, launchChromium } from '../helpers/browser.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
+import { raw } from '../security/raw-http.js'
 
 const TOKEN = 'login-page-test-token-0123456789abcdef'
 const FIXTURE = { self: { name: '测试账号' }, loginDelayMs: 3000, contacts: [{ name: '张三' }] }
@@ -104,6 +105,37 @@ describe('with MCP_AUTH_TOKEN', () => {
     const output = server.stdout() + server.stderr()
     expect(output).not.toContain(TOKEN)
     expect(output).not.toContain(encodeURIComponent(TOKEN))
+  })
+
+  // A browser normalises dot segments itself before asking, so these come from clients that send the path as written
+  // (a proxy, curl --path-as-is, a crafted link through a redirector): what matters is the Location they get back.
+  it('the token redirect only ever goes to a login page of this server, whatever path carried the token', async () => {
+    const tricks = [
+      '/login/%2e%2e//evil.example/x',
+      '/login/%2E%2E//evil.example/x',
+      '/login/..//evil.example/x',
+      '/login/.%2e//evil.example',
+      '/login/%2e%2e/%2e%2e//evil.example',
+      '/login/%2e%2e/%5cevil.example',
+      '/login/%2e%2e/%09/evil.example',
+      '/login//evil.example',
+      '/login/..%2f..%2f/evil.example',
+      '/login/state/../../%2fevil.example',
+      '/login/https:%2f%2fevil.example',
+    ]
+    for (const path of tricks) {
+      const res = await raw(server.port, { path: `${path}?token=${TOKEN}` })
+      expect(res.status, path).toBe(303)
+      const location = String(res.headers.location)
+      expect(location, path).toMatch(/^\/login(\?|$)/)
+      expect(new URL(location, server.url).origin, path).toBe(server.url)
+      expect(location).not.toContain(TOKEN)
+    }
+    // The pages themselves keep their own address, and other parameters survive.
+    for (const path of ['/login', '/login/state', '/login/events']) {
+      const res = await raw(server.port, { path: `${path}?a=1&token=${TOKEN}` })
+      expect(res.headers.location, path).toBe(`${path}?a=1`)
+    }
   })
 
   it('accepts the bearer header (scripts) and nothing else', async () => {

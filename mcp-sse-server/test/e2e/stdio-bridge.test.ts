@@ -58,7 +58,7 @@ async function bridge(url: string, env: Record<string, string> = {}, args: strin
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) =>
   (await client.callTool({ name, arguments: args })) as CallToolResult
 
-describe('wechat-mcp stdio', () => {
+describe('wechat-mcp stdio', { timeout: 120_000 }, () => {
   it('relays tool calls and server notifications, and sends the token', async () => {
     const token = 'stdio-bridge-test-token-' + 'x'.repeat(20)
     const s = await server({ MCP_AUTH_TOKEN: token, WECHAT_WAIT_PROGRESS_S: '1' })

@@ -96,6 +96,46 @@ describe('bad input', () => {
     }
   })
 
+  it('/messages never echoes a body it refuses: a JSON-RPC error in JSON, whatever was sent', async () => {
+    const canary = '<script>alert("canary-7f3e")</script>'
+    for (const [contentType, body] of [
+      ['application/json', JSON.stringify([canary, 'canary-7f3e'])],
+      ['application/json', JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping', params: { x: canary } }])],
+      ['application/json', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 42, note: canary })],
+      ['application/json', JSON.stringify(canary)],
+      ['text/plain', canary],
+      ['text/html', `{"jsonrpc":"2.0","id":1,"method":"ping","x":${JSON.stringify(canary)}}`],
+    ]) {
+      const res = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: { 'content-type': contentType, ...AUTH }, body })
+      expect(res.status, body).toBe(400)
+      expect(res.body, body).not.toContain('canary-7f3e')
+      expect(res.headers['content-type'], body).toMatch(/^application\/json/)
+      // express.json refuses a top-level string itself (-32700); everything else is the route's own -32600.
+      expect([-32600, -32700], body).toContain(errorOf(res).code)
+    }
+    // A good message still goes through.
+    const ping = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: { 'content-type': 'application/json', ...AUTH }, body: '{"jsonrpc":"2.0","id":5,"method":"ping"}' })
+    expect(ping.status).toBe(202)
+  })
+
+  it.each(TRANSPORTS)('over %s: a message of only zero-width, control or blank characters, or with a lone surrogate, is refused and never sent', async (kind) => {
+    const client = await connect(server.url, kind, TOKEN)
+    await client.listTools()
+    const sentBefore = server.auditLines().filter((l) => l.ok === true).length
+    for (const message of ['\u200b\u200b', '\u0000\u0007\u001b', '\u2066\u2069\ufeff\u3164', '\ud800', `${kind} fine \udc00 except this`]) {
+      for (const [tool, args] of [
+        ['sendMessageToFriend', { nickname: '老张', message }],
+        ['sendMessageToRoom', { topic: '家庭群', message }],
+      ] as const) {
+        const result = await call(client, tool, args)
+        expect(result.isError, `${tool} ${JSON.stringify(message)}`).toBe(true)
+        expect(result.structuredContent, `${tool} ${JSON.stringify(message)}`).toMatchObject({ sent: false, error: 'invalid_message' })
+      }
+    }
+    expect(server.auditLines().filter((l) => l.ok === true)).toHaveLength(sentBefore)
+    await client.close()
+  })
+
   it.each(TRANSPORTS)('over %s: an unknown method → -32601; wrong parameter types → a validation error, never a crash', async (kind) => {
     const client = await connect(server.url, kind, TOKEN)
     const unknown = await client.request({ method: 'wechat/steal', params: {} }, z.object({})).catch((e: unknown) => e)

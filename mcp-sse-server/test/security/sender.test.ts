@@ -17,7 +17,7 @@ describe('Sender', () => {
     })
     const result = await sender.send(toFriend('老张', 'hello'))
     expect(result).toMatchObject({ ok: false, code: 'send_failed', target: { id: 'c1' } })
-    expect(result.message).toMatch(/failed at WeChat: AppMsg send failed: ret=1205\. It was not delivered/)
+    expect(result.message).toMatch(/failed at WeChat: "AppMsg send failed: ret=1205"\. It was not delivered/)
     expect(auditLines()).toEqual([
       expect.objectContaining({ tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1', name: '老张' }, text: 'hello', ok: false, error: expect.stringContaining('ret=1205') }),
     ])
@@ -59,6 +59,13 @@ describe('Sender', () => {
     ['', /empty/],
     [' \n\t ', /empty/],
     ['x'.repeat(21), /limit is 20 \(WECHAT_MAX_MESSAGE_CHARS\)/],
+    ['\u200b\u200c\u200d\u2060\ufeff', /no visible text/],
+    ['\u0007\u0000\u001b\u007f\u0085', /no visible text/],
+    ['\u202e\u2066\u00ad\u034f\u3164\ufe0f\u{e0041}\u2800 \u3000', /no visible text/],
+    ['\ud800', /lone UTF-16 surrogate, \\ud800, at position 0/],
+    ['\udfff\ud800', /lone UTF-16 surrogate/],
+    ['hello \udc00 world', /lone UTF-16 surrogate, \\udc00, at position 6/],
+    ['ok 🌸 but \ud83c', /lone UTF-16 surrogate/],
   ])('refuses the message %j naming the limit', async (text, expected) => {
     const { sender, said, auditLines } = build()
     const result = await sender.send(toFriend('老张', text))
@@ -66,6 +73,14 @@ describe('Sender', () => {
     expect(result.message).toMatch(expected)
     expect(said).toEqual([])
     expect(auditLines()[0]).toMatchObject({ ok: false, text })
+  })
+
+  it('text with visible characters among invisible ones, and joined emoji, still goes out', async () => {
+    const { sender, said } = build()
+    for (const text of ['\u200bhi\u200b', '👨\u200d👩\u200d👧', '\u202eabc', 'a\u0007']) {
+      expect(await sender.send(toFriend('老张', text)), JSON.stringify(text)).toMatchObject({ ok: true })
+    }
+    expect(said).toHaveLength(4)
   })
 
   it('counts characters, not UTF-16 units: 20 emoji fit a 20-character limit', async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { networkInterfaces } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confinePath, describeRawUrl, loadFromPath, loadFromUrl, MAX_REDIRECTS, sameFile, type LoadedFile } from '../../src/wechat/files.js'
-import { isPrivateAddress } from '../../src/wechat/private-address.js'
+import { isOwnAddress, isPrivateAddress, isRefusedByDefault } from '../../src/wechat/private-address.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { tempDir } from '../helpers/server.js'
 
@@ -233,6 +234,57 @@ describe('private and local addresses', () => {
     ['2001:db8::1', false], // 2001:db8::/32 is not Teredo
   ])('%s is private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected)
+  })
+})
+
+describe("this machine's own addresses", () => {
+  /** A host with a public IPv4 and IPv6 address on eth0, as on a VPS: neither is in a private range. */
+  const VPS = {
+    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+    eth0: [
+      { address: '203.0.113.7', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '203.0.113.7/24' },
+      { address: '2a01:4f8:c0c:1234::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: '2a01:4f8:c0c:1234::1/64', scopeid: 0 },
+    ],
+  } as unknown as ReturnType<typeof networkInterfaces>
+
+  it.each([
+    ['203.0.113.7', true],
+    ['::ffff:203.0.113.7', true],
+    ['::ffff:cb00:7107', true],
+    ['64:ff9b::203.0.113.7', true],
+    ['2002:cb00:7107::1', true],
+    ['2a01:4f8:c0c:1234::1', true],
+    ['2A01:04F8:0C0C:1234:0:0:0:1', true],
+    ['[2a01:4f8:c0c:1234::1]', true],
+    ['203.0.113.8', false],
+    ['2a01:4f8:c0c:1234::2', false],
+    ['8.8.8.8', false],
+    ['not an address', false],
+  ])('%s is one of the VPS\'s own: %s', (address, expected) => {
+    expect(isOwnAddress(address, VPS)).toBe(expected)
+  })
+
+  it('every address of every interface of this machine is refused by default, whatever its range', () => {
+    const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
+    expect(own.length).toBeGreaterThan(0)
+    for (const address of own) expect(isRefusedByDefault(address), address).toBe(true)
+  })
+
+  it("a link to this machine's non-loopback address is refused before connecting", async () => {
+    const server = await startFileServer()
+    try {
+      const external = Object.values(networkInterfaces())
+        .flatMap((list) => list ?? [])
+        .filter((i) => !i.internal)
+        .map((i) => (i.family === 'IPv6' ? `[${i.address.replace(/%.*$/, '')}]` : i.address))
+      for (const host of external) {
+        const result = await loadFromUrl(`http://${host}:${server.port}/pixel.png`, { maxBytes: MB })
+        expect(result, host).toMatchObject({ refused: expect.stringContaining('points to a private or local address') })
+      }
+      expect(server.hits).toEqual([])
+    } finally {
+      await server.close()
+    }
   })
 })
 

@@ -61,4 +61,12 @@ describe('tool schemas', () => {
     expect(readOnly.some((t) => t.name.startsWith('send'))).toBe(false)
     expect(readOnly.map((t) => t.name)).toContain('findFriend')
   })
+
+  it('WECHATY_PUPPET=none hides every tool that works through the web road, and only those', async () => {
+    const all = await listTools()
+    const none = await listTools({ WECHATY_PUPPET: 'none' })
+    const webOnly = tools.filter((t) => t.road === 'web').map((t) => t.name)
+    expect(webOnly).toEqual(expect.arrayContaining(['findFriend', 'findRoom', 'sendMessageToFriend', 'sendMessageToRoom']))
+    expect(none.map((t) => t.name)).toEqual(all.map((t) => t.name).filter((n) => !webOnly.includes(n)))
+  })
 })

@@ -15,6 +15,39 @@ export function fill(template: string, message: NotifyMessage, encode: (s: strin
   return template.replace(/\$(title|content)/g, (_, key: 'title' | 'content') => encode(message[key]))
 }
 
+const PLACEHOLDER = /\$(?:title|content)/
+/** What URL parsing takes for "." or ".." (also percent-encoded): such a path segment moves the request elsewhere. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i
+
+/**
+ * WEBHOOK_URL with the placeholders filled where they stand: a path segment stays one segment (its text
+ * percent-encoded, "/" included), a query value stays one value ("&", "=", "#" included), so no title or content can
+ * move the request to another path, add parameters or reach another host. Placeholders in the host, port or
+ * credentials are refused. Answers an error text when the URL cannot be built.
+ */
+export function fillUrl(template: string, message: NotifyMessage): { url: string } | { error: string } {
+  let url: URL
+  try {
+    url = new URL(template)
+  } catch {
+    return { error: 'WEBHOOK_URL is not a valid URL; give the full address, e.g. https://hooks.example.com/send?text=$title' }
+  }
+  if ([url.username, url.password, url.host].some((part) => PLACEHOLDER.test(part))) {
+    return { error: 'WEBHOOK_URL may hold $title and $content only in its path or query, not in its host, port or credentials' }
+  }
+  const segments = url.pathname.split('/').map((segment) => fill(segment, message, encodeURIComponent))
+  if (segments.some((segment) => DOT_SEGMENT.test(segment))) {
+    return { error: 'not sent: the title or content would make a path segment of WEBHOOK_URL "." or "..", which changes the address; put $title in the query or the body instead' }
+  }
+  const query = url.search
+    .slice(1)
+    .split('&')
+    .map((pair) => pair.split('=').map((part) => fill(part, message, encodeURIComponent)).join('='))
+    .join('&')
+  const userinfo = url.username || url.password ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''
+  return { url: `${url.protocol}//${userinfo}${url.host}${segments.join('/')}${query ? `?${query}` : ''}` }
+}
+
 /** WEBHOOK_HEADERS: "Key: Value" lines; keys lower-cased, repeated keys joined with ", ". */
 export function parseHeaders(spec: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {}
@@ -70,7 +103,9 @@ export function buildWebhookRequest(env: ChannelEnv, message: NotifyMessage): Ht
   if (!CONTENT_TYPES.includes(contentType)) return `WEBHOOK_CONTENT_TYPE must be one of ${CONTENT_TYPES.join(', ')}`
   const method = env.WEBHOOK_METHOD!.trim().toUpperCase()
   const headers = parseHeaders(env.WEBHOOK_HEADERS)
-  const req: HttpRequest = { url: fill(urlTemplate, message, encodeURIComponent), method, headers }
+  const filled = fillUrl(urlTemplate, message)
+  if ('error' in filled) return filled.error
+  const req: HttpRequest = { url: filled.url, method, headers }
   if (!bodyTemplate.trim() || method === 'GET' || method === 'HEAD') return req
 
   if (contentType === 'text/plain') return { ...req, text: fill(bodyTemplate, message) }

@@ -1,7 +1,9 @@
 /**
  * The iLink road (WeChat's ClawBot) in the registry: on with ILINK_ENABLED=true. In the sandbox it talks to a
- * simulated WeChat on 127.0.0.1 whose "phone" scans and confirms each QR by itself.
+ * simulated WeChat on 127.0.0.1 whose "phone" scans and confirms each QR by itself, unless ILINK_BASE_URL names
+ * another server (a test's fake iLink, say).
  */
+import { ILINK_DEFAULT_BASE_URL } from '../../config.js'
 import { VERSION } from '../../version.js'
 import type { RoadDefinition } from '../index.js'
 import { IlinkRoad } from './road.js'
@@ -19,7 +21,8 @@ export const ilinkRoad: RoadDefinition = {
     action: 'To let the agent message you through ClawBot, set ILINK_ENABLED=true, restart, and scan the ClawBot QR code on the login page.',
   }),
   create: ({ config, logger, loginPageUrl, runtimeSecrets }) => {
-    const simulator = config.sandbox
+    const simulated = config.sandbox && config.ilink.baseUrl === ILINK_DEFAULT_BASE_URL
+    const simulator = simulated
       ? new IlinkSimulator({
           windowMs: config.ilink.windowHours * 3_600_000,
           maxPerOwnerMessage: config.ilink.maxPerOwnerMessage,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import * as z from 'zod'
 import type { PuppetMock, mock as MockNs } from 'wechaty-puppet-mock'
+import { FILEHELPER_ID } from '../../wechat/directory.js'
 
 const contactSchema = z
   .object({
@@ -89,12 +90,23 @@ export function parseFixture(data: unknown, source = 'fixture'): Fixture {
   const problems: string[] = []
   const ids = new Set<string>()
   const names = new Map<string, number>()
+  /** Every id in the fixture and what holds it: ids name one chat, whatever kind, or a send by id goes astray. */
+  const holders = new Map<string, string>([[FILEHELPER_ID, 'File Transfer (built in)']])
+  if (fixture.self.id !== undefined) holders.set(fixture.self.id, 'self')
+  const claim = (id: string, where: string) => {
+    const holder = holders.get(id)
+    if (holder !== undefined) problems.push(`  - ${where}.id: "${id}" is already the id of ${holder}; every contact and room needs an id of its own (or none)`)
+    else holders.set(id, where)
+  }
   fixture.contacts.forEach((c, i) => {
     if (c.id !== undefined) {
-      if (ids.has(c.id) || c.id === fixture.self.id) problems.push(`  - contacts[${i}].id: duplicate id "${c.id}"`)
+      claim(c.id, `contacts[${i}]`)
       ids.add(c.id)
     }
     names.set(c.name, (names.get(c.name) ?? 0) + 1)
+  })
+  fixture.rooms.forEach((r, i) => {
+    if (r.id !== undefined) claim(r.id, `rooms[${i}]`)
   })
   fixture.rooms.forEach((r, i) =>
     r.members.forEach((m, j) => {
@@ -137,7 +149,7 @@ export class Sandbox {
     const { mocker, fixture } = this
     this.selfContact = mocker.createContact({ ...(fixture.self.id ? { id: fixture.self.id } : {}), name: fixture.self.name })
     // A real account always has File Transfer (文件传输助手), id "filehelper".
-    mocker.createContact({ id: 'filehelper', name: '文件传输助手', alias: '', friend: true })
+    mocker.createContact({ id: FILEHELPER_ID, name: '文件传输助手', alias: '', friend: true })
     for (const c of fixture.contacts) {
       const contact = mocker.createContact({
         ...(c.id ? { id: c.id } : {}),

@@ -20,6 +20,7 @@ import { DEMO_FIXTURE, loadFixture, Sandbox } from './sandbox.js'
 const WECHAT4U_PUPPET = 'wechaty-puppet-wechat4u'
 /** Where wechaty-puppet-wechat4u keeps its session in the memory card (its MEMORY_SLOT_NAME). */
 const WECHAT4U_MEMORY_SLOT = 'PUPPET-WECHAT4U'
+const NEXT_ATTEMPT = / ?Next attempt in \d+ s\.$/
 /** The longest one send may take at WeChat before it is reported as failed. */
 export const SAY_TIMEOUT_MS = 60_000
 
@@ -98,7 +99,9 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
     } catch (err) {
       const text = this.scrub(err)
       this.log.error({ err: text, puppet: config.puppet }, 'WeChat failed to start; the server keeps serving and reports it in /health')
-      this.setState({ status: 'failed', reason: `The puppet ${config.puppet} could not be started: ${text.slice(0, 300)}`, action: startAction(config.puppet, text) })
+      // A missing package is the common case; its error names this machine's paths, which /health need not show.
+      const why = MISSING_PACKAGE.test(text) ? `the package ${config.puppet} is not installed` : text.slice(0, 300)
+      this.setState({ status: 'failed', reason: `The puppet ${config.puppet} could not be started: ${why}.`, action: startAction(config.puppet, text) })
     }
   }
 
@@ -209,6 +212,11 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       void bot.logout().catch(() => this.setState({ status: 'logged_out', reason: trouble.reason, action: trouble.action }))
       return
     }
+    if (trouble.kind === 'session_dropped' && trouble.code === '400') {
+      // Before a login, wechat4u's "400 != 400" is its QR code timing out, not WeChat refusing anything.
+      this.setState({ status: 'expired', reason: 'The QR code expired before it was scanned.', action: 'A new QR code appears in a moment.' })
+      return
+    }
     this.trouble = trouble
     if (trouble.kind === 'barred') {
       if (this.current.status !== 'failed') this.setState({ status: 'failed', reason: trouble.reason, action: trouble.action })
@@ -234,7 +242,8 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       if (delayMs === 0) return start()
       this.log.info({ delayMs }, 'WeChat login retry scheduled')
       if (this.current.status !== 'failed' && this.current.status !== 'logged_out') {
-        this.setState({ ...this.current, action: `${this.current.action ?? ''} Next attempt in ${Math.round(delayMs / 1000)} s.`.trim() })
+        const action = (this.current.action ?? '').replace(NEXT_ATTEMPT, '')
+        this.setState({ ...this.current, action: `${action} Next attempt in ${Math.round(delayMs / 1000)} s.`.trim() })
       }
       clearTimeout(this.retryTimer)
       this.retryTimer = setTimeout(() => {
@@ -265,8 +274,10 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
   }
 }
 
+const MISSING_PACKAGE = /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/
+
 function startAction(puppet: string, error: string): string {
-  if (/Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(error)) {
+  if (MISSING_PACKAGE.test(error)) {
     return `Install the puppet next to wechat-mcp (npm install ${puppet}), or set WECHATY_PUPPET to wechaty-puppet-wechat4u (the default), wechaty-puppet-service (a token gateway) or none (no web road). Then restart the server.`
   }
   return 'Check the puppet\'s settings (WECHATY_PUPPET, WECHATY_PUPPET_TOKEN, WECHATY_PUPPET_SERVICE_*) and restart the server; the server log has the details.'

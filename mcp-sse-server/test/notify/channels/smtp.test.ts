@@ -17,7 +17,7 @@ afterEach(async () => {
   close = undefined
 })
 
-/** A local SMTP server that accepts alice@example.com / app-password-1 and records each mail. */
+/** A local SMTP server that accepts alice@example.com / app-password-1 (unless `onAuth` says otherwise) and records each mail. */
 async function startSmtp(options: Partial<SMTPServerOptions>) {
   const received: Received[] = []
   let auth: Received['auth'] = {}
@@ -32,6 +32,7 @@ async function startSmtp(options: Partial<SMTPServerOptions>) {
       if (a.username === 'alice@example.com' && a.password === 'app-password-1') cb(null, { user: a.username })
       else cb(new Error('535 Authentication failed'))
     },
+    ...(options.onAuth ? { onAuth: options.onAuth } : {}),
     onData(stream, session, cb) {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))
@@ -118,6 +119,30 @@ describe('smtp', () => {
     expect(result.ok).toBe(false)
     expect(result.error).toMatch(/auth|535/i)
     expect(result.error).not.toContain('wrong-password-9')
+  })
+
+  it.each([
+    ['AUTH PLAIN quoted back in base64', (u: string, p: string) => Buffer.from(`\u0000${u}\u0000${p}`).toString('base64')],
+    ['user:password in base64', (u: string, p: string) => Buffer.from(`${u}:${p}`).toString('base64')],
+    ['the password in base64', (_u: string, p: string) => Buffer.from(p).toString('base64')],
+    ['upper-cased by a relay', (u: string, p: string) => `${u}:${p}`.toUpperCase()],
+    ['base64, then upper-cased', (u: string, p: string) => Buffer.from(`\u0000${u}\u0000${p}`).toString('base64').toUpperCase()],
+    ['percent-encoded', (_u: string, p: string) => encodeURIComponent(p)],
+  ])('a 535 reply that echoes the credentials (%s) reaches no result', async (_name, echo) => {
+    const password = 'Wr0ng/pass+word=99'
+    const echoed = echo(ACCOUNT.SMTP_EMAIL, password)
+    const { port } = await startSmtp({
+      secure: false,
+      hideSTARTTLS: true,
+      onAuth(_a, _session, cb) {
+        cb(new Error(`5.7.8 Authentication credentials invalid: ${echoed}`))
+      },
+    })
+    const result = await sendThrough(smtp, { ...ACCOUNT, SMTP_PASSWORD: password, SMTP_SERVER: `127.0.0.1:${port}` }, MAIL)
+    expect(result.ok).toBe(false)
+    expect(result.error).toMatch(/535|credentials invalid/i)
+    expect(result.error).not.toContain(echoed)
+    expect(result.error?.toLowerCase()).not.toContain(password.toLowerCase())
   })
 
   it('parses host:port with smtplib defaults', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import webhook, { parseBody, parseHeaders, urlSecrets } from '../../../src/notify/channels/webhook.js'
+import webhook, { fillUrl, parseBody, parseHeaders, urlSecrets } from '../../../src/notify/channels/webhook.js'
 import { MESSAGE, sendThrough, startServer, type Captured, type TestServer } from '../helpers.js'
 
 let server: TestServer
@@ -74,6 +74,51 @@ describe('webhook', () => {
     expect(decodeURIComponent(req.path)).toBe('/push/price $content')
     expect(req.query.get('body')).toBe('a&b')
     expect(req.body).toBe('')
+  })
+
+  it.each([
+    ['..', '(refused)'],
+    ['../admin', '/push/..%2Fadmin/end'],
+    ['../../admin?x=1#f', '/push/..%2F..%2Fadmin%3Fx%3D1%23f/end'],
+    ['a/b/c', '/push/a%2Fb%2Fc/end'],
+    ['%2e%2e', '/push/%252e%252e/end'],
+    ['\\..\\admin', '/push/%5C..%5Cadmin/end'],
+    ['?key=stolen', '/push/%3Fkey%3Dstolen/end'],
+  ])('a title %j stays one path segment: the request goes to %s and nowhere else', async (title, path) => {
+    server = await startServer({ text: 'ok' })
+    const result = await sendThrough(
+      webhook,
+      { WEBHOOK_URL: `${server.origin}/push/$title/end?key=fixed&c=$content`, WEBHOOK_METHOD: 'GET' },
+      { title, content: 'x&key=evil' },
+    )
+    if (title === '..') {
+      // ".." cannot be one segment of a URL at all (even encoded, parsers resolve it): refused, not sent elsewhere.
+      expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/path segment .* "\."/) })
+      expect(server.requests).toEqual([])
+      return
+    }
+    expect(result.ok).toBe(true)
+    const [req] = server.requests
+    expect(req.path).toBe(path)
+    const segments = req.path.split('/')
+    expect(segments).toHaveLength(4)
+    expect(segments[1]).toBe('push')
+    expect(decodeURIComponent(segments[2])).toBe(title)
+    expect(segments[3]).toBe('end')
+    expect(req.query.getAll('key')).toEqual(['fixed'])
+    expect(req.query.get('c')).toBe('x&key=evil')
+  })
+
+  it('a title or content cannot choose the host, and "." or ".." made of the template and the title is refused', () => {
+    const msg = (title: string) => ({ title, content: 'c' })
+    expect(fillUrl('https://h.example/a/%2e$title/b', msg('.'))).toMatchObject({ error: expect.stringContaining('"..", which changes the address') })
+    expect(fillUrl('https://h.example/a/$title$content/b', { title: '.', content: '.' })).toMatchObject({ error: expect.any(String) })
+    expect(fillUrl('https://$title.example/x', msg('evil'))).toMatchObject({ error: expect.stringContaining('not in its host') })
+    expect(fillUrl('https://u:$title@h.example/x', msg('p'))).toMatchObject({ error: expect.stringContaining('credentials') })
+    expect(fillUrl('https://h.example/a/x$title/b?q=$title', msg('..'))).toEqual({ url: 'https://h.example/a/x../b?q=..' })
+    expect(fillUrl('https://u:p@h.example:8443/a/$title?k=v&t=$title&flag', msg('a b/c&d=e'))).toEqual({
+      url: 'https://u:p@h.example:8443/a/a%20b%2Fc%26d%3De?k=v&t=a%20b%2Fc%26d%3De&flag',
+    })
   })
 
   it('fails on a non-2xx status, without echoing header secrets', async () => {
