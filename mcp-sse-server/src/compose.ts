@@ -16,6 +16,7 @@ import { ROADS, type RoadDefinition } from './roads/index.js'
 import { Roads } from './roads/roads.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
+import { AuditAlarm } from './wechat/audit-alarm.js'
 import { Directory, FILEHELPER_ID } from './wechat/directory.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
@@ -52,7 +53,9 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const audit = new AuditLog(
     config.dataDir,
     (t) => redactSecrets(t, [...config.secrets, ...(options.runtimeSecrets?.list() ?? [])]),
-    (err) => log.error({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'could not write the audit log'),
+    // Each failed write; the episode itself is logged once, and notified, by the AuditAlarm below.
+    (err) => log.debug({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'audit log write failed'),
+    { maxBytes: config.audit.maxBytes },
   )
   const pacer = new Pacer({
     minIntervalMs: config.send.minIntervalMs,
@@ -94,10 +97,16 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     // the session that ended.
     if (status === 'logged_out' || status === 'logged_in') inbox.clear()
     if (status === 'logged_in') sender.forgetLogin()
+    // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
+    else pacer.abandonQueued('logout', 'web')
   })
 
   const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
   const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
+  // ClawBot sends still waiting for their turn cannot go out once its login ended: answer them at once.
+  ilinkRoad?.on('state', ({ status }) => {
+    if (status !== 'logged_in') pacer.abandonQueued('logout', 'ilink')
+  })
   const extraChannels = [
     wechatChannel(sender, config),
     ilink && ilinkChannel(ilink, { maxChars: config.send.maxMessageChars, timeoutMs: queueDeadlineMs(config) }),
@@ -106,6 +115,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const logoutWatcher = new LogoutWatcher({ notifier, logger, loginPageUrl: () => roads.loginPageUrl, isPublicUrl: config.publicUrl !== undefined })
   const webRoad = roads.road('web')
   if (webRoad) logoutWatcher.watch(webRoad)
+  new AuditAlarm({ notifier, logger, file: audit.file }).watch(audit)
   // A stale ClawBot token is told through the other channels, once, like a web logout.
   if (ilinkRoad) {
     new LogoutWatcher({

@@ -46,6 +46,7 @@ const schema = z.object({
   ALLOWED_HOSTS: list().optional(),
   ALLOWED_ORIGINS: list().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  AUDIT_MAX_MB: int(1, 1_000_000).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WECHATY_PUPPET: z
     .string()
@@ -102,6 +103,8 @@ export interface Config {
   readonly allowedHosts: readonly string[]
   readonly allowedOrigins: readonly string[]
   readonly dataDir: string
+  /** audit.jsonl rotates before it would pass this size (AUDIT_KEEP_FILES older files are kept). */
+  readonly audit: { readonly maxBytes: number }
   readonly logLevel: string
   readonly puppet: string
   readonly puppetToken?: string
@@ -234,6 +237,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     allowedHosts,
     allowedOrigins,
     dataDir: path.resolve(v.DATA_DIR),
+    audit: { maxBytes: v.AUDIT_MAX_MB * 1024 * 1024 },
     logLevel: v.LOG_LEVEL,
     puppet: v.WECHATY_PUPPET,
     puppetToken: v.WECHATY_PUPPET_TOKEN,

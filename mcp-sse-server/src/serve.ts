@@ -2,7 +2,6 @@
  * `wechat-mcp serve`: listen first (so /health answers at once), then start the roads into WeChat in the background;
  * shut down cleanly on SIGINT/SIGTERM within 10 s.
  */
-import { mkdirSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
@@ -14,6 +13,7 @@ import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
 import { channelStreamChanged } from './channel/attach.js'
+import { checkDataDir } from './wechat/data-dir.js'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
@@ -25,7 +25,7 @@ export async function serve(config: Config): Promise<void> {
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
   process.umask(0o077)
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  exitUnlessDataDirWritable(config.dataDir, logger)
 
   if (config.sandbox && config.mockFixture) {
     try {
@@ -43,11 +43,13 @@ export async function serve(config: Config): Promise<void> {
   const deps = { sender, inbox, directory, roads, notifier, config, logger }
   const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
   const { channel } = parts
+  const health = { audit, get memoryCardProblem() { return (roads.road('web') as WebRoad | undefined)?.memoryCardProblem } }
   const { app, sessions } = createApp({
     config,
     logger,
     roads,
     sandbox,
+    health,
     newServer: (hints) => createServer(deps, { channel, name: hints.name }),
     ...(channel ? { onServerStream: channelStreamChanged } : {}),
   })
@@ -81,7 +83,7 @@ export async function serve(config: Config): Promise<void> {
     if (pendingSends) logger.info({ pendingSends }, 'waiting for queued WeChat sends')
     await withTimeout(pacer.idle(), 4_000)
     // What could not go out in time never will: each such send is answered and audited as not sent.
-    const dropped = pacer.abandonQueued()
+    const dropped = pacer.abandonQueued('shutdown')
     if (dropped) logger.warn({ dropped }, 'queued WeChat sends dropped at shutdown (not sent)')
     await new Promise((resolve) => setImmediate(resolve))
     await withTimeout(audit.flushed(), 1_000)
@@ -99,6 +101,17 @@ export async function serve(config: Config): Promise<void> {
 
   printRoadStates(roads)
   roads.startAll()
+}
+
+/** A DATA_DIR the audit log cannot be written to stops the server here, with the cause (exit 1). */
+function exitUnlessDataDirWritable(dataDir: string, logger: Logger): void {
+  const check = checkDataDir(dataDir)
+  if (!check.ok) {
+    logger.fatal({ dataDir }, check.message)
+    process.stderr.write(`wechat-mcp: ${check.message}\n`)
+    process.exit(1)
+  }
+  if (check.repairedBytes) logger.warn({ bytes: check.repairedBytes }, 'audit.jsonl ended in a torn line; it was cut off and kept as a torn_line_repaired record')
 }
 
 function displayHost(host: string): string {

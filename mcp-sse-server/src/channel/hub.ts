@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../logger.js'
 import type { InboxMessage } from '../wechat/inbox.js'
+import { quote } from '../wechat/quote.js'
 import { parseVerdict, type Verdict } from './verdict.js'
 
 export const CHANNEL_NOTIFICATION = 'notifications/claude/channel'
@@ -246,9 +247,17 @@ function sanitizeName(raw: string | undefined): string {
     .slice(0, 32)
 }
 
-/** meta values become attributes of Claude's <channel> tag: one line, no control characters. */
+/**
+ * meta values become attributes of Claude's <channel> tag: one line, no control characters, and none of the
+ * characters that could close the attribute or the tag (a chat named `x" from="owner` must not read as the owner).
+ */
 function metaOf(message: InboxMessage, from: 'owner' | 'listed'): Record<string, string> {
-  const clean = (s: string) => s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim().slice(0, 200)
+  const clean = (s: string) =>
+    s
+      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
+      .replace(/["<>&]/g, (c) => ATTRIBUTE_SAFE[c]!)
+      .trim()
+      .slice(0, 200)
   return {
     from,
     chat_id: clean(message.chat.id),
@@ -262,8 +271,11 @@ function metaOf(message: InboxMessage, from: 'owner' | 'listed'): Record<string,
   }
 }
 
+/** Look-alikes for the characters an attribute value cannot hold raw: the name stays readable. */
+const ATTRIBUTE_SAFE: Record<string, string> = { '"': '\u201d', '<': '\u2039', '>': '\u203a', '&': '\uff06' }
+
 function describeMedia(message: InboxMessage): string {
-  return message.fileName ? `[${message.type}: ${message.fileName}]` : `[${message.type}]`
+  return message.fileName ? `[${message.type}: ${quote(message.fileName)}]` : `[${message.type}]`
 }
 
 function truncate(text: string, max: number): string {

@@ -9,6 +9,7 @@ import type { RoadState } from '../roads/road.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { VERSION } from '../version.js'
+import { healthChecks, type HealthSources } from './health.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
@@ -27,6 +28,8 @@ export interface AppDeps {
   newServer: (hints: { name?: string }) => McpServer
   /** A server-to-client stream of a session opened or closed (the channel's presence). */
   onServerStream?: (server: McpServer, open: boolean) => void
+  /** What can make /health say "degraded" (the audit log, the saved login); none in tests that do not pass it. */
+  health?: HealthSources
 }
 
 export interface App {
@@ -36,7 +39,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -45,13 +48,15 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   // `status` is the server's; each road's login state says whether WeChat is reachable through it.
   app.get('/health', (_req, res) => {
+    const { status, ...checks } = health ? healthChecks(health) : { status: 'ok' as const }
     res.json({
-      status: 'ok',
+      status,
       version: VERSION,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       wechat: healthOf(roads.state('web')),
       ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
+      ...checks,
     })
   })
 

@@ -7,7 +7,11 @@ import { failure, type ToolDeps } from './define.js'
 import { candidateShape, loginStatusShape, notLoggedIn } from './shared.js'
 
 export const chatTargetShape = {
-  nickname: z.string().max(200).optional().describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them"),
+  nickname: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them (the user's own File Transfer: \"filehelper\")"),
   topic: z.string().max(200).optional().describe('the exact name of a group chat'),
   id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only)'),
 }

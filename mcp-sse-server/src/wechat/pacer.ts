@@ -9,10 +9,19 @@ export class QueueFullError extends Error {
   }
 }
 
-/** The caller gave up (cancelled, timed out) before its send's turn came: it never went out. */
+/** Why a queued send was dropped before its turn: the caller gave up, WeChat logged out, or the server is stopping. */
+export type AbandonReason = 'caller' | 'logout' | 'shutdown'
+
+const ABANDONED: Record<AbandonReason, string> = {
+  caller: 'the request was cancelled or timed out while waiting for its turn in the outbound queue',
+  logout: 'WeChat logged out while this message waited for its turn in the outbound queue; it did not go out',
+  shutdown: 'the server is stopping, and this message was still waiting for its turn in the outbound queue; it did not go out. Send it again once the server is back',
+}
+
+/** A queued send dropped before its turn came: it never went out. */
 export class SendAbandonedError extends Error {
-  constructor() {
-    super('the request was cancelled or timed out while waiting for its turn in the outbound queue')
+  constructor(readonly reason: AbandonReason = 'caller') {
+    super(ABANDONED[reason])
   }
 }
 
@@ -29,6 +38,8 @@ export interface PacerOptions {
 }
 
 interface Job {
+  /** The road the send goes out on, so a logout drops only that road's sends. */
+  road?: string
   run: () => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
@@ -70,7 +81,7 @@ export class Pacer {
    * aborts before the turn came, the send is dropped from the queue (SendAbandonedError): a caller that stopped
    * waiting must not have its message go out later behind its back. Once started, a send runs to its end.
    */
-  schedule<T>(send: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  schedule<T>(send: () => Promise<T>, signal?: AbortSignal, road?: string): Promise<T> {
     if (signal?.aborted) return Promise.reject(new SendAbandonedError())
     if (this.full) return Promise.reject(new QueueFullError(this.options.queueMax))
     return new Promise<T>((resolve, reject) => {
@@ -82,6 +93,7 @@ export class Pacer {
         if (this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
       }
       const job: Job = {
+        road,
         run: () => {
           signal?.removeEventListener('abort', abandon)
           return send()
@@ -97,12 +109,15 @@ export class Pacer {
   }
 
   /**
-   * Drops every send still waiting (shutdown ran out of time for them): each caller gets SendAbandonedError, so it is
-   * reported, and audited, as not sent. A send already in progress finishes.
+   * Drops every send still waiting (shutdown ran out of time for them, or WeChat logged out so none can go out):
+   * each caller gets SendAbandonedError with the reason at once, so it is reported, and audited, as not sent. A
+   * send already in progress finishes.
    */
-  abandonQueued(): number {
-    const dropped = this.queue.splice(0)
-    for (const job of dropped) job.reject(new SendAbandonedError())
+  abandonQueued(reason: AbandonReason = 'shutdown', road?: string): number {
+    const dropped = this.queue.filter((job) => road === undefined || job.road === road)
+    for (const job of dropped) this.queue.splice(this.queue.indexOf(job), 1)
+    for (const job of dropped) job.reject(new SendAbandonedError(reason))
+    if (dropped.length && this.pending === 0) for (const done of this.idleWaiters.splice(0)) done()
     return dropped.length
   }
 

@@ -3,7 +3,7 @@
  * allow-lists, message limits, the repeat guard, the shared pacing queue, then the send itself, and one audit line
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
-import type { AuditEntry, AuditLog } from './audit.js'
+import { auditRefusal, type AuditEntry, type AuditLog } from './audit.js'
 import type { FileRefusal, LoadedFile } from './files.js'
 import {
   FILEHELPER_ID as FILEHELPER,
@@ -58,6 +58,7 @@ export const SEND_ERROR_CODES = [
   'cancelled',
   'send_failed',
   'file_refused',
+  'audit_unavailable',
 ] as const
 export type SendErrorCode = (typeof SEND_ERROR_CODES)[number]
 
@@ -135,8 +136,7 @@ export class Sender {
 
   async send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
     const result = await this.attempt(request, { kind: 'text', text: request.text }, signal)
-    await this.record(request, result, { text: request.text })
-    return result
+    return this.recorded(result, await this.record(request, result, { text: request.text }))
   }
 
   /**
@@ -145,9 +145,10 @@ export class Sender {
    */
   async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
     const content: Content = { kind: 'file', request }
-    const result = await this.attempt(request, content, signal)
+    let result = await this.attempt(request, content, signal)
     const loaded = content.loaded
-    await this.record(request, result, { text: '', ...(loaded ? { file: loaded.name } : {}), source: loaded?.source ?? request.source })
+    const written = await this.record(request, result, { text: '', ...(loaded ? { file: loaded.name } : {}), source: loaded?.source ?? request.source })
+    result = this.recorded(result, written)
     if (!loaded) return result
     const { name, size, mediaType, source } = loaded
     const file = { name, size, mediaType, source }
@@ -159,13 +160,24 @@ export class Sender {
 
   /** A send refused before it reached the sender (malformed arguments): audited like every other attempt. */
   async refuse(request: SendRequest, message: string): Promise<SendResult> {
-    const result: SendResult = { ok: false, code: 'invalid_message', message }
+    const blocked = await this.auditBlocks()
+    const result: SendResult = blocked ?? { ok: false, code: 'invalid_message', message }
     await this.record(request, result, { text: request.text })
     return result
   }
 
-  private async record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<void> {
-    await this.audit.record({
+  /**
+   * The log was proved writable just before the message went to WeChat; if it failed in the seconds since, the
+   * message still went out: say so, and that nothing more will until the log is fixed.
+   */
+  private recorded(result: SendResult, written: boolean): SendResult {
+    if (written || !result.ok) return result
+    const problem = this.audit.health.ok ? 'the write failed' : this.audit.health.error
+    return { ...result, message: `${result.message} But its audit line could not be written (${problem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.` }
+  }
+
+  private record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<boolean> {
+    return this.audit.record({
       // A send that left the queue is stamped with the moment it went to WeChat, so the log shows the real pacing.
       ...(result.sentAt ? { ts: result.sentAt } : {}),
       tool: request.tool,
@@ -188,8 +200,16 @@ export class Sender {
     return describeResolution(kind, target, resolution)
   }
 
+  /** While the audit log cannot be written, every send is refused (after one more try at writing it). */
+  private async auditBlocks(): Promise<SendResult | undefined> {
+    const problem = await this.audit.blocking()
+    return problem ? { ok: false, code: 'audit_unavailable', message: auditRefusal(problem) } : undefined
+  }
+
   private async attempt(request: SendRequest | FileSendRequest, content: Content, signal?: AbortSignal): Promise<SendResult> {
     const { kind } = request
+    const blocked = await this.auditBlocks()
+    if (blocked) return blocked
     const invalid =
       content.kind === 'text'
         ? this.checkText(content.text)
@@ -245,14 +265,23 @@ export class Sender {
 
     let sentAt = ''
     try {
-      await this.pacer.schedule(() => {
+      await this.pacer.schedule(async () => {
+        // The login may have ended, or the disk filled, while this send waited for its turn.
+        if (!this.port.isLoggedIn()) throw new SendAbandonedError('logout')
+        // No message goes out that its audit line could not follow.
+        const problem = await this.audit.ensureWritable()
+        if (problem) throw new AuditUnavailableError(problem)
         // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
         sentAt = new Date().toISOString()
         return this.port.send({ type: kind, id: target.id }, payload)
-      }, signal)
+      }, signal, 'web')
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
+      if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', target, message: auditRefusal(err.message) }
+      if (err instanceof SendAbandonedError && err.reason === 'logout') {
+        return { ok: false, code: 'not_logged_in', target, message: `Not sent: ${err.message}. ${this.port.loginHint()}` }
+      }
       if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
       return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
     }
@@ -377,6 +406,8 @@ function describeCandidate(c: Candidate): string {
 function normalizeText(text: string): string {
   return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()
 }
+
+class AuditUnavailableError extends Error {}
 
 /** What WeChat (or the puppet) said, quoted: it may repeat a name or text that came from WeChat. */
 function errorText(err: unknown): string {

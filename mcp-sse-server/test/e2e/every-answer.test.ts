@@ -166,11 +166,12 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
  */
 const SANDBOX_ACCEPTS_ALL = 'the sandbox WeChat accepts every send; test/security/sender.test.ts fails one at WeChat'
 const ONE_QUEUE = 'one paced queue serves every send tool: sendMessageToFriend covers a full queue and shutdown cancellation'
+const DISK_FAULT = 'needs a full or read-only DATA_DIR: test/security/disk-faults.test.ts answers both text send tools through a client that listed the tools; every send tool shares that output schema'
 const UNREACHABLE: Record<string, Record<string, string>> = {
-  sendMessageToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file' },
-  sendMessageToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file', queue_full: ONE_QUEUE, cancelled: ONE_QUEUE },
-  sendFileToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE },
-  sendFileToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE },
+  sendMessageToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file', audit_unavailable: DISK_FAULT },
+  sendMessageToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file', queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
+  sendFileToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
+  sendFileToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
   waitForReply: { cancelled: 'only the client that cancelled could read it, and it stopped listening (test/e2e/conversation.test.ts ends such waits)' },
 }
 

@@ -67,6 +67,28 @@ describe('a puppet that cannot start (not installed)', () => {
   })
 })
 
+describe('a token gateway that will not take the token', () => {
+  let server: RunningServer
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('is failed with what to fix, and the token (which the gateway client quotes) appears nowhere', async () => {
+    const token = 'no-prefix-gateway-token-0123456789-secret'
+    server = await startServer(
+      { WECHATY_PUPPET: 'wechaty-puppet-service', WECHATY_PUPPET_SERVICE_TOKEN: token, WECHATY_PUPPET_SERVICE_ENDPOINT: '127.0.0.1:9' },
+      { waitForLogin: false },
+    )
+    await server.waitForLog((l) => l.status === 'failed', 40_000)
+    const h = await health(server)
+    expect(h.wechat).toMatchObject({ status: 'failed', reason: expect.stringContaining('no provider prefix') })
+    expect(h.wechat.action).toContain('WECHATY_PUPPET_SERVICE_TOKEN')
+    expect(JSON.stringify(h) + server.stdout() + server.stderr()).not.toContain(token)
+    // It was quoted, and scrubbed: the puppet's own error names the token.
+    expect(server.stdout()).toContain('[REDACTED]')
+  })
+})
+
 describe('offline (WeChat unreachable)', () => {
   let server: RunningServer
   afterAll(async () => {

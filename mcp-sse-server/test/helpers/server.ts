@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
+export const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
 /** Children run in temp dirs, so tsx is passed by absolute path. */
 const TSX = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href
 export const NODE_TS = ['--import', TSX]
@@ -64,11 +64,11 @@ export function writeFixture(fixture: unknown, dir = tempDir()): string {
 /** Runs a TypeScript entry point in a child node to completion, with the given environment only. */
 export function runTs(
   args: string[],
-  options: { env: Record<string, string | undefined>; cwd: string; timeoutMs?: number },
+  options: { env: Record<string, string | undefined>; cwd: string; timeoutMs?: number; as?: { uid: number; gid: number } },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const timeoutMs = options.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_TS, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_TS, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], ...options.as })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

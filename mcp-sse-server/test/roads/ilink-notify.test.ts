@@ -2,7 +2,7 @@
  * ClawBot as a notification channel and the stale-token notice: the real road against the fake iLink server, the
  * real pacer, audit log and fan-out.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -94,6 +94,28 @@ describe('the ilink notification channel', () => {
   })
 })
 
+describe('the owner outbox and the audit log', () => {
+  it('sends nothing whose audit line could not follow', async () => {
+    fake = await FakeIlink.start()
+    h = makeRoad(fake)
+    await login(h)
+    await ownerSays(h, 'hi')
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ilink-audit-'))
+    // The log's own path is taken by a directory: no line can be appended.
+    mkdirSync(path.join(dataDir, 'audit.jsonl'))
+    const audit = new AuditLog(dataDir)
+    try {
+      const outbox = new IlinkOutbox(h.road, new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 20 }), audit)
+      const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
+      expect(result).toMatchObject({ ok: false, code: 'audit_unavailable' })
+      expect(!result.ok && result.detail).toMatch(/^Not sent: the audit log/)
+      expect(fake.count('/ilink/bot/sendmessage')).toBe(0)
+    } finally {
+      audit.close()
+    }
+  })
+})
+
 describe('stale token notice', () => {
   it('-14 → expired, and the operator is told once through the other channels', async () => {
     fake = await FakeIlink.start()
@@ -124,5 +146,20 @@ describe('stale token notice', () => {
     expect(body.title).toBe('ClawBot logged out')
     expect(body.content).toContain('https://mcp.example.com/login')
     expect(body.content).not.toContain(fake.token!)
+  })
+})
+
+describe('an audit log that cannot be written', () => {
+  it('stops ClawBot sends too: refused with the cause, nothing reaches WeChat', async () => {
+    fake = await FakeIlink.start()
+    h = makeRoad(fake)
+    await login(h)
+    await ownerSays(h, 'tell me when the build is done')
+    const { outbox } = notifierFor(h)
+    const { file } = (outbox as unknown as { audit: AuditLog }).audit
+    mkdirSync(file)
+    const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
+    expect(result).toMatchObject({ ok: false, code: 'audit_unavailable', detail: expect.stringContaining('the path is a directory (EISDIR)') })
+    expect(fake.sent).toEqual([])
   })
 })

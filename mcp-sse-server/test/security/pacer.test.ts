@@ -1,6 +1,6 @@
 /** The outbound queue, on a fake clock: spacing with jitter, the per-minute cap, FIFO order, the bound, failures. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Pacer, QueueFullError } from '../../src/wechat/pacer.js'
+import { Pacer, QueueFullError, SendAbandonedError } from '../../src/wechat/pacer.js'
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 })
@@ -88,5 +88,23 @@ describe('Pacer jitter', () => {
     await vi.runAllTimersAsync()
     await all
     expect(sent.slice(1).map((s, i) => s.at - sent[i].at)).toEqual([1000, 1250, 1500, 1125])
+  })
+
+  it('a logout drops only the queued sends of that road, each with the reason; a shutdown drops them all', async () => {
+    const pacer = new Pacer({ minIntervalMs: 60_000, maxPerMinute: 100, queueMax: 10, jitter: 0 })
+    const { sent, send } = recorder()
+    const first = pacer.schedule(send('web now'), undefined, 'web')
+    const webQueued = pacer.schedule(send('web later'), undefined, 'web')
+    const ilinkQueued = pacer.schedule(send('ilink later'), undefined, 'ilink')
+    expect(await first).toBe('web now')
+    expect(pacer.abandonQueued('logout', 'web')).toBe(1)
+    await expect(webQueued).rejects.toMatchObject({ reason: 'logout', message: expect.stringMatching(/^WeChat logged out while this message waited/) })
+    expect(pacer.waiting).toBe(1)
+    expect(pacer.abandonQueued('shutdown')).toBe(1)
+    const stopped = await ilinkQueued.catch((err: unknown) => err)
+    expect(stopped).toBeInstanceOf(SendAbandonedError)
+    expect(stopped).toMatchObject({ reason: 'shutdown', message: expect.stringMatching(/^the server is stopping/) })
+    await vi.runAllTimersAsync()
+    expect(sent.map((s) => s.label)).toEqual(['web now'])
   })
 })

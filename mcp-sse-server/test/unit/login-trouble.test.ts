@@ -36,6 +36,15 @@ describe('classify', () => {
     },
   )
 
+  it.each([
+    ['a token without its provider prefix', 'Wechaty Puppet Service requires a SNI as prefix of the token from version 0.30 and later.'],
+    ['a token the gateway does not know', '16 UNAUTHENTICATED: Unauthenticated'],
+  ])('%s: the gateway refuses it, and the action names the variable', (_name, error) => {
+    const trouble = classify(error)
+    expect(trouble?.kind).toBe('gateway_refused')
+    expect(trouble!.action).toContain('WECHATY_PUPPET_SERVICE_TOKEN')
+  })
+
   it.each(['AssertionError: 1205 == 0', 'retcode 1101', 'request failed with status 400', 'something else'])('"%s" is nothing known', (error) => {
     expect(classify(error)).toBeUndefined()
   })

@@ -3,9 +3,11 @@
  * Transfer) mean the user's own chat and nothing else, whoever else carries those names as nickname or remark.
  */
 import { describe, expect, it } from 'vitest'
+import { wechatChannel } from '../../src/notify/wechat-channel.js'
 import type { ContactEntry } from '../../src/wechat/directory.js'
 import type { SendRequest } from '../../src/wechat/sender.js'
 import { buildSender } from '../helpers/sender.js'
+import { configFrom } from '../notify/helpers.js'
 
 /** As a real account has it: File Transfer is no friend in WeChat's flags. */
 const FILE_TRANSFER: ContactEntry = { id: 'filehelper', name: '文件传输助手', friend: false }
@@ -61,5 +63,14 @@ describe('WECHAT_ALLOWED_CONTACTS=filehelper', () => {
     const sent = await sender.send(toFriend({ id: 'c-cn' }))
     expect(sent).toMatchObject({ ok: true, target: { id: 'c-cn', name: '文件传输助手' } })
     expect(sent.message).toBe('Sent to "文件传输助手" (id "c-cn": a friend who took File Transfer\'s name, not File Transfer).')
+  })
+})
+
+describe('WECHAT_NOTIFY_TO', () => {
+  it.each(['filehelper', '文件传输助手', 'File Transfer'])('%j delivers into File Transfer, never to a namesake', async (to) => {
+    const { sender, said } = buildSender({ contacts: [FILE_TRANSFER, ...IMPOSTORS] })
+    const channel = wechatChannel(sender, configFrom({ WECHAT_NOTIFY_TO: to, WECHAT_REPEAT_WINDOW_S: '0' }))!
+    expect(await channel.send({ title: 'Build', content: 'green' }, new AbortController().signal)).toMatchObject({ ok: true })
+    expect(said.map((s) => s.id)).toEqual(['filehelper'])
   })
 })

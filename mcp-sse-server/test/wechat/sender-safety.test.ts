@@ -2,7 +2,7 @@
  * The sender against the ways things go wrong in practice: names others can change, callers that give up while
  * their send waits, captions that fail, an audit log that cannot be written, an agent repeating itself.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { ContactEntry } from '../../src/wechat/directory.js'
@@ -124,13 +124,37 @@ describe('file sends', () => {
 })
 
 describe('the audit log', () => {
-  it('a line that cannot be written does not turn a delivered send into an error', async () => {
+  it('a log that cannot be written stops every send: refused with the reason, nothing goes out', async () => {
     const file = path.join(tempDir(), 'not-a-directory')
     writeFileSync(file, '')
     const { sender, said, errors } = build([{ id: 'a', name: 'Ann', friend: true }], { dataDir: file })
-    expect(await sender.send(byId('a', 'delivered'))).toMatchObject({ ok: true })
-    expect(said).toHaveLength(1)
-    expect(errors).toHaveLength(1)
+    const first = await sender.send(byId('a', 'would be unrecorded'))
+    expect(first).toMatchObject({ ok: false, code: 'audit_unavailable', message: expect.stringContaining('a part of the path is a file, not a directory (ENOTDIR)') })
+    expect(await sender.send(byId('a', 'and this'))).toMatchObject({ ok: false, code: 'audit_unavailable' })
+    expect(said).toEqual([])
+    expect(errors.length).toBeGreaterThan(0)
+  })
+
+  it('a log that breaks while WeChat takes the message: the truth (it went out, unrecorded), then no more sends', async () => {
+    const dir = tempDir()
+    const log = path.join(dir, 'audit.jsonl')
+    const said: string[] = []
+    const { sender } = build([{ id: 'a', name: 'Ann', friend: true }], {
+      dataDir: dir,
+      say: async (_kind, _id, text) => {
+        said.push(String(text))
+        if (said.length > 1) return
+        rmSync(log, { force: true })
+        mkdirSync(log)
+      },
+    })
+    const result = await sender.send(byId('a', 'delivered'))
+    expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^Sent to "Ann"\. But its audit line could not be written \(the path is a directory \(EISDIR\)\)/) })
+    expect(await sender.send(byId('a', 'next'))).toMatchObject({ ok: false, code: 'audit_unavailable' })
+    expect(said).toEqual(['delivered'])
+    rmSync(log, { recursive: true })
+    writeFileSync(log, '')
+    expect(await sender.send(byId('a', 'after the fix'))).toMatchObject({ ok: true, message: 'Sent to "Ann".' })
   })
 })
 

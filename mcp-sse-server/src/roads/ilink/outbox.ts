@@ -3,14 +3,16 @@
  * budget would refuse it (never queued to fail later), then through the shared pacing queue, and one audit line
  * per attempt, refused ones included. Used by the `ilink` notification channel and the owner tools.
  */
-import type { AuditLog } from '../../wechat/audit.js'
+import { auditRefusal, type AuditLog } from '../../wechat/audit.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from '../../wechat/pacer.js'
 import type { OutboundContent } from '../road.js'
 import { OWNER_CHAT } from './inbound.js'
-import type { IlinkRoad, IlinkSendCode, IlinkSendResult } from './road.js'
+import type { IlinkRoad, IlinkSendCode } from './road.js'
 
-export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled'
-export type OutboxResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: OutboxCode; detail: string }
+export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable' | 'audit_unavailable'
+export type OutboxResult =
+  | { ok: true; sentAt: string; messageId: string; auditProblem?: string }
+  | { ok: false; code: OutboxCode; detail: string }
 
 export class IlinkOutbox {
   /** Admitted and waiting for their turn: they count against the budget already. */
@@ -19,7 +21,7 @@ export class IlinkOutbox {
   constructor(
     private readonly road: Pick<IlinkRoad, 'canSend' | 'sendToOwner'>,
     private readonly pacer: Pacer,
-    private readonly audit: AuditLog,
+    private readonly audit: Pick<AuditLog, 'record' | 'blocking' | 'ensureWritable' | 'health'>,
   ) {}
 
   /** The synchronous check, with what this outbox already holds counted. */
@@ -29,7 +31,7 @@ export class IlinkOutbox {
 
   async send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
     const result = await this.attempt(content, signal)
-    await this.audit.record({
+    const written = await this.audit.record({
       tool,
       target: { type: OWNER_CHAT.type, id: OWNER_CHAT.id, name: OWNER_CHAT.name },
       text: content.kind === 'text' ? content.text : '',
@@ -37,23 +39,34 @@ export class IlinkOutbox {
       ok: result.ok,
       ...(result.ok ? {} : { error: `${result.code}: ${result.detail}` }),
     })
-    return result
+    if (written || !result.ok) return result
+    // It went out; only its line is missing. Say so, and the sender refuses everything until the log is writable.
+    const problem = this.audit.health.ok ? 'the write failed' : this.audit.health.error
+    return { ...result, auditProblem: `its audit line could not be written (${problem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.` }
   }
 
   private async attempt(content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
+    // As for every WeChat send: nothing goes out that its audit line could not follow.
+    const blocked = await this.audit.blocking()
+    if (blocked) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(blocked) }
     const check = this.canSend()
     if (!check.ok) return check
     this.queued++
     let started = false
     try {
-      return await this.pacer.schedule((): Promise<IlinkSendResult> => {
+      return await this.pacer.schedule(async (): Promise<OutboxResult> => {
         started = true
         this.queued--
+        const problem = await this.audit.ensureWritable()
+        if (problem) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(problem) }
         return this.road.sendToOwner(content, signal)
       }, signal)
     } catch (err) {
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
-      if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', detail: `Not sent: ${err.message}.` }
+      if (err instanceof SendAbandonedError) {
+        const detail = err.reason === 'logout' ? 'the ClawBot login ended while this message waited for its turn in the outbound queue; it did not go out' : err.message
+        return { ok: false, code: err.reason === 'logout' ? 'not_logged_in' : 'cancelled', detail: `Not sent: ${detail}.` }
+      }
       throw err
     } finally {
       if (!started) this.queued--

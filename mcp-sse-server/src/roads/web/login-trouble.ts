@@ -12,6 +12,8 @@ export type Trouble =
   | { kind: 'barred'; reason: string; action: string }
   /** WeChat's servers cannot be reached from here (offline, DNS, proxy, firewall). */
   | { kind: 'unreachable'; reason: string; action: string }
+  /** The token gateway will not take this token: nothing changes until the configuration does. */
+  | { kind: 'gateway_refused'; reason: string; action: string }
 
 const ILINK_ADVICE =
   'To reach yourself from your agent without the web protocol, turn on the iLink road (ILINK_ENABLED=true, WeChat\'s official ClawBot); ' +
@@ -20,6 +22,8 @@ const ILINK_ADVICE =
 /** wechatbot-webhook's list, plus 1100 (the same "logged out elsewhere" family): errors that mean the session is gone. */
 const SESSION_DROPPED = /\b(1100|1101|1102) == 0\b|(-1) == 0\b|(400) != 400\b/
 const BARRED = /\b1203\b|不能登录网页微信|cannot log ?in to WeChat for Web/i
+const GATEWAY_TOKEN_FORM = /requires a SNI as prefix of the token/
+const GATEWAY_UNAUTHENTICATED = /\b16 UNAUTHENTICATED\b|UNAUTHENTICATED: /
 const UNREACHABLE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|timeout of \d+ms exceeded|Network Error|UNAVAILABLE: No connection established|14 UNAVAILABLE/
 
 export function classify(errorText: string): Trouble | undefined {
@@ -28,6 +32,20 @@ export function classify(errorText: string): Trouble | undefined {
       kind: 'barred',
       reason: 'WeChat refuses this account on the web protocol (error 1203: "为了你的帐号安全，此微信号不能登录网页微信"). New and flagged accounts are barred from web login; scanning again will not change that.',
       action: ILINK_ADVICE,
+    }
+  }
+  if (GATEWAY_TOKEN_FORM.test(errorText)) {
+    return {
+      kind: 'gateway_refused',
+      reason: 'The gateway token has no provider prefix: wechaty-puppet-service takes tokens like puppet_<provider>_<id>, or insecure_<id> for a gateway without TLS.',
+      action: 'Set WECHATY_PUPPET_SERVICE_TOKEN exactly as your provider gave it (for a gateway without TLS, also WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true), then restart.',
+    }
+  }
+  if (GATEWAY_UNAUTHENTICATED.test(errorText)) {
+    return {
+      kind: 'gateway_refused',
+      reason: 'The gateway refused the token (UNAUTHENTICATED).',
+      action: 'Check WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT) with your provider, then restart.',
     }
   }
   const dropped = SESSION_DROPPED.exec(errorText)

@@ -15,6 +15,7 @@ import { AddressBookSync } from './address-book.js'
 import { classify, LoginBackoff, type Trouble } from './login-trouble.js'
 import { toInboxMessage } from './message.js'
 import { puppetOptions } from './puppet.js'
+import { inspectMemoryCard, type MemoryCardProblem } from './memory-card.js'
 import { DEMO_FIXTURE, loadFixture, Sandbox } from './sandbox.js'
 
 const WECHAT4U_PUPPET = 'wechaty-puppet-wechat4u'
@@ -45,6 +46,8 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
   private retryTimer?: NodeJS.Timeout
   private readonly errors: ErrorDigest
   private readonly log: Logger
+  /** The saved login could not be used (a corrupt memory card); shown in /health until the next login. */
+  memoryCardProblem?: MemoryCardProblem
 
   constructor(private readonly options: WebRoadOptions) {
     super()
@@ -79,6 +82,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       // see docs/benchmarks.md). WechatyBuilder.build(options) is exactly `new WechatyImpl(options)`.
       const { WechatyImpl } = await import('wechaty/impls')
       let bot: Wechaty
+      this.memoryCardProblem = inspectMemoryCard(path.join(config.dataDir, config.sandbox ? 'sandbox' : 'wechat'), this.log)
       if (config.sandbox) {
         const fixture = config.mockFixture ? loadFixture(config.mockFixture) : DEMO_FIXTURE
         const { sandbox, puppet } = await Sandbox.create(fixture)
@@ -173,6 +177,8 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
     bot.on('login', (user) => {
       this.trouble = undefined
       this.backoff.reset()
+      // A new login writes a new memory card: whatever was wrong with the old one is behind us.
+      this.memoryCardProblem = undefined
       this.setState({ status: 'logged_in', user: { id: user.id, name: user.name() } })
       this.sync?.loggedIn()
     })
@@ -182,7 +188,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       this.sync?.loggedOut()
       const why = this.trouble && this.trouble.kind !== 'unreachable' ? this.trouble : undefined
       this.setState({
-        status: why?.kind === 'barred' ? 'failed' : 'logged_out',
+        status: why?.kind === 'barred' || why?.kind === 'gateway_refused' ? 'failed' : 'logged_out',
         reason: why?.reason ?? 'WeChat ended the session (logged out on the phone, or by WeChat).',
         action: why?.action ?? 'A new QR code appears in a moment; scan it to log in again.',
       })
@@ -218,7 +224,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       return
     }
     this.trouble = trouble
-    if (trouble.kind === 'barred') {
+    if (trouble.kind === 'barred' || trouble.kind === 'gateway_refused') {
       if (this.current.status !== 'failed') this.setState({ status: 'failed', reason: trouble.reason, action: trouble.action })
       return
     }
