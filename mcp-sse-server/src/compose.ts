@@ -20,7 +20,7 @@ import { AuditAlarm } from './wechat/audit-alarm.js'
 import { Directory, FILEHELPER_ID } from './wechat/directory.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
-import { Inbox } from './wechat/inbox.js'
+import { chatKey, Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
@@ -95,7 +95,8 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     if (road !== 'web') return
     // Ids change at every web login: what was kept (and every wait) and what the allow-list was pinned to belong to
     // the session that ended.
-    if (status === 'logged_out' || status === 'logged_in') inbox.clear()
+    // The owner's chat over ClawBot is not the web session's: it stays.
+    if (status === 'logged_out' || status === 'logged_in') inbox.clear(roads.has('ilink') ? (key) => key === chatKey('contact', OWNER_CHAT_ID) : undefined)
     if (status === 'logged_in') sender.forgetLogin()
     // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
     else pacer.abandonQueued('logout', 'web')

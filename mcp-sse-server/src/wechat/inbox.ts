@@ -234,12 +234,24 @@ export class Inbox {
   }
 
   /** Ids change at every login: forget every chat and release every waiter. */
-  clear(): void {
-    this.chats.clear()
-    this.total = 0
-    this.bytes = 0
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.done({ kind: 'cleared' })
-    this.waiters.clear()
+  /**
+   * Forgets every chat (and ends its waits as `cleared`), except those `keep` names: a chat another road carries
+   * (the owner's `me` over ClawBot) outlives a web login that ended.
+   */
+  clear(keep: (chatKey: string) => boolean = () => false): void {
+    for (const [key, chat] of [...this.chats]) {
+      if (keep(key)) continue
+      this.chats.delete(key)
+      for (const stored of chat.messages.toArray()) {
+        this.total--
+        this.bytes -= stored.bytes
+      }
+    }
+    for (const [key, set] of [...this.waiters]) {
+      if (keep(key)) continue
+      this.waiters.delete(key)
+      for (const w of [...set]) w.done({ kind: 'cleared' })
+    }
   }
 
   private wake(key: string, at: number, message: InboxMessage): void {
@@ -279,6 +291,6 @@ function sizeOf(m: InboxMessage): number {
   return OVERHEAD_BYTES + 2 * chars
 }
 
-function chatKey(type: ChatType, id: string): string {
+export function chatKey(type: ChatType, id: string): string {
   return `${type}:${id}`
 }

@@ -25,7 +25,7 @@ const post = (s: RunningServer, path: string, body?: unknown) =>
 
 describe('the simulated ClawBot in the sandbox', () => {
   it('logs in by itself, takes the owner’s messages, holds the budget, expires on demand and resumes after a restart', async () => {
-    server = await startServer(ENV)
+    server = await startServer(ENV, { waitForLogin: false })
     await waitForMore(server, isState('logged_in'))
     expect(states(server)).toEqual(expect.arrayContaining(['waiting_for_scan', 'scanned', 'logged_in']))
 
@@ -49,14 +49,14 @@ describe('the simulated ClawBot in the sandbox', () => {
     expect(server.logs().filter((l) => l.msg === 'the simulated WeChat refused a request')).toEqual([])
 
     await server.stop()
-    server = await startServer({ ...ENV, DATA_DIR: server.dataDir })
+    server = await startServer({ ...ENV, DATA_DIR: server.dataDir }, { waitForLogin: false })
     await waitForMore(server, isState('logged_in'))
     expect(states(server)).not.toContain('waiting_for_scan')
     expect(server.logs().filter((l) => l.msg === 'the simulated WeChat refused a request')).toEqual([])
   }, 120_000)
 
   it('is not there without ILINK_ENABLED', async () => {
-    server = await startServer({ WECHAT_MOCK_FIXTURE: ENV.WECHAT_MOCK_FIXTURE })
+    server = await startServer({ WECHAT_MOCK_FIXTURE: ENV.WECHAT_MOCK_FIXTURE }, { waitForLogin: false })
     expect((await post(server, '/sandbox/ilink/expire')).status).toBe(404)
     const health = (await (await fetch(`${server.url}/health`)).json()) as { ilink: { status: string } }
     expect(health.ilink.status).toBe('off')

@@ -37,7 +37,7 @@ async function health(s: RunningServer): Promise<{ wechat: { status: string }; i
 describe('the iLink road in the server', () => {
   it('logs in from /login, receives the owner, notifies through ClawBot, and resumes after a restart without a scan', async () => {
     fake = await FakeIlink.start()
-    server = await startServer(env())
+    server = await startServer(env(), { waitForLogin: false })
     await ilinkState(server, 'waiting_for_scan')
     expect((await health(server)).ilink.status).toBe('waiting_for_scan')
     const page = (await (await fetch(`${server.url}/login/state`)).json()) as { roads: Array<{ road: string; qr?: string }> }
@@ -78,7 +78,7 @@ describe('the iLink road in the server', () => {
     expect(JSON.stringify(audit)).not.toContain(token)
 
     // Same DATA_DIR: logged in at once, with the same token, cursor and context_token; no second QR.
-    server = await startServer(env({ DATA_DIR: server.dataDir }))
+    server = await startServer(env({ DATA_DIR: server.dataDir }), { waitForLogin: false })
     await ilinkState(server, 'logged_in')
     expect(fake.qrIssued).toBe(1)
     const again = await connect(server.url, 'sse')
@@ -92,14 +92,14 @@ describe('the iLink road in the server', () => {
   it('a stale token (-14) shows expired with a new QR, and the operator is told once through another channel', async () => {
     fake = await FakeIlink.start()
     channel = await startChannel({ json: { id: 1 } })
-    server = await startServer(env({ GOTIFY_URL: channel.origin, GOTIFY_TOKEN: 'gotify-token-for-ilink-test' }))
+    server = await startServer(env({ GOTIFY_URL: channel.origin, GOTIFY_TOKEN: 'gotify-token-for-ilink-test' }), { waitForLogin: false })
     await ilinkState(server, 'waiting_for_scan')
     fake.scan()
     fake.confirm()
     await ilinkState(server, 'logged_in')
     fake.staleToken()
     await ilinkState(server, 'expired')
-    await server.waitForLog((l) => l.msg === 'logout notification sent')
+    await server.waitForLog((l) => l.msg === 'logout notification sent', 60_000)
     const view = (await (await fetch(`${server.url}/login/state`)).json()) as { roads: Array<{ road: string; status: string; qr?: string }> }
     const ilink = view.roads.find((r) => r.road === 'ilink')!
     expect(ilink.status).toBe('expired')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Inbox, type InboxMessage } from '../../src/wechat/inbox.js'
+import { chatKey, Inbox, type InboxMessage } from '../../src/wechat/inbox.js'
 
 /** A clock the test moves by hand: message times are exact, nothing sleeps. */
 function clock(start = Date.parse('2025-01-01T00:00:00Z')) {
@@ -92,6 +92,21 @@ describe('Inbox reading', () => {
     inbox.clear()
     expect(inbox.size).toBe(0)
     expect(inbox.chatsByActivity()).toEqual([])
+  })
+
+  it('keeps the chats it is told to keep, with their counts and waits', async () => {
+    const inbox = new Inbox({ perChat: 10, maxTotal: 100 })
+    inbox.add(msg('ann', 'ann', 'hi'))
+    // The owner's chat over ClawBot: the owner is not `self` there.
+    const mine = inbox.add(msg('me', 'owner', 'from my phone'))
+    const annWait = inbox.waitFor('contact', 'ann', Date.parse(mine.time))
+    const meWait = inbox.waitFor('contact', 'me', Date.parse(mine.time))
+    inbox.clear((key) => key === chatKey('contact', 'me'))
+    expect(await annWait).toEqual({ kind: 'cleared' })
+    expect(inbox.size).toBe(1)
+    expect(inbox.chatsByActivity().map((c) => c.chat.id)).toEqual(['me'])
+    const later = inbox.add(msg('me', 'owner', 'still here'))
+    expect(await meWait).toEqual({ kind: 'message', message: later })
   })
 })
 
