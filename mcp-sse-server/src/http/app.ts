@@ -17,6 +17,8 @@ import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
+import { TokenGuard } from './token-guard.js'
+import { oauthDiscovery } from './oauth-discovery.js'
 
 export interface AppDeps {
   config: Config
@@ -60,14 +62,17 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
     })
   })
 
-  app.use(loginPage({ config, roads }))
-  app.use(sandboxLoginRoutes({ config, roads }))
-  app.use(sandboxIlinkRoutes({ config, roads }))
+  // One count of wrong tokens per client address, whichever door they were tried at.
+  const guard = new TokenGuard(logger.child({ component: 'auth' }))
+  app.use(oauthDiscovery(config))
+  app.use(loginPage({ config, roads, guard }))
+  app.use(sandboxLoginRoutes({ config, roads, guard }))
+  app.use(sandboxIlinkRoutes({ config, roads, guard }))
 
-  const auth = requireToken(config)
+  const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
   app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
-  app.use(sandboxRoutes({ config, roads, sandbox }))
+  app.use(sandboxRoutes({ config, roads, sandbox, guard }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

@@ -10,7 +10,8 @@
 import { createHmac } from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Config } from '../config.js'
-import { bearerToken, tokenMatches } from './security.js'
+import { bearerToken, clientAddress, refuseGuesses, tokenMatches } from './security.js'
+import type { TokenGuard } from './token-guard.js'
 
 export const LOGIN_COOKIE = 'wechat_mcp_login'
 const COOKIE_MAX_AGE_S = 30 * 86_400
@@ -44,16 +45,26 @@ function withoutToken(req: Request): string {
   return (LOGIN_PATHS.has(path) ? path : '/login') + (search ? `?${search}` : '')
 }
 
-/** `loginPageUrl` is read per request: the server learns its own address only once it listens. */
-export function loginAuth(config: Config, loginPageUrl: () => string): RequestHandler {
+/**
+ * `loginPageUrl` is read per request: the server learns its own address only once it listens. A wrong token, in the
+ * address or the header, counts against the client's address in `guard`, as on the MCP routes.
+ */
+export function loginAuth(config: Config, loginPageUrl: () => string, guard?: TokenGuard): RequestHandler {
   const expected = config.authToken
   if (expected === undefined) return (_req, _res, next) => next()
   const cookieValue = loginCookieValue(expected)
   const secure = config.publicUrl?.startsWith('https:') ?? false
   return (req, res, next) => {
     const queryToken = typeof req.query.token === 'string' ? req.query.token : undefined
+    if ((queryToken !== undefined || req.headers.authorization !== undefined) && guard) {
+      const wait = guard.retryAfterS(clientAddress(req))
+      if (wait > 0) return refuseGuesses(res, wait)
+    }
     if (queryToken !== undefined) {
-      if (!tokenMatches(queryToken, expected)) return unauthorized(res, loginPageUrl(), 'The token in the address is wrong.')
+      if (!tokenMatches(queryToken, expected)) {
+        guard?.failed(clientAddress(req))
+        return unauthorized(res, loginPageUrl(), 'The token in the address is wrong.')
+      }
       const attributes = ['HttpOnly', 'SameSite=Strict', 'Path=/login', `Max-Age=${COOKIE_MAX_AGE_S}`, ...(secure ? ['Secure'] : [])]
       res.setHeader('Set-Cookie', `${LOGIN_COOKIE}=${cookieValue}; ${attributes.join('; ')}`)
       res.setHeader('Cache-Control', 'no-store')
@@ -61,6 +72,7 @@ export function loginAuth(config: Config, loginPageUrl: () => string): RequestHa
       return
     }
     if (tokenMatches(bearerToken(req), expected) || tokenMatches(readCookie(req, LOGIN_COOKIE), cookieValue)) return next()
+    if (req.headers.authorization !== undefined) guard?.failed(clientAddress(req))
     unauthorized(res, loginPageUrl(), req.headers.authorization ? 'The bearer token is wrong.' : undefined)
   }
 }

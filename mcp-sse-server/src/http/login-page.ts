@@ -11,6 +11,7 @@ import type { Config } from '../config.js'
 import type { RoadId, RoadState, RoadStatus } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import { escapeHtml, loginAuth } from './login-auth.js'
+import type { TokenGuard } from './token-guard.js'
 
 export interface RoadView {
   road: RoadId
@@ -37,6 +38,8 @@ export interface LoginPageOptions {
   keepAliveMs?: number
   /** Event streams open at once (default 100). */
   maxStreams?: number
+  /** Wrong tokens per client address, shared with the MCP routes. */
+  guard?: TokenGuard
 }
 
 /** Open pages are few (one per phone or tab); the cap only stops a runaway client from piling up streams. */
@@ -68,7 +71,7 @@ function describe(state: RoadState): { words: string; usedReason: boolean } {
   }
 }
 
-export function loginPage({ config, roads, keepAliveMs = 15_000, maxStreams = MAX_STREAMS }: LoginPageOptions): Router {
+export function loginPage({ config, roads, guard, keepAliveMs = 15_000, maxStreams = MAX_STREAMS }: LoginPageOptions): Router {
   const router = Router()
   const qrImages = new Map<string, Promise<string>>()
   const qrImage = (value: string): Promise<string> => {
@@ -116,7 +119,7 @@ export function loginPage({ config, roads, keepAliveMs = 15_000, maxStreams = MA
     })
   })
 
-  router.use('/login', loginAuth(config, () => roads.loginPageUrl), (_req, res, next) => {
+  router.use('/login', loginAuth(config, () => roads.loginPageUrl, guard), (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('Referrer-Policy', 'no-referrer')
     res.setHeader('X-Content-Type-Options', 'nosniff')

@@ -11,10 +11,11 @@ import type { Config } from '../config.js'
 import type { IlinkSimulator } from '../roads/ilink/simulator.js'
 import type { Roads } from '../roads/roads.js'
 import { requireToken } from './security.js'
+import type { TokenGuard } from './token-guard.js'
 
 const messageSchema = z.object({ text: z.string().min(1).max(10_000) }).strict()
 
-export function sandboxIlinkRoutes({ config, roads }: { config: Config; roads: Pick<Roads, 'road' | 'state'> }): Router {
+export function sandboxIlinkRoutes({ config, roads, guard }: { config: Config; roads: Pick<Roads, 'road' | 'state'>; guard?: TokenGuard }): Router {
   const router = Router()
   if (!config.sandbox || !config.ilink.enabled) return router
   const simulator = () => (roads.road('ilink') as { simulator?: IlinkSimulator } | undefined)?.simulator
@@ -26,7 +27,7 @@ export function sandboxIlinkRoutes({ config, roads }: { config: Config; roads: P
     return undefined
   }
 
-  router.post('/sandbox/ilink/messages', requireToken(config), express.json({ limit: '64kb' }), (req, res) => {
+  router.post('/sandbox/ilink/messages', requireToken(config, guard), express.json({ limit: '64kb' }), (req, res) => {
     const body = messageSchema.safeParse(req.body)
     if (!body.success) {
       res.status(400).json({ ok: false, error: 'Expected JSON {"text": "what the owner writes to ClawBot"}' })
@@ -38,7 +39,7 @@ export function sandboxIlinkRoutes({ config, roads }: { config: Config; roads: P
     res.json({ ok: true })
   })
 
-  router.post('/sandbox/ilink/expire', requireToken(config), (_req, res) => {
+  router.post('/sandbox/ilink/expire', requireToken(config, guard), (_req, res) => {
     const sim = loggedIn(res)
     if (!sim) return
     sim.staleToken()

@@ -9,6 +9,7 @@ import type { Config } from '../config.js'
 import type { Roads } from '../roads/roads.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
 import { requireToken } from './security.js'
+import type { TokenGuard } from './token-guard.js'
 
 const bodySchema = z
   .object({
@@ -22,12 +23,13 @@ export interface SandboxRouteDeps {
   config: Config
   roads: Pick<Roads, 'isLoggedIn'>
   sandbox: () => Pick<Sandbox, 'inbound'> | undefined
+  guard?: TokenGuard
 }
 
-export function sandboxRoutes({ config, roads, sandbox: sandboxOf }: SandboxRouteDeps): Router {
+export function sandboxRoutes({ config, roads, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
-  router.post('/sandbox/messages', requireToken(config), express.json({ limit: '64kb' }), (req, res) => {
+  router.post('/sandbox/messages', requireToken(config, guard), express.json({ limit: '64kb' }), (req, res) => {
     const body = bodySchema.safeParse(req.body)
     if (!body.success) {
       const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')

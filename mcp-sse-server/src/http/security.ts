@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Config } from '../config.js'
+import type { TokenGuard } from './token-guard.js'
 
 function jsonRpcError(res: Response, status: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null })
@@ -62,19 +63,52 @@ export function bearerToken(req: Request): string | undefined {
   return match?.[1].trim()
 }
 
-/** With MCP_AUTH_TOKEN set, the request needs `Authorization: Bearer <token>`; a session id is never enough. */
-export function requireToken(config: Config, alsoAccept?: (req: Request) => string | undefined): RequestHandler {
+/**
+ * What a client without the token is told, in the 401 body, the WWW-Authenticate header and the OAuth discovery
+ * answers: clients that try OAuth first (Claude Code, mcp-remote) show one of these, so each says what to configure.
+ */
+export const NEEDS_BEARER =
+  "This server does not use OAuth sign-in: it needs the header 'Authorization: Bearer <MCP_AUTH_TOKEN>', with the token set on the server as MCP_AUTH_TOKEN. Add that header to this client's configuration for the server (see docs/clients.md); if it already sends one, that token is not the server's."
+export const WRONG_BEARER =
+  "The bearer token is wrong: send the value of MCP_AUTH_TOKEN set on the server, as 'Authorization: Bearer <MCP_AUTH_TOKEN>'."
+
+/** The client's address as the socket sees it (`trust proxy` is off: a proxy in front is one client). */
+export function clientAddress(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown'
+}
+
+/** 429 for an address that guessed wrong too often; the token it sent now was not looked at. */
+export function refuseGuesses(res: Response, retryAfterS: number): void {
+  res.setHeader('Retry-After', String(retryAfterS))
+  jsonRpcError(
+    res,
+    429,
+    `Too many wrong MCP_AUTH_TOKEN values from this address: try again in ${retryAfterS} s, with the token set on the server as MCP_AUTH_TOKEN.`,
+  )
+}
+
+/**
+ * With MCP_AUTH_TOKEN set, the request needs `Authorization: Bearer <token>`; a session id is never enough. A wrong
+ * token counts against the client's address in `guard`.
+ */
+export function requireToken(config: Config, guard?: TokenGuard): RequestHandler {
   const expected = config.authToken
   return (req: Request, res: Response, next: NextFunction) => {
     if (expected === undefined) return next()
-    if (tokenMatches(bearerToken(req), expected) || tokenMatches(alsoAccept?.(req), expected)) return next()
-    res.setHeader('WWW-Authenticate', 'Bearer realm="wechat-mcp"')
-    jsonRpcError(
-      res,
-      401,
-      req.headers.authorization
-        ? 'Unauthorized: the bearer token is wrong.'
-        : 'Unauthorized: send the MCP_AUTH_TOKEN as "Authorization: Bearer <token>".',
+    const presented = req.headers.authorization
+    if (presented !== undefined && guard) {
+      const wait = guard.retryAfterS(clientAddress(req))
+      if (wait > 0) return refuseGuesses(res, wait)
+    }
+    if (tokenMatches(bearerToken(req), expected)) return next()
+    if (presented !== undefined) guard?.failed(clientAddress(req))
+    // RFC 6750: a request without credentials gets no error code; a wrong token is invalid_token.
+    res.setHeader(
+      'WWW-Authenticate',
+      presented === undefined
+        ? `Bearer realm="wechat-mcp", error_description="${NEEDS_BEARER}"`
+        : `Bearer realm="wechat-mcp", error="invalid_token", error_description="${WRONG_BEARER}"`,
     )
+    jsonRpcError(res, 401, `Unauthorized: ${presented === undefined ? NEEDS_BEARER : WRONG_BEARER}`)
   }
 }

@@ -37,9 +37,19 @@ export interface PacerOptions {
   onQueued?: (waiting: number) => void
 }
 
-interface Job {
+export interface ScheduleOptions {
   /** The road the send goes out on, so a logout drops only that road's sends. */
   road?: string
+  /**
+   * Runs when the turn comes, before the send is stamped and counted: a check that throws ends the send (rejecting
+   * with its error) without spending a turn, and the time a check takes never shortens the gap before the next send.
+   */
+  check?: () => Promise<void>
+}
+
+interface Job {
+  road?: string
+  check?: () => Promise<void>
   run: () => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
@@ -81,7 +91,7 @@ export class Pacer {
    * aborts before the turn came, the send is dropped from the queue (SendAbandonedError): a caller that stopped
    * waiting must not have its message go out later behind its back. Once started, a send runs to its end.
    */
-  schedule<T>(send: () => Promise<T>, signal?: AbortSignal, road?: string): Promise<T> {
+  schedule<T>(send: () => Promise<T>, signal?: AbortSignal, { road, check }: ScheduleOptions = {}): Promise<T> {
     if (signal?.aborted) return Promise.reject(new SendAbandonedError())
     if (this.full) return Promise.reject(new QueueFullError(this.options.queueMax))
     return new Promise<T>((resolve, reject) => {
@@ -94,6 +104,13 @@ export class Pacer {
       }
       const job: Job = {
         road,
+        check:
+          check &&
+          (() => {
+            // Past this point the send is under way: it is no longer taken back by the caller giving up.
+            signal?.removeEventListener('abort', abandon)
+            return check()
+          }),
         run: () => {
           signal?.removeEventListener('abort', abandon)
           return send()
@@ -139,12 +156,14 @@ export class Pacer {
     }
     const job = this.queue.shift()!
     this.running = true
-    const now = this.now()
-    this.lastSendAt = now
-    this.spacing = this.drawSpacing()
-    this.sentAt.push(now)
-    job
-      .run()
+    const stampAndRun = () => {
+      const now = this.now()
+      this.lastSendAt = now
+      this.spacing = this.drawSpacing()
+      this.sentAt.push(now)
+      return job.run()
+    }
+    ;(job.check ? job.check().then(stampAndRun) : stampAndRun())
       .then(job.resolve, job.reject)
       .finally(() => {
         this.running = false

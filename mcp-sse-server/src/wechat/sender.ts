@@ -265,16 +265,24 @@ export class Sender {
 
     let sentAt = ''
     try {
-      await this.pacer.schedule(async () => {
-        // The login may have ended, or the disk filled, while this send waited for its turn.
-        if (!this.port.isLoggedIn()) throw new SendAbandonedError('logout')
-        // No message goes out that its audit line could not follow.
-        const problem = await this.audit.ensureWritable()
-        if (problem) throw new AuditUnavailableError(problem)
-        // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
-        sentAt = new Date().toISOString()
-        return this.port.send({ type: kind, id: target.id }, payload)
-      }, signal, 'web')
+      await this.pacer.schedule(
+        () => {
+          // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
+          sentAt = new Date().toISOString()
+          return this.port.send({ type: kind, id: target.id }, payload)
+        },
+        signal,
+        {
+          road: 'web',
+          check: async () => {
+            // The login may have ended, or the disk filled, while this send waited for its turn.
+            if (!this.port.isLoggedIn()) throw new SendAbandonedError('logout')
+            // No message goes out that its audit line could not follow.
+            const problem = await this.audit.ensureWritable()
+            if (problem) throw new AuditUnavailableError(problem)
+          },
+        },
+      )
     } catch (err) {
       this.recent.delete(key)
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }

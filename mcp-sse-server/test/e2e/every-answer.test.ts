@@ -6,7 +6,7 @@
  * error as expected, and names its error code. Table-driven over the tool list: a new tool, or a new error code in
  * a tool's schema, fails here until it has cases.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
@@ -18,7 +18,8 @@ import { inbound } from '../helpers/conversation.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
 
 type Args = Record<string, unknown>
-type ServerName = 'live' | 'waiting' | 'paced'
+/** `unaudited` is the live server once its audit log has been made unwritable (after every `live` case). */
+type ServerName = 'live' | 'waiting' | 'paced' | 'unaudited'
 
 interface Case {
   why: string
@@ -84,6 +85,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'a friend named filehelper is not File Transfer', on: 'live', args: { id: 'c-fake-helper', message: 'friend: impostor' }, error: 'not_allowed' },
     { why: 'the same text again', on: 'live', args: { nickname: '老张', message: 'friend: sent' }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { nickname: '老张', message: 'friend: offline' }, error: 'not_logged_in' },
+    { why: 'the audit log cannot be written', on: 'unaudited', args: { nickname: '老张', message: 'friend: unaudited' }, error: 'audit_unavailable' },
     { why: 'sent before the queue filled', on: 'paced', args: { nickname: '老张', message: 'paced: goes now' } },
     { why: 'queued, then the server stops', on: 'paced', args: { nickname: '老张', message: 'paced: queued' }, error: 'cancelled' },
     { why: 'the queue is full', on: 'paced', args: { nickname: '老张', message: 'paced: no room' }, error: 'queue_full' },
@@ -97,6 +99,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'not on the allow-list', on: 'live', args: { topic: 'Closed', message: 'room: not allowed' }, error: 'not_allowed' },
     { why: 'the same text again', on: 'live', args: { topic: 'Family', message: 'room: sent' }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', message: 'room: offline' }, error: 'not_logged_in' },
+    { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', message: 'room: unaudited' }, error: 'audit_unavailable' },
   ],
   sendFileToFriend: [
     { why: 'sent', on: 'live', args: { nickname: '老张', path: FILE } },
@@ -110,6 +113,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same file again', on: 'live', args: { nickname: '老张', path: FILE }, error: 'repeat' },
     { why: 'an empty caption', on: 'live', args: { nickname: '老张', path: FILE, caption: ' ' }, error: 'invalid_message' },
     { why: 'not logged in', on: 'waiting', args: { nickname: '老张', path: FILE }, error: 'not_logged_in' },
+    { why: 'the audit log cannot be written', on: 'unaudited', args: { nickname: '老张', path: FILE }, error: 'audit_unavailable' },
   ],
   sendFileToRoom: [
     { why: 'sent', on: 'live', args: { topic: 'Family', path: FILE } },
@@ -121,6 +125,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'not on the allow-list', on: 'live', args: { topic: 'Closed', path: FILE }, error: 'not_allowed' },
     { why: 'the same file again', on: 'live', args: { topic: 'Family', path: FILE }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', path: FILE }, error: 'not_logged_in' },
+    { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', path: FILE }, error: 'audit_unavailable' },
   ],
   listRecentChats: [
     { why: 'chats', on: 'live', args: {} },
@@ -285,6 +290,18 @@ describe('sends answered while the paced queue is full and the server stops', ()
     check('sendMessageToFriend', queued, await queuedAnswer)
     expect(await exited).toBe(0)
   }, 90_000)
+})
+
+describe('sends while the audit log cannot be written', () => {
+  it('each send tool answers audit_unavailable, matching its schema', async () => {
+    // A directory where the log file was: every append fails (EISDIR) until it is a file again.
+    const log = path.join(servers.live.dataDir, 'audit.jsonl')
+    rmSync(log, { force: true })
+    mkdirSync(log)
+    for (const [tool, cases] of Object.entries(CASES)) {
+      for (const c of cases.filter((x) => x.on === 'unaudited')) check(tool, c, await callAs(clients.live, tool, c.args))
+    }
+  })
 })
 
 describe('READ_ONLY=true', () => {

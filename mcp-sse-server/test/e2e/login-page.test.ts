@@ -9,7 +9,8 @@ import { startServer, writeFixture, type RunningServer } from '../helpers/server
 import { raw } from '../security/raw-http.js'
 
 const TOKEN = 'login-page-test-token-0123456789abcdef'
-const FIXTURE = { self: { name: '测试账号' }, loginDelayMs: 3000, contacts: [{ name: '张三' }] }
+// The QR stays up this long before the sandbox logs in: long enough for a loaded machine to open the page first.
+const FIXTURE = { self: { name: '测试账号' }, loginDelayMs: 8000, contacts: [{ name: '张三' }] }
 
 let browser: Browser
 beforeAll(async () => {

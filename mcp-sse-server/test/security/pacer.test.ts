@@ -93,9 +93,9 @@ describe('Pacer jitter', () => {
   it('a logout drops only the queued sends of that road, each with the reason; a shutdown drops them all', async () => {
     const pacer = new Pacer({ minIntervalMs: 60_000, maxPerMinute: 100, queueMax: 10, jitter: 0 })
     const { sent, send } = recorder()
-    const first = pacer.schedule(send('web now'), undefined, 'web')
-    const webQueued = pacer.schedule(send('web later'), undefined, 'web')
-    const ilinkQueued = pacer.schedule(send('ilink later'), undefined, 'ilink')
+    const first = pacer.schedule(send('web now'), undefined, { road: 'web' })
+    const webQueued = pacer.schedule(send('web later'), undefined, { road: 'web' })
+    const ilinkQueued = pacer.schedule(send('ilink later'), undefined, { road: 'ilink' })
     expect(await first).toBe('web now')
     expect(pacer.abandonQueued('logout', 'web')).toBe(1)
     await expect(webQueued).rejects.toMatchObject({ reason: 'logout', message: expect.stringMatching(/^WeChat logged out while this message waited/) })
@@ -106,5 +106,26 @@ describe('Pacer jitter', () => {
     expect(stopped).toMatchObject({ reason: 'shutdown', message: expect.stringMatching(/^the server is stopping/) })
     await vi.runAllTimersAsync()
     expect(sent.map((s) => s.label)).toEqual(['web now'])
+  })
+
+  it('a check at the turn: its time never shortens the next gap, and a failed one spends no turn', async () => {
+    const pacer = new Pacer({ minIntervalMs: 1000, maxPerMinute: 100, queueMax: 10, jitter: 0, now: Date.now })
+    const { sent, send } = recorder()
+    const slowCheck = () => new Promise<void>((resolve) => setTimeout(resolve, 400))
+    const refuse = () => Promise.reject(new Error('audit log not writable'))
+    const a = pacer.schedule(send('a'), undefined, { check: slowCheck })
+    const b = pacer.schedule(send('b'))
+    const c = pacer.schedule(send('c'), undefined, { check: refuse })
+    const d = pacer.schedule(send('d'))
+    const refused = c.catch((err: Error) => err.message)
+    await vi.runAllTimersAsync()
+    await Promise.all([a, b, d])
+    expect(await refused).toBe('audit log not writable')
+    const started = 1_000_000
+    expect(sent).toEqual([
+      { label: 'a', at: started + 400 },
+      { label: 'b', at: started + 1400 },
+      { label: 'd', at: started + 2400 },
+    ])
   })
 })

@@ -14,6 +14,8 @@ export type OutboxResult =
   | { ok: true; sentAt: string; messageId: string; auditProblem?: string }
   | { ok: false; code: OutboxCode; detail: string }
 
+class AuditUnavailableError extends Error {}
+
 export class IlinkOutbox {
   /** Admitted and waiting for their turn: they count against the budget already. */
   private queued = 0
@@ -54,14 +56,23 @@ export class IlinkOutbox {
     this.queued++
     let started = false
     try {
-      return await this.pacer.schedule(async (): Promise<OutboxResult> => {
-        started = true
-        this.queued--
-        const problem = await this.audit.ensureWritable()
-        if (problem) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(problem) }
-        return this.road.sendToOwner(content, signal)
-      }, signal)
+      return await this.pacer.schedule(
+        (): Promise<OutboxResult> => {
+          started = true
+          this.queued--
+          return this.road.sendToOwner(content, signal)
+        },
+        signal,
+        {
+          road: 'ilink',
+          check: async () => {
+            const problem = await this.audit.ensureWritable()
+            if (problem) throw new AuditUnavailableError(problem)
+          },
+        },
+      )
     } catch (err) {
+      if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(err.message) }
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
       if (err instanceof SendAbandonedError) {
         const detail = err.reason === 'logout' ? 'the ClawBot login ended while this message waited for its turn in the outbound queue; it did not go out' : err.message
