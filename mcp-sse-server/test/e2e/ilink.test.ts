@@ -37,7 +37,7 @@ async function health(s: RunningServer): Promise<{ wechat: { status: string }; i
 describe('the iLink road in the server', () => {
   it('logs in from /login, receives the owner, notifies through ClawBot, and resumes after a restart without a scan', async () => {
     fake = await FakeIlink.start()
-    server = await startServer(env(), { waitForLogin: false })
+    server = await startServer(env())
     await ilinkState(server, 'waiting_for_scan')
     expect((await health(server)).ilink.status).toBe('waiting_for_scan')
     const page = (await (await fetch(`${server.url}/login/state`)).json()) as { roads: Array<{ road: string; qr?: string }> }

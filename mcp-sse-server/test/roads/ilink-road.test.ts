@@ -207,6 +207,11 @@ describe('iLink road: trouble', () => {
     fake.confirm()
     await waitForStatus(h.road, 'logged_in')
     expect(fake.qrIssued).toBe(2)
+    // The new login reads a new update stream from its start: nothing from before it comes again.
+    await fake.waitForRequest('/ilink/bot/getupdates', (r) => r.headers.authorization === `Bearer ${fake.token}`)
+    const seen = h.messages.length
+    await ownerSays(h, 'after the new scan')
+    expect(h.messages.slice(seen).map((m) => m.text)).toEqual(['after the new scan'])
   })
 
   it('-14 on a send → not sent, expired', async () => {

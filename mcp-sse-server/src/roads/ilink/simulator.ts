@@ -78,6 +78,8 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
   private stale = false
   private failPolls = 0
   private seq = 0
+  /** A new login starts a new update stream: nothing from before it, and an empty cursor is the right one. */
+  private sessionStartSeq = 0
   private readonly inbox: Array<Record<string, unknown>> = []
   private lastCursor = ''
   private readonly clientIds = new Set<string>()
@@ -122,6 +124,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
     this.sentSinceInbound = saved.sentSinceInbound ?? 0
     this.lastCursor = saved.cursor ?? ''
     this.seq = Number(this.lastCursor.replace(/^buf-/, '')) || 0
+    this.sessionStartSeq = this.seq
   }
 
   get cdnUrl(): string {
@@ -322,6 +325,8 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       if (qr.state !== 'confirmed') return json(res, { status: qr.state })
       this.token = `tok-${randomBytes(16).toString('hex')}`
       this.stale = false
+      this.lastCursor = ''
+      this.sessionStartSeq = this.seq
       json(res, { status: 'confirmed', bot_token: this.token, ilink_bot_id: BOT_ID, ilink_user_id: OWNER_ID, baseurl: this.url })
       this.qr = undefined
     })
@@ -335,7 +340,7 @@ export class IlinkSimulator extends EventEmitter<{ request: [RecordedRequest]; c
       this.failPolls--
       return void res.socket?.destroy()
     }
-    const after = Number(String(cursor).replace(/^buf-/, '')) || 0
+    const after = Math.max(Number(String(cursor).replace(/^buf-/, '')) || 0, this.sessionStartSeq)
     const pending = () => this.inbox.filter((m) => (m.seq as number) > after)
     this.hold(res, () => pending().length > 0 || this.stale, () => {
       if (this.stale) return json(res, { ret: -14, errcode: -14, errmsg: 'session timeout' })
