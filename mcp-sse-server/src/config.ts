@@ -89,6 +89,12 @@ const schema = z.object({
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
   MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
+  MCP_SESSION_STREAMLESS_IDLE_MS: int(1000, 7 * 86_400_000).default(2 * 60_000),
+  MCP_PING_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+  MCP_PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  MCP_MAX_CALLS_IN_FLIGHT: int(1, 10_000).default(16),
+  MCP_MAX_CALLS_QUEUED: int(0, 100_000).default(256),
+  WECHAT_REREAD_MIN_INTERVAL_S: int(1, 86_400).default(30),
   ILINK_ENABLED: bool.default(false),
   ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default(ILINK_DEFAULT_BASE_URL),
   ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
@@ -142,7 +148,20 @@ export interface Config {
     /** File URLs may point to loopback, private and link-local addresses (off: those are refused, against SSRF). */
     readonly allowPrivateUrls: boolean
   }
-  readonly sessions: { readonly idleMs: number; readonly max: number; readonly keepAliveMs: number }
+  readonly sessions: {
+    readonly idleMs: number
+    /** Idle time after which a session whose client never kept a stream open (a one-shot tool) is closed. */
+    readonly streamlessIdleMs: number
+    readonly max: number
+    readonly keepAliveMs: number
+    /** 0: never ping. */
+    readonly pingIntervalMs: number
+    readonly pingTimeoutMs: number
+    readonly maxCallsInFlight: number
+    readonly maxCallsQueued: number
+  }
+  /** A name that is not found re-reads the address book from WeChat at most this often. */
+  readonly rereadMinIntervalMs: number
   /** WeChat's official ClawBot road (owner only). */
   readonly ilink: {
     readonly enabled: boolean
@@ -274,7 +293,17 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024,
       allowPrivateUrls: v.WECHAT_FILE_ALLOW_PRIVATE_URLS,
     },
-    sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS, keepAliveMs: v.MCP_SSE_KEEPALIVE_MS },
+    sessions: {
+      idleMs: v.MCP_SESSION_IDLE_MS,
+      streamlessIdleMs: Math.min(v.MCP_SESSION_STREAMLESS_IDLE_MS, v.MCP_SESSION_IDLE_MS),
+      max: v.MCP_MAX_SESSIONS,
+      keepAliveMs: v.MCP_SSE_KEEPALIVE_MS,
+      pingIntervalMs: v.MCP_PING_INTERVAL_MS,
+      pingTimeoutMs: v.MCP_PING_TIMEOUT_MS,
+      maxCallsInFlight: v.MCP_MAX_CALLS_IN_FLIGHT,
+      maxCallsQueued: v.MCP_MAX_CALLS_QUEUED,
+    },
+    rereadMinIntervalMs: v.WECHAT_REREAD_MIN_INTERVAL_S * 1000,
     ilink: {
       enabled: v.ILINK_ENABLED,
       baseUrl: v.ILINK_BASE_URL.replace(/\/+$/, ''),

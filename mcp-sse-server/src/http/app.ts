@@ -71,7 +71,16 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
 
   const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
+  app.use(
+    mcpRoutes({
+      sessions,
+      newServer,
+      logger,
+      keepAliveMs: config.sessions.keepAliveMs,
+      callLimits: { maxInFlight: config.sessions.maxCallsInFlight, maxQueued: config.sessions.maxCallsQueued },
+      onServerStream,
+    }),
+  )
   app.use(sandboxRoutes({ config, roads, sandbox, guard }))
 
   app.use((_req, res) => {

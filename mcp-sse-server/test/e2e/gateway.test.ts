@@ -67,5 +67,5 @@ describe('through a token gateway (wechaty-puppet-service)', () => {
     ])
     // The gateway token is a secret: never in the output.
     expect(server.stdout() + server.stderr()).not.toContain(gateway.token)
-  })
+  }, 90_000)
 })

@@ -64,7 +64,7 @@ describe('a puppet that cannot start (not installed)', () => {
     const shown = (await page.content()) + JSON.stringify(h) + server.stdout() + server.stderr()
     expect(shown).not.toContain(PUPPET_TOKEN)
     await page.close()
-  })
+  }, 90_000)
 })
 
 describe('a token gateway that will not take the token', () => {
@@ -86,7 +86,7 @@ describe('a token gateway that will not take the token', () => {
     expect(JSON.stringify(h) + server.stdout() + server.stderr()).not.toContain(token)
     // It was quoted, and scrubbed: the puppet's own error names the token.
     expect(server.stdout()).toContain('[REDACTED]')
-  })
+  }, 90_000)
 })
 
 describe('offline (WeChat unreachable)', () => {
@@ -115,7 +115,7 @@ describe('offline (WeChat unreachable)', () => {
     await server.waitForLog((l) => l.msg === 'WeChat login retry scheduled' && l.delayMs === 4000, 30_000)
     const delays = server.logs().filter((l) => l.msg === 'WeChat login retry scheduled').map((l) => l.delayMs)
     expect(delays.slice(0, 2)).toEqual([2000, 4000])
-  })
+  }, 90_000)
 })
 
 describe('WECHATY_PUPPET=none (no web road)', () => {
@@ -147,5 +147,5 @@ describe('WECHATY_PUPPET=none (no web road)', () => {
     // No bot was built: nothing of a WeChat session is written.
     expect(existsSync(path.join(server.dataDir, 'wechat.memory-card.json'))).toBe(false)
     expect(server.logs().some((l) => l.msg === 'wechat login state')).toBe(false)
-  })
+  }, 90_000)
 })

@@ -192,6 +192,13 @@ describe('bad input', () => {
   })
 })
 
+/**
+ * Each fuzz request comes from its own loopback address: a third of them carry a wrong token, and from one address
+ * the server would soon answer everything with 429 (the wrong-token limit), which would leave the rest untested.
+ */
+let sources = 0
+const nextSource = () => `127.1.${(++sources >> 8) & 255}.${sources & 255}`
+
 describe('fuzz', () => {
   it(`${FUZZ_RUNS} generated requests (or ${FUZZ_BUDGET_MS / 1000} s) across both transports: no 5xx, still healthy, no leak, nothing unhandled or secret logged`, async () => {
     const methods = ['initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'prompts/get', 'notifications/initialized', 'notifications/cancelled', 'completion/complete', 'logging/setLevel']
@@ -249,26 +256,26 @@ describe('fuzz', () => {
         let res: RawResponse
         switch (where) {
           case 'mcp':
-            res = await raw(server.port, { method: 'POST', path: '/mcp', headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: '/mcp', headers: base, body: payload })
             break
           case 'mcp-in-session':
-            res = await raw(server.port, { method: 'POST', path: '/mcp', headers: { ...base, 'mcp-session-id': mcpSessionId }, body: payload, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: '/mcp', headers: { ...base, 'mcp-session-id': mcpSessionId }, body: payload, streamFirstChunk: true })
             break
           case 'messages':
-            res = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: base, body: payload })
             break
           case 'messages-unknown':
-            res = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${encodeURIComponent(String(headers['mcp-session-id'] ?? ''))}`, headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: `/messages?sessionId=${encodeURIComponent(String(headers['mcp-session-id'] ?? ''))}`, headers: base, body: payload })
             break
           case 'mcp-get':
-            res = await raw(server.port, { path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? mcpSessionId }, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? mcpSessionId }, streamFirstChunk: true })
             break
           case 'mcp-delete':
             // Never the live session: the fuzz run keeps using it.
-            res = await raw(server.port, { method: 'DELETE', path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? 'not-a-session' } })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'DELETE', path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? 'not-a-session' } })
             break
           case 'sse-junk-query':
-            res = await raw(server.port, { path: `/sse?${encodeURIComponent([...String(payload)].slice(0, 60).join(''))}`, headers: base, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), path: `/sse?${encodeURIComponent([...String(payload)].slice(0, 60).join(''))}`, headers: base, streamFirstChunk: true })
             break
         }
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)

@@ -1,0 +1,31 @@
+/**
+ * A misbehaving client in its own process (clients are separate programs; in the bench process its work would slow
+ * down the measured client's own side): one SDK session over Streamable HTTP keeping `inFlight` findFriend calls
+ * outstanding for `ms`, each for `nickname`, or for a name no one has (a new one each call) when `typos` is set.
+ * Prints one JSON line with the latency statistics when done. Configured by BENCH_LOAD (JSON), for the bench only.
+ */
+import { closeAll, closedLoop, connect, stats } from './load.js'
+
+const { url, inFlight, ms, nickname, typos } = JSON.parse(process.env.BENCH_LOAD ?? '{}') as {
+  url: string
+  inFlight: number
+  ms: number
+  nickname: string
+  typos?: boolean
+}
+
+const client = await connect(url, 'streamableHttp')
+let count = 0
+process.stdout.write(`${JSON.stringify({ msg: 'load ready' })}\n`)
+const run = await closedLoop(
+  Array.from({ length: inFlight }, () => client),
+  async (c) => {
+    const name = typos ? `zq-typo-${process.pid}-${++count}-xj` : nickname
+    const result = await c.callTool({ name: 'findFriend', arguments: { nickname: name } })
+    return result as never
+  },
+  { ms, maxCalls: 10_000_000 },
+)
+await closeAll([client])
+process.stdout.write(`${JSON.stringify({ msg: 'load done', ...stats(run) })}\n`)
+process.exit(0)
