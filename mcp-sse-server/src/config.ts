@@ -7,7 +7,7 @@ import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
 import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
-import { CHANNEL_VARIABLES } from './notify/registry.js'
+import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -180,11 +180,8 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/**
- * Names that look like secrets: their values are scrubbed from every log line and result.
- * BARK_PUSH, not PUSH: PUSH_PLUS_CHANNEL=wechat or PUSH_PLUS_TEMPLATE=html would scrub ordinary words from logs.
- */
-const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|BARK_PUSH|AUTH|SPT|_URL$|_AM$|_QQ$/
+/** The server's own credentials; the channels declare theirs (notify/channels/, `secret: true`). */
+const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 'WECHATY_PUPPET_TOKEN', 'WECHATY_PUPPET_SERVICE_TOKEN'])
 
 /**
  * Reads `.env` (from the working directory) without overriding real environment variables, then validates.
@@ -240,14 +237,10 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
   const channelEnv: Record<string, string> = {}
   for (const name of CHANNEL_VARIABLES) if (raw[name] !== undefined) channelEnv[name] = raw[name]!
 
-  const secrets = [
-    v.MCP_AUTH_TOKEN,
-    v.WECHATY_PUPPET_TOKEN,
-    v.WECHATY_PUPPET_SERVICE_TOKEN,
-    ...Object.entries(channelEnv)
-      .filter(([k]) => SECRET_NAME.test(k))
-      .map(([, value]) => value),
-  ].filter((s): s is string => typeof s === 'string' && s.length >= 4)
+  // Values scrubbed from every log line and result: whole secret variables and the secrets inside composite ones.
+  const secrets = [...[...SERVER_SECRET_VARIABLES].map((name) => raw[name]), ...channelSecrets(channelEnv)].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  )
 
   const config: Config = deepFreeze({
     port: v.PORT,
@@ -341,7 +334,7 @@ function defaultAllowedOrigins(port: number): string[] {
 /** Secret-looking values are not echoed back in config errors. */
 function describeValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
-  if (SECRET_NAME.test(name)) return '[hidden]'
+  if (SERVER_SECRET_VARIABLES.has(name) || SECRET_VARIABLES.has(name)) return '[hidden]'
   return value.length > 80 ? `${value.slice(0, 77)}...` : value
 }
 

@@ -9,6 +9,7 @@ import { compose } from './compose.js'
 import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
+import { logNotifyStatus } from './notify/notifier.js'
 import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
@@ -49,6 +50,7 @@ export async function serve(config: Config): Promise<void> {
     logger,
     roads,
     sandbox,
+    notifier,
     health,
     newServer: (hints) => createServer(deps, { channel, name: hints.name }),
     ...(channel ? { onServerStream: channelStreamChanged } : {}),
@@ -65,6 +67,7 @@ export async function serve(config: Config): Promise<void> {
     { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, roads: roads.list().filter((r) => roads.has(r.id)).map((r) => r.id), auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',
   )
+  logNotifyStatus(logger, notifier.status())
 
   let stopping = false
   const shutdown = async (signal: string) => {

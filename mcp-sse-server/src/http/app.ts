@@ -4,6 +4,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
+import type { Notifier } from '../notify/types.js'
 import type { Roads } from '../roads/roads.js'
 import type { RoadState } from '../roads/road.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
@@ -32,6 +33,8 @@ export interface AppDeps {
   onServerStream?: (server: McpServer, open: boolean) => void
   /** What can make /health say "degraded" (the audit log, the saved login); none in tests that do not pass it. */
   health?: HealthSources
+  /** Which notification channels are on and which half-configured, for /health (names only). */
+  notifier?: Pick<Notifier, 'status'>
 }
 
 export interface App {
@@ -41,7 +44,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health }: AppDeps): App {
+export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -59,6 +62,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
       ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
       ...checks,
+      ...(notifier ? { notify: notifier.status() } : {}),
     })
   })
 
