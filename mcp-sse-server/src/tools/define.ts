@@ -85,6 +85,21 @@ export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolD
       annotations: { title: def.title, ...def.annotations },
     },
     // The SDK validated args against inputSchema before calling.
-    ((args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => def.handler(args, deps, extra)) as never,
+    (async (args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => fitted(await def.handler(args, deps, extra), output, def.name, deps.logger)) as never,
   )
+}
+
+/**
+ * The SDK checks a success against the output schema but not a refusal, and a client that listed the tools rejects a
+ * refusal whose structuredContent does not match (-32602): the model would never see why it was refused. Such a
+ * refusal is a bug (test/e2e/every-answer.test.ts catches them); should one slip through, it is logged and answered
+ * with its text alone, which every client shows.
+ */
+function fitted(result: CallToolResult, output: z.ZodObject, tool: string, logger: Logger): CallToolResult {
+  if (!result.isError || result.structuredContent === undefined) return result
+  const checked = output.safeParse(result.structuredContent)
+  if (checked.success) return result
+  logger.error({ tool, issues: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'a refusal did not match its output schema; sent without structuredContent')
+  const { structuredContent: _dropped, ...rest } = result
+  return rest
 }
