@@ -10,6 +10,7 @@ import * as z from 'zod'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { RoadId } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import type { Directory } from '../wechat/directory.js'
@@ -23,6 +24,8 @@ export interface ToolDeps {
   directory: Directory
   /** Every road's login state, and the login page's address. */
   roads: Roads
+  /** The conversation with the user themself (sendMessageToMe, waitForMyReply, the chat `me`), on whichever road carries it. */
+  owner: OwnerConversation
   notifier: Notifier
   config: Config
   logger: Logger

@@ -233,24 +233,22 @@ export class Inbox {
     })
   }
 
-  /** Ids change at every login: forget every chat and release every waiter. */
   /**
-   * Forgets every chat (and ends its waits as `cleared`), except those `keep` names: a chat another road carries
-   * (the owner's `me` over ClawBot) outlives a web login that ended.
+   * Ids change at every login: forget every chat and release every waiter, except in the chat `except` (one whose id
+   * outlives the login, such as the owner's `me`).
    */
-  clear(keep: (chatKey: string) => boolean = () => false): void {
+  clear(except?: { type: ChatType; id: string }): void {
+    const kept = except && chatKey(except.type, except.id)
     for (const [key, chat] of [...this.chats]) {
-      if (keep(key)) continue
+      if (key === kept) continue
+      for (const stored of chat.messages.toArray()) this.bytes -= stored.bytes
+      this.total -= chat.messages.size
       this.chats.delete(key)
-      for (const stored of chat.messages.toArray()) {
-        this.total--
-        this.bytes -= stored.bytes
-      }
     }
     for (const [key, set] of [...this.waiters]) {
-      if (keep(key)) continue
-      this.waiters.delete(key)
+      if (key === kept) continue
       for (const w of [...set]) w.done({ kind: 'cleared' })
+      this.waiters.delete(key)
     }
   }
 
@@ -291,6 +289,6 @@ function sizeOf(m: InboxMessage): number {
   return OVERHEAD_BYTES + 2 * chars
 }
 
-export function chatKey(type: ChatType, id: string): string {
+function chatKey(type: ChatType, id: string): string {
   return `${type}:${id}`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chatKey, Inbox, type InboxMessage } from '../../src/wechat/inbox.js'
+import { Inbox, type InboxMessage } from '../../src/wechat/inbox.js'
 
 /** A clock the test moves by hand: message times are exact, nothing sleeps. */
 function clock(start = Date.parse('2025-01-01T00:00:00Z')) {
@@ -94,19 +94,21 @@ describe('Inbox reading', () => {
     expect(inbox.chatsByActivity()).toEqual([])
   })
 
-  it('keeps the chats it is told to keep, with their counts and waits', async () => {
+  it('keeps the one chat it is told to (the owner\'s "me"), its waiters included, and its size in the bounds', async () => {
     const inbox = new Inbox({ perChat: 10, maxTotal: 100 })
-    inbox.add(msg('ann', 'ann', 'hi'))
-    // The owner's chat over ClawBot: the owner is not `self` there.
-    const mine = inbox.add(msg('me', 'owner', 'from my phone'))
-    const annWait = inbox.waitFor('contact', 'ann', Date.parse(mine.time))
-    const meWait = inbox.waitFor('contact', 'me', Date.parse(mine.time))
-    inbox.clear((key) => key === chatKey('contact', 'me'))
+    const hi = inbox.add(msg('ann', 'ann', 'hi'))
+    const yes = inbox.add(msg('me', 'owner', 'yes'))
+    const bytesOfMe = inbox.sizeBytes
+    const annWait = inbox.waitFor('contact', 'ann', Date.parse(hi.time))
+    const meWait = inbox.waitFor('contact', 'me', Date.parse(yes.time))
+    inbox.clear({ type: 'contact', id: 'me' })
     expect(await annWait).toEqual({ kind: 'cleared' })
     expect(inbox.size).toBe(1)
+    expect(inbox.sizeBytes).toBeLessThan(bytesOfMe)
     expect(inbox.chatsByActivity().map((c) => c.chat.id)).toEqual(['me'])
-    const later = inbox.add(msg('me', 'owner', 'still here'))
-    expect(await meWait).toEqual({ kind: 'message', message: later })
+    expect(inbox.waiting).toBe(1)
+    inbox.add(msg('me', 'owner', 'still here'))
+    expect(await meWait).toMatchObject({ kind: 'message', message: { text: 'still here' } })
   })
 })
 
