@@ -15,6 +15,7 @@ import { healthChecks, type HealthSources } from './health.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
@@ -73,6 +74,7 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
   app.use(oauthDiscovery(config))
   app.use(loginPage({ config, roads, guard }))
   app.use(sandboxLoginRoutes({ config, roads, guard }))
+  app.use(sandboxIlinkRoutes({ config, roads, guard }))
 
   const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
