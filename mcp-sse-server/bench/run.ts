@@ -19,7 +19,7 @@ import { machine, table, type Figure } from './lib/report.js'
 import { buildBare, type BenchContext } from './lib/servers.js'
 import { latencyPhase, scalePhase, sessionsPhase, startupPhase, type Budgets } from './lib/phases.js'
 import { notifyPhase } from './lib/notify.js'
-import { inFlightPhase, sessionFloodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
+import { floodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
 
 const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify', 'faults'] as const
 type Phase = (typeof PHASES)[number]
@@ -95,8 +95,7 @@ async function main(): Promise<number> {
       notify: () => notifyPhase(ctx, budgets, log),
       faults: async () => [
         ...(await typoStormPhase(ctx, faults, fixtures.get(faults.typoContacts)!, log)),
-        ...(await inFlightPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
-        ...(await sessionFloodPhase(ctx, faults, log)),
+        ...(await floodPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
       ],
     }
     for (const phase of PHASES) {
