@@ -27,6 +27,8 @@ export interface McpRouteOptions {
 const WAITING_TOOLS = new Set(['waitForReply'])
 
 function isWaitingCall(request: JSONRPCRequest): boolean {
+  // tasks/result holds the request open until the task (a long wait) ends.
+  if (request.method === 'tasks/result') return true
   return request.method === 'tools/call' && WAITING_TOOLS.has(String((request.params as { name?: unknown } | undefined)?.name))
 }
 
