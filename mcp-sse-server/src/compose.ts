@@ -14,19 +14,18 @@ import { IlinkOutbox } from './roads/ilink/outbox.js'
 import type { IlinkRoad } from './roads/ilink/road.js'
 import { ROADS, type RoadDefinition } from './roads/index.js'
 import { Roads } from './roads/roads.js'
+import { OwnerConversation } from './owner/owner-conversation.js'
+import { OWNER_CHAT_ID } from './owner/owner-road.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
 import { AuditAlarm } from './wechat/audit-alarm.js'
-import { Directory, FILEHELPER_ID } from './wechat/directory.js'
+import { Directory } from './wechat/directory.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
-
-/** The owner's chat in the inbox, whichever road carries it. */
-const OWNER_CHAT_ID = 'me'
 
 export interface Composition extends ToolDeps {
   audit: AuditLog
@@ -72,6 +71,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     send: (to, content) => {
       const road = roads.road('web')
       if (!road) return Promise.reject(new Error('the web road is off (WECHATY_PUPPET=none)'))
+      owner.noteWebSend(to, content)
       return road.send(to, content)
     },
   }
@@ -81,10 +81,13 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     allowedContacts: config.allowedContacts,
     allowedRooms: config.allowedRooms,
   })
+  const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
+  const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
+  const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, ...(ilink ? { ilink } : {}) })
   const inbox = new Inbox(config.inbox)
   roads.on('message', (road, message) => {
     try {
-      const kept = inbox.add(message)
+      const kept = inbox.add(owner.view(road, message))
       // Never the text: logs are not the place for people's messages.
       log.debug({ road, chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
     } catch (err) {
@@ -95,14 +98,17 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     if (road !== 'web') return
     // Ids change at every web login: what was kept (and every wait) and what the allow-list was pinned to belong to
     // the session that ended.
-    if (status === 'logged_out' || status === 'logged_in') inbox.clear()
-    if (status === 'logged_in') sender.forgetLogin()
+    // The chat `me` is no web id: it stays, and a wait for the user's answer outlives a web login (the user may
+    // answer once WeChat is back, or on ClawBot).
+    if (status === 'logged_out' || status === 'logged_in') inbox.clear({ type: 'contact', id: OWNER_CHAT_ID })
+    if (status === 'logged_in') {
+      sender.forgetLogin()
+      owner.echoes.clear()
+    }
     // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
     else pacer.abandonQueued('logout', 'web')
   })
 
-  const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
-  const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
   const extraChannels = [
     wechatChannel(sender, config),
     ilink && ilinkChannel(ilink, { maxChars: config.send.maxMessageChars, timeoutMs: queueDeadlineMs(config) }),
@@ -131,11 +137,12 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
         directory,
         listed: config.channel.senders,
         isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        // On the owner road (ClawBot when it is logged in, else File Transfer), like sendMessageToMe.
         tellOwner: async (text) => {
-          await sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
+          await owner.sendText('channel', text)
         },
       })
     : undefined
 
-  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
+  return { config, logger, directory, audit, pacer, sender, inbox, roads, owner, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
 }

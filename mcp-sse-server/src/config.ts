@@ -8,6 +8,7 @@ import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
 import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
+import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -73,6 +74,7 @@ const schema = z.object({
     .pipe(z.array(z.enum(NOTIFY_EVENT_TYPES)))
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
+  WECHAT_OWNER_ROAD: z.enum(OWNER_ROAD_SETTINGS, { error: `must be one of ${OWNER_ROAD_SETTINGS.join(', ')}` }).default('auto'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_MCP_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
@@ -138,6 +140,8 @@ export interface Config {
     /** The channel variables that are set (qinglong/mcp-push names), nothing else from the environment. */
     readonly channelEnv: Readonly<Record<string, string>>
   }
+  /** Which road the owner conversation (sendMessageToMe, waitForMyReply) takes: see owner/owner-conversation.ts. */
+  readonly ownerRoad: OwnerRoadSetting
   readonly publicUrl?: string
   /** Where `wechat-mcp stdio` finds the running server's Streamable HTTP endpoint. */
   readonly serverUrl: string
@@ -280,6 +284,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       wechatTo: v.WECHAT_NOTIFY_TO,
       channelEnv,
     },
+    ownerRoad: v.WECHAT_OWNER_ROAD,
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
     serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },

@@ -40,8 +40,8 @@ export async function serve(config: Config): Promise<void> {
 
   const parts = compose(config, logger, { runtimeSecrets })
   const { roads, pacer, audit } = parts
-  const { sender, inbox, directory, notifier } = parts
-  const deps = { sender, inbox, directory, roads, notifier, config, logger }
+  const { sender, inbox, directory, owner, notifier } = parts
+  const deps = { sender, inbox, directory, roads, owner, notifier, config, logger }
   const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
   const { channel } = parts
   const health = { audit, get memoryCardProblem() { return (roads.road('web') as WebRoad | undefined)?.memoryCardProblem } }
@@ -49,6 +49,7 @@ export async function serve(config: Config): Promise<void> {
     config,
     logger,
     roads,
+    owner,
     sandbox,
     notifier,
     health,

@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { Roads } from '../roads/roads.js'
 import type { RoadState } from '../roads/road.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
@@ -24,6 +25,8 @@ export interface AppDeps {
   config: Config
   logger: Logger
   roads: Roads
+  /** The conversation with the user themself: the sandbox simulates the user writing on its road. */
+  owner?: Pick<OwnerConversation, 'road'>
   /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
   sandbox?: () => Sandbox | undefined
   /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
@@ -43,7 +46,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health, notifier }: AppDeps): App {
+export function createApp({ config, logger, roads, owner, sandbox = () => undefined, newServer, onServerStream, health, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -83,7 +86,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
       onServerStream,
     }),
   )
-  app.use(sandboxRoutes({ config, roads, sandbox, guard }))
+  app.use(sandboxRoutes({ config, roads, owner, sandbox, guard }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

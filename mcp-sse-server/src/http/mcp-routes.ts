@@ -24,7 +24,7 @@ export interface McpRouteOptions {
 }
 
 /** Tools whose calls mostly wait, outside the per-session call limit (see CallLimits.unlimited). */
-const WAITING_TOOLS = new Set(['waitForReply'])
+const WAITING_TOOLS = new Set(['waitForReply', 'waitForMyReply'])
 
 function isWaitingCall(request: JSONRPCRequest): boolean {
   // tasks/result holds the request open until the task (a long wait) ends.

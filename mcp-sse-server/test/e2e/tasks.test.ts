@@ -45,8 +45,8 @@ async function taskClient(): Promise<Client> {
   return client
 }
 
-function startTask(client: Client, args: Record<string, unknown>, ttl = 60_000) {
-  return client.request({ method: 'tools/call', params: { name: 'waitForReply', arguments: args, task: { ttl } } }, CreateTaskResultSchema)
+function startTask(client: Client, args: Record<string, unknown>, ttl = 60_000, name = 'waitForReply') {
+  return client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl } } }, CreateTaskResultSchema)
 }
 
 async function post(from: string, text: string): Promise<void> {
@@ -66,7 +66,7 @@ describe('waitForReply for a client that supports tasks', () => {
   it('is listed as able to run as a task, and nothing else is', async () => {
     const { tools } = await client.listTools()
     const taskTools = tools.filter((t) => t.execution?.taskSupport && t.execution.taskSupport !== 'forbidden').map((t) => [t.name, t.execution?.taskSupport])
-    expect(taskTools).toEqual([['waitForReply', 'optional']])
+    expect(taskTools.sort()).toEqual([['waitForMyReply', 'optional'], ['waitForReply', 'optional']])
     expect(client.getServerCapabilities()?.tasks).toMatchObject({ cancel: {}, requests: { tools: { call: {} } } })
   })
 
@@ -83,6 +83,22 @@ describe('waitForReply for a client that supports tasks', () => {
     expect(reply.isError).toBeFalsy()
     expect(reply.structuredContent).toMatchObject({ status: 'replied', chat: { id: 'c-alice' }, message: { text: 'yes, ship it' } })
     expect(await client.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'completed' })
+  })
+
+  it('runs waitForMyReply as a task too: the user\'s answer typed on the phone, and cancel', async () => {
+    const started = nextLog(server, (l) => l.msg === 'reply wait started' && l.chat === 'me')
+    const { task } = await startTask(client, { timeoutSeconds: 600 }, 60_000, 'waitForMyReply')
+    await started
+    const result = client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)
+    await post('me', 'go on')
+    expect(((await result) as CallToolResult).structuredContent).toMatchObject({ status: 'replied', message: { text: 'go on' } })
+
+    const again = nextLog(server, (l) => l.msg === 'reply wait started' && l.chat === 'me')
+    const { task: second } = await startTask(client, { timeoutSeconds: 600 }, 60_000, 'waitForMyReply')
+    await again
+    const ended = nextLog(server, (l) => l.msg === 'reply wait ended' && l.chat === 'me')
+    await client.experimental.tasks.cancelTask(second.taskId)
+    expect(await ended).toMatchObject({ outcome: 'cancelled', waiting: 0 })
   })
 
   it('also works through the SDK client\'s own task stream', async () => {

@@ -15,7 +15,7 @@ afterEach(async () => {
 function deps(env: Record<string, string>): ToolDeps {
   const config = configFrom(env)
   const logger = silentLogger(config)
-  return { config, logger, notifier: createNotifier({ config, logger }), sender: undefined as never, inbox: undefined as never, directory: undefined as never, roads: undefined as never }
+  return { config, logger, notifier: createNotifier({ config, logger }), sender: undefined as never, inbox: undefined as never, directory: undefined as never, roads: undefined as never, owner: undefined as never }
 }
 const extra = {} as never
 const textOf = (r: { content: unknown }) => (r.content as { text: string }[])[0].text

@@ -99,7 +99,7 @@ describe('iLink road: inbound', () => {
       ['image', undefined, undefined],
     ])
     for (const m of messages) {
-      expect(m.chat).toEqual({ type: 'contact', id: 'me', name: 'Me (ClawBot)' })
+      expect(m.chat).toEqual({ type: 'contact', id: 'me', name: 'Me (the user)' })
       expect(m.sender.self).toBe(false)
     }
     // uint64 ids arrive as bare numbers past 2^53: read exactly.

@@ -143,6 +143,9 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
       if (content.kind === 'text') item = { type: ITEM_TYPE.TEXT, text_item: { text: content.text } }
       else item = await uploadFile(this.client, login.ownerId, { name: content.name, mediaType: content.mediaType, bytes: await content.bytes() }, signal)
       const clientId = `wechat-mcp-${randomUUID()}`
+      // Taken before WeChat has it, so the owner's answer can never carry an earlier time than the send it answers
+      // (a wait from `sentAt` would miss it).
+      const sentAt = this.isoNow()
       const answer = await this.client.sendMessage(
         {
           from_user_id: '',
@@ -156,7 +159,6 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
         signal,
       )
       this.store.update({ sentSinceInbound: (this.store.saved.sentSinceInbound ?? 0) + 1 })
-      const sentAt = this.isoNow()
       const messageId = String(answer.message_id ?? clientId)
       this.echo(messageId, content)
       return { ok: true, sentAt, messageId }
