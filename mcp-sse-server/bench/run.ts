@@ -20,7 +20,7 @@ import { buildBare, type BenchContext } from './lib/servers.js'
 import { latencyPhase, scalePhase, sessionsPhase, startupPhase, type Budgets } from './lib/phases.js'
 import { notifyPhase } from './lib/notify.js'
 import { channelPhase, ilinkIdlePhase, stdioPhase, type OwnerBudgets } from './lib/owner.js'
-import { inFlightPhase, sessionFloodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
+import { floodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
 
 const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify', 'faults', 'owner'] as const
 type Phase = (typeof PHASES)[number]
@@ -98,8 +98,7 @@ async function main(): Promise<number> {
       notify: () => notifyPhase(ctx, budgets, log),
       faults: async () => [
         ...(await typoStormPhase(ctx, faults, fixtures.get(faults.typoContacts)!, log)),
-        ...(await inFlightPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
-        ...(await sessionFloodPhase(ctx, faults, log)),
+        ...(await floodPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
       ],
       owner: async () => {
         const owner = quick ? QUICK_OWNER : FULL_OWNER

@@ -109,6 +109,10 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     else pacer.abandonQueued('logout', 'web')
   })
 
+  // ClawBot sends still waiting for their turn cannot go out once its login ended: answer them at once.
+  ilinkRoad?.on('state', ({ status }) => {
+    if (status !== 'logged_in') pacer.abandonQueued('logout', 'ilink')
+  })
   const extraChannels = [
     wechatChannel(sender, config),
     ilink && ilinkChannel(ilink, { maxChars: config.send.maxMessageChars, timeoutMs: queueDeadlineMs(config) }),

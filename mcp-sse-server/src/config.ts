@@ -12,6 +12,8 @@ import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.j
 
 export type Env = Readonly<Record<string, string | undefined>>
 
+export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com'
+
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
 
 /**
@@ -99,7 +101,7 @@ const schema = z.object({
   MCP_MAX_CALLS_QUEUED: int(0, 100_000).default(256),
   WECHAT_REREAD_MIN_INTERVAL_S: int(1, 86_400).default(30),
   ILINK_ENABLED: bool.default(false),
-  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ilinkai.weixin.qq.com'),
+  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default(ILINK_DEFAULT_BASE_URL),
   ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
   ILINK_WINDOW_HOURS: int(1, 24 * 7).default(24),
   ILINK_MAX_PER_OWNER_MESSAGE: int(1, 1000).default(10),

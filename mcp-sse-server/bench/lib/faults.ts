@@ -51,7 +51,7 @@ async function misbehave(ctx: BenchContext, load: { url: string; clients: number
   )
   await Promise.all(procs.map((p) => p.waitForLog((l) => l.msg === 'load ready', 60_000)))
   const done = Promise.all(procs.map((p) => p.waitForLog((l) => l.msg === 'load done', load.ms + 60_000))).then((lines) =>
-    lines.map((l) => ({ calls: Number(l.calls), p50: Number(l.p50), p99: Number(l.p99) })),
+    lines.map((l) => ({ calls: Number(l.calls), p50: Number(l.p50), p99: Number(l.p99), errors: Number(l.errors) })),
   )
   return { done }
 }
@@ -118,16 +118,21 @@ async function floodedLatency(ctx: BenchContext, url: string, budgets: FaultBudg
   }
 }
 
-export async function inFlightPhase(ctx: BenchContext, budgets: FaultBudgets, fixture: string, log: Log): Promise<Figure[]> {
+/**
+ * Both flood figures: one client with calls in flight (on a server with the default limit and on one without it), then
+ * the session flood on the first server, whose small MCP_MAX_SESSIONS the in-flight part (2 sessions) does not reach.
+ */
+export async function floodPhase(ctx: BenchContext, budgets: FaultBudgets, fixture: string, log: Log): Promise<Figure[]> {
   log(`faults: one client with ${budgets.inFlight} calls in flight, with the per-session limit (default) and without it`)
   const [limited, unlimited] = await Promise.all([
-    startOurs(ctx, { name: 'wechat-mcp (calls in flight, limited)', fixture }),
+    startOurs(ctx, { name: 'wechat-mcp (calls in flight, limited)', fixture, env: { MCP_MAX_SESSIONS: String(budgets.sessionCap) } }),
     startOurs(ctx, { name: 'wechat-mcp (calls in flight, no limit)', fixture, env: { MCP_MAX_CALLS_IN_FLIGHT: '10000', MCP_MAX_CALLS_QUEUED: '0' } }),
   ])
   try {
     const a = await floodedLatency(ctx, limited.url, budgets)
     const b = await floodedLatency(ctx, unlimited.url, budgets)
     log(`faults: others' p50 with ${budgets.inFlight} in flight: ${a.flooded.p50} ms limited (calm ${a.calm.p50}), ${b.flooded.p50} ms without a limit (calm ${b.calm.p50})`)
+    await unlimited.proc.kill()
     const detail = { inFlight: budgets.inFlight, limited: a, unlimited: b }
     return [
       figure({
@@ -149,6 +154,7 @@ export async function inFlightPhase(ctx: BenchContext, budgets: FaultBudgets, fi
         baselineLabel: 'same client, no flood',
         detail,
       }),
+      ...(await sessionFlood(limited.url, budgets, log)),
     ]
   } finally {
     await Promise.all([limited.proc.kill(), unlimited.proc.kill()])
@@ -179,42 +185,37 @@ async function freshClientMs(url: string): Promise<number> {
   return ms
 }
 
-export async function sessionFloodPhase(ctx: BenchContext, budgets: FaultBudgets, log: Log): Promise<Figure[]> {
+async function sessionFlood(url: string, budgets: FaultBudgets, log: Log): Promise<Figure[]> {
   const cap = budgets.sessionCap
   const total = cap * budgets.floodTimesCap
   log(`faults: session flood: ${total} clients connect, call once and drop, with MCP_MAX_SESSIONS=${cap}`)
-  const server = await startOurs(ctx, { name: 'wechat-mcp (session flood)', env: { MCP_MAX_SESSIONS: String(cap) } })
-  try {
-    await freshClientMs(server.url)
-    const before = await freshClientMs(server.url)
-    const statuses = new Map<number, number>()
-    let next = 0
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < total) {
-          next++
-          const status = await oneShot(server.url)
-          statuses.set(status, (statuses.get(status) ?? 0) + 1)
-        }
-      }),
-    )
-    const floodS = (performance.now() - t0) / 1000
-    const after = await freshClientMs(server.url)
-    const refused = total - (statuses.get(200) ?? 0)
-    log(`faults: session flood: ${total} sessions in ${round(floodS, 1)} s, ${refused} refused; a fresh client then connected and called in ${round(after, 1)} ms (before: ${round(before, 1)} ms)`)
-    return [
-      figure({
-        id: 'faults.sessionFlood.freshClientMs',
-        label: `after ${total} abandoned sessions (${budgets.floodTimesCap}× MCP_MAX_SESSIONS=${cap}): a fresh client connects and calls`,
-        unit: 'ms',
-        value: after,
-        baseline: before,
-        baselineLabel: 'same, before the flood',
-        detail: { cap, sessions: total, floodSeconds: round(floodS, 1), statuses: Object.fromEntries(statuses), refused },
-      }),
-    ]
-  } finally {
-    await server.proc.kill()
-  }
+  await freshClientMs(url)
+  const before = await freshClientMs(url)
+  const statuses = new Map<number, number>()
+  let next = 0
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < total) {
+        next++
+        const status = await oneShot(url)
+        statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      }
+    }),
+  )
+  const floodS = (performance.now() - t0) / 1000
+  const after = await freshClientMs(url)
+  const refused = total - (statuses.get(200) ?? 0)
+  log(`faults: session flood: ${total} sessions in ${round(floodS, 1)} s, ${refused} refused; a fresh client then connected and called in ${round(after, 1)} ms (before: ${round(before, 1)} ms)`)
+  return [
+    figure({
+      id: 'faults.sessionFlood.freshClientMs',
+      label: `after ${total} abandoned sessions (${budgets.floodTimesCap}× MCP_MAX_SESSIONS=${cap}): a fresh client connects and calls`,
+      unit: 'ms',
+      value: after,
+      baseline: before,
+      baselineLabel: 'same, before the flood',
+      detail: { cap, sessions: total, floodSeconds: round(floodS, 1), statuses: Object.fromEntries(statuses), refused },
+    }),
+  ]
 }

@@ -16,16 +16,20 @@ const { url, inFlight, ms, nickname, typos } = JSON.parse(process.env.BENCH_LOAD
 
 const client = await connect(url, 'streamableHttp')
 let count = 0
+/** A failed call (a reset connection on an overloaded box) is counted and the load goes on: the load is the point. */
+let errors = 0
 process.stdout.write(`${JSON.stringify({ msg: 'load ready' })}\n`)
 const run = await closedLoop(
   Array.from({ length: inFlight }, () => client),
   async (c) => {
     const name = typos ? `zq-typo-${process.pid}-${++count}-xj` : nickname
-    const result = await c.callTool({ name: 'findFriend', arguments: { nickname: name } })
-    return result as never
+    return (await c.callTool({ name: 'findFriend', arguments: { nickname: name } }).catch(() => {
+      errors++
+      return undefined
+    })) as never
   },
   { ms, maxCalls: 10_000_000 },
 )
 await closeAll([client])
-process.stdout.write(`${JSON.stringify({ msg: 'load done', ...stats(run) })}\n`)
+process.stdout.write(`${JSON.stringify({ msg: 'load done', ...stats(run), errors })}\n`)
 process.exit(0)

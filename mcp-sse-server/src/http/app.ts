@@ -15,6 +15,8 @@ import { healthChecks, type HealthSources } from './health.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
+import type { IlinkSimulator } from '../roads/ilink/simulator.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
@@ -73,6 +75,7 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
   app.use(oauthDiscovery(config))
   app.use(loginPage({ config, roads, guard }))
   app.use(sandboxLoginRoutes({ config, roads, guard }))
+  app.use(sandboxIlinkRoutes({ config, roads, guard }))
 
   const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
@@ -86,7 +89,8 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
       onServerStream,
     }),
   )
-  app.use(sandboxRoutes({ config, roads, owner, sandbox, guard }))
+  const clawbot = () => (roads.road('ilink') as { simulator?: IlinkSimulator } | undefined)?.simulator
+  app.use(sandboxRoutes({ config, roads, owner, ilink: clawbot, sandbox, guard }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

@@ -3,6 +3,7 @@
  * can be tried, and tested, without a WeChat account.
  */
 import { readFileSync } from 'node:fs'
+import { replaceMockMessageSend } from '../../internals.js'
 import { randomBytes } from 'node:crypto'
 import * as z from 'zod'
 import type { PuppetMock, mock as MockNs } from 'wechaty-puppet-mock'
@@ -263,15 +264,15 @@ export class Sandbox {
  */
 function routeSendsByRoomTable(puppet: PuppetMock, mocker: MockNs.Mocker): void {
   const internals = mocker as unknown as { cacheRoomPayload: Map<string, unknown>; ContactMock: { load(id: string): MockNs.ContactMock }; RoomMock: { load(id: string): MockNs.RoomMock } }
-  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string; _messageSend: (id: string, something: unknown) => Promise<void> }
-  target._messageSend = async (conversationId, something) => {
+  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string }
+  replaceMockMessageSend(puppet, async (conversationId, something) => {
     if (!target.isLoggedIn) throw new Error('not logged in')
     const user = internals.ContactMock.load(target.currentUserId)
     const conversation = internals.cacheRoomPayload.has(conversationId)
       ? internals.RoomMock.load(conversationId)
       : internals.ContactMock.load(conversationId)
     user.say(something as never).to(conversation)
-  }
+  })
 }
 
 /** How long the sandbox shows a new QR after a logout when the fixture's loginDelayMs is 0. */
