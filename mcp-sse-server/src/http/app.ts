@@ -61,6 +61,8 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
     res.json({
       status,
       version: VERSION,
+      // A monitor pointed at the wrong instance must not mistake a mock WeChat for the real account.
+      ...(config.sandbox ? { sandbox: true } : {}),
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       wechat: healthOf(roads.state('web')),
       ilink: healthOf(roads.state('ilink')),
