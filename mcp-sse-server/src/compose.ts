@@ -24,6 +24,8 @@ import { Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
+import { Confirmer } from './confirm/confirmer.js'
+import { OwnerAnswers } from './confirm/owner-answers.js'
 
 /** The owner's chat in the inbox, whichever road carries it. */
 const OWNER_CHAT_ID = 'me'
@@ -75,7 +77,23 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
       return road.send(to, content)
     },
   }
+  // A message is the owner's when it is in the owner's chat and not this account's own echo.
+  const isOwner = (m: { chat: { id: string }; sender: { self: boolean } }) => m.chat.id === OWNER_CHAT_ID && !m.sender.self
+  const answers = new OwnerAnswers(isOwner)
+  const confirmer = new Confirmer({
+    config,
+    answers,
+    owner: {
+      // ClawBot is the owner's phone while it is logged in and WeChat lets it write to them.
+      available: () => ilink !== undefined && roads.isLoggedIn('ilink') && ilink.canSend().ok,
+      ask: async (text) => {
+        const sent = await ilink!.send('confirm', { kind: 'text', text })
+        return sent.ok ? undefined : sent.detail
+      },
+    },
+  })
   const sender = new Sender(directory, web, pacer, audit, {
+    confirmer,
     maxMessageChars: config.send.maxMessageChars,
     repeatWindowS: config.send.repeatWindowS,
     allowedContacts: config.allowedContacts,
@@ -83,6 +101,11 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   })
   const inbox = new Inbox(config.inbox)
   roads.on('message', (road, message) => {
+    // The owner's answer to a send confirmation decides it, and goes nowhere else.
+    if (answers.take(message)) {
+      log.debug({ road }, 'owner answered a send confirmation')
+      return
+    }
     try {
       const kept = inbox.add(message)
       // Never the text: logs are not the place for people's messages.
@@ -130,7 +153,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
         inbox,
         directory,
         listed: config.channel.senders,
-        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        isOwner,
         tellOwner: async (text) => {
           await sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
         },

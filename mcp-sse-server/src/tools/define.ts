@@ -8,6 +8,8 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js'
 import * as z from 'zod'
 import type { Config } from '../config.js'
+import { confirmClient } from '../confirm/client.js'
+import type { ConfirmClient } from '../confirm/confirmer.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
 import type { RoadId } from '../roads/road.js'
@@ -43,7 +45,8 @@ export interface ToolDefinition<I extends Shape = Shape, O extends Shape = Shape
   annotations: ToolAnnotations & { readOnlyHint: boolean }
   /** The road the tool works through: a configuration that does not run that road does not list the tool. */
   road?: RoadId
-  handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra) => Promise<CallToolResult>
+  /** `client`: the session the call came from, for the send tools' confirmation (confirm/). */
+  handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra, client?: ConfirmClient) => Promise<CallToolResult>
 }
 
 export function defineTool<I extends Shape, O extends Shape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
@@ -85,6 +88,6 @@ export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolD
       annotations: { title: def.title, ...def.annotations },
     },
     // The SDK validated args against inputSchema before calling.
-    ((args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => def.handler(args, deps, extra)) as never,
+    ((args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => def.handler(args, deps, extra, confirmClient(server.server, extra))) as never,
   )
 }

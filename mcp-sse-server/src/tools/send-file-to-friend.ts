@@ -21,7 +21,7 @@ export default defineTool({
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
   road: 'web',
-  async handler({ nickname, id, ...source }, deps, extra) {
-    return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal)
+  async handler({ nickname, id, ...source }, deps, extra, client) {
+    return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal, client)
   },
 })

@@ -20,7 +20,7 @@ export default defineTool({
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
   road: 'web',
-  async handler({ topic, id, ...source }, deps, extra) {
-    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal)
+  async handler({ topic, id, ...source }, deps, extra, client) {
+    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal, client)
   },
 })

@@ -4,13 +4,15 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
 import type { TargetKind } from '../wechat/sender.js'
 import type { ToolDeps } from './define.js'
-import { pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
+import { CONFIRM_HINT, confirmInput, pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
+import type { ConfirmClient } from '../confirm/confirmer.js'
 
 export const fileSourceShape = {
   url: z.string().max(4000).optional().describe('an http(s) link to the file or image itself (not a web page about it)'),
   path: z.string().max(4000).optional().describe('a file on the server, inside one of the directories in WECHAT_FILE_DIRS'),
   name: z.string().max(200).optional().describe('the file name the recipient sees, with its extension (default: from the link or path)'),
   caption: z.string().max(100_000).optional().describe('a text sent right after the file'),
+  confirm: confirmInput,
 }
 
 export const fileSendOutputShape = {
@@ -24,13 +26,15 @@ export const fileSendOutputShape = {
 export const FILE_RULES =
   'Give exactly one of `url` (an http(s) link to the file itself; web pages are refused) or `path` (a file inside the directories the ' +
   'user allowed in WECHAT_FILE_DIRS; anything outside, including through `..` or symbolic links, is refused). Images (png, jpg, gif, webp) ' +
-  'arrive as pictures, other files as attachments. Files are limited to WECHAT_MAX_FILE_MB (25 MB by default); for larger ones send the link as text. '
+  'arrive as pictures, other files as attachments. Files are limited to WECHAT_MAX_FILE_MB (25 MB by default); for larger ones send the link as text. ' +
+  CONFIRM_HINT
 
 export async function sendFile(
   deps: ToolDeps,
   who: { tool: string; kind: TargetKind; nameField: string; name?: string; id?: string },
-  args: { url?: string; path?: string; name?: string; caption?: string },
+  args: { url?: string; path?: string; name?: string; caption?: string; confirm?: string },
   signal?: AbortSignal,
+  client?: ConfirmClient,
 ): Promise<CallToolResult> {
   const { tool, kind } = who
   const target = pickTarget(who.name, who.id, who.nameField)
@@ -48,7 +52,8 @@ export async function sendFile(
       ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
       : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
   const caption = args.caption !== undefined ? { caption: args.caption } : {}
-  const result = await deps.sender.sendFile({ tool, kind, target, source, ...caption, load }, signal)
+  const confirm = { ...(client ? { client } : {}), ...(args.confirm !== undefined ? { token: args.confirm } : {}) }
+  const result = await deps.sender.sendFile({ tool, kind, target, source, ...caption, load, confirm }, signal)
   const base = sendResultToTool(result)
   if (!result.file) return base
   return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }

@@ -4,6 +4,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, ren
 import { open, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describeFsError } from './fs-errors.js'
+import type { ConfirmedBy, ConfirmStop } from '../confirm/settings.js'
 
 export interface AuditEntry {
   ts: string
@@ -19,6 +20,11 @@ export interface AuditEntry {
   file?: string
   /** For file sends: where it came from (URL without its query string, or the resolved path). */
   source?: string
+  /** Who approved the send (WECHAT_CONFIRM_SENDS): the person at the client, the owner on their phone, or a preview. */
+  confirmed_by?: ConfirmedBy
+  /** Where a send stopped at its confirmation, and who had been asked. */
+  confirmation?: ConfirmStop
+  asked?: 'client' | 'owner'
 }
 
 /** audit.jsonl.1 … audit.jsonl.5 are kept beside the live file; older ones are deleted. */
@@ -139,7 +145,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
   }
 
   private serialize(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): string {
-    const { ts, tool, target, text, ok, error, file, source } = entry
+    const { ts, tool, target, text, ok, error, file, source, confirmed_by, confirmation, asked } = entry
     const fields = (bounded: Pick<AuditEntry, 'text' | 'textChars' | 'textSha256'>): AuditEntry => ({
       ts: ts ?? new Date().toISOString(),
       tool,
@@ -153,6 +159,9 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
       ...(error !== undefined ? { error: clip(this.redact(error), FIELD_LIMITS.error) } : {}),
       ...(file !== undefined ? { file: clip(file, FIELD_LIMITS.file) } : {}),
       ...(source !== undefined ? { source: clip(source, FIELD_LIMITS.source) } : {}),
+      ...(confirmed_by !== undefined ? { confirmed_by } : {}),
+      ...(confirmation !== undefined ? { confirmation } : {}),
+      ...(asked !== undefined ? { asked } : {}),
     })
     // Characters a JSON escape makes six bytes long can still overflow the line: halve the text until it fits.
     for (let budget = AUDIT_MAX_TEXT_CHARS; ; budget = Math.floor(budget / 2)) {
