@@ -64,13 +64,17 @@ export class Confirmer {
   }
 
   /**
-   * Undefined when this send needs nobody's approval: confirmation is off, the send did not come from a tool (a
+   * False when this send needs nobody's approval: confirmation is off, the send did not come from a tool (a
    * notification, an answer to the owner), or it goes to the user's own File Transfer under `others`.
    */
-  async confirm(summary: SendSummary, request: ConfirmRequest | undefined, signal?: AbortSignal): Promise<ConfirmOutcome | undefined> {
+  needed(recipient: { type: 'contact' | 'room'; id: string }, request: ConfirmRequest | undefined): request is ConfirmRequest {
     const { sends } = this.deps.config.confirm
-    if (sends === 'off' || !request) return undefined
-    if (sends === 'others' && summary.recipient.type === 'contact' && summary.recipient.id === FILEHELPER_ID) return undefined
+    if (sends === 'off' || !request) return false
+    return !(sends === 'others' && recipient.type === 'contact' && recipient.id === FILEHELPER_ID)
+  }
+
+  /** Asks, or checks a preview's id; call only for a send that needed() says must be approved. */
+  async confirm(summary: SendSummary, request: ConfirmRequest, signal?: AbortSignal): Promise<ConfirmOutcome> {
     const session = request.client?.session ?? 'none'
     const binding = { session, recipient: `${summary.recipient.type}:${summary.recipient.id}`, digest: summary.digest }
     if (request.token !== undefined) {

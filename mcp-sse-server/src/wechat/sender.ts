@@ -266,7 +266,8 @@ export class Sender {
       if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
       loaded = content.loaded = file
     }
-    const confirmation = await this.confirmation(request, content, target, loaded, signal)
+    // Only awaited when someone may be asked: a send without confirmation keeps its place in line with the others.
+    const confirmation = this.options.confirmer?.needed(target, request.confirm) ? await this.confirmation(request, content, target, loaded, signal) : undefined
     if (confirmation && !confirmation.ok) {
       const { code, message, asked, preview } = confirmation
       return { ok: false, code, message, target, ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) }
@@ -337,8 +338,7 @@ export class Sender {
 
   /** Asks whoever WECHAT_CONFIRM_VIA names, when this send needs a person's approval (confirm/confirmer.ts). */
   private async confirmation(request: SendRequest | FileSendRequest, content: Content, target: ResolvedTarget, loaded: LoadedFile | undefined, signal?: AbortSignal) {
-    const confirmer = this.options.confirmer
-    if (!confirmer || !request.confirm) return undefined
+    const confirmer = this.options.confirmer!
     const entry = this.lookup(target.type, { id: target.id })
     const recipient = entry.ok
       ? 'topic' in entry.entry
@@ -355,7 +355,7 @@ export class Sender {
       what = { kind: 'file', name: loaded!.name, size: loaded!.size, ...(caption !== undefined ? { caption } : {}) }
       hash.update(`file\u0000${loaded!.name}\u0000${caption ?? ''}\u0000`).update(Buffer.from(await loaded!.file.toBuffer()))
     }
-    return confirmer.confirm({ tool: request.tool, recipient, what, digest: hash.digest('hex') }, request.confirm, signal)
+    return confirmer.confirm({ tool: request.tool, recipient, what, digest: hash.digest('hex') }, request.confirm!, signal)
   }
 
   /** Downloads or reads a file, at most MAX_PARALLEL_LOADS at a time. */
