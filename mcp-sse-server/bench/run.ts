@@ -4,7 +4,7 @@
  * budgets, for the smoke test; its numbers mean nothing.
  *
  * Options: --quick · --out FILE · --runtime dist|tsx (default: dist in a full run, tsx in a quick one) ·
- * --no-build (use the existing dist/) · --only startup,latency,scale,sessions,notify
+ * --no-build (use the existing dist/) · --only startup,latency,scale,sessions,notify,faults
  */
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -19,8 +19,9 @@ import { machine, table, type Figure } from './lib/report.js'
 import { buildBare, type BenchContext } from './lib/servers.js'
 import { latencyPhase, scalePhase, sessionsPhase, startupPhase, type Budgets } from './lib/phases.js'
 import { notifyPhase } from './lib/notify.js'
+import { floodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
 
-const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify'] as const
+const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify', 'faults'] as const
 type Phase = (typeof PHASES)[number]
 
 const FULL: Budgets = {
@@ -35,6 +36,8 @@ const FULL: Budgets = {
   settleMs: 1_000,
   notify: { delayMs: 200, timeoutMs: 1_000, runs: 5, strict: true },
 }
+const FULL_FAULTS: FaultBudgets = { typoContacts: 50_000, windowMs: 4_000, typoClients: 4, otherClients: 2, inFlight: 200, sessionCap: 50, floodTimesCap: 10 }
+const QUICK_FAULTS: FaultBudgets = { typoContacts: 400, windowMs: 300, typoClients: 2, otherClients: 1, inFlight: 40, sessionCap: 5, floodTimesCap: 3 }
 
 const QUICK: Budgets = {
   startupRuns: 1,
@@ -81,7 +84,8 @@ async function main(): Promise<number> {
   const figures: Figure[] = []
   const skipped: Record<string, string> = {}
   try {
-    const sizes = [...new Set([budgets.latencyContacts, ...budgets.scaleContacts])]
+    const faults = quick ? QUICK_FAULTS : FULL_FAULTS
+    const sizes = [...new Set([budgets.latencyContacts, ...budgets.scaleContacts, faults.typoContacts])]
     const fixtures = new Map(sizes.map((n) => [n, writeAddressBook(tmp, n)]))
     const phases: Record<Phase, () => Promise<Figure[]>> = {
       startup: () => startupPhase(ctx, budgets, fixtures, log),
@@ -89,6 +93,10 @@ async function main(): Promise<number> {
       scale: () => scalePhase(ctx, budgets, fixtures, log),
       sessions: () => sessionsPhase(ctx, budgets, log),
       notify: () => notifyPhase(ctx, budgets, log),
+      faults: async () => [
+        ...(await typoStormPhase(ctx, faults, fixtures.get(faults.typoContacts)!, log)),
+        ...(await floodPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
+      ],
     }
     for (const phase of PHASES) {
       if (!only.has(phase)) continue
@@ -110,7 +118,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     durationS,
     machine: { ...machineAtStart, loadAverageAtEnd: machine().loadAverage },
-    budgets,
+    budgets: { ...budgets, faults: quick ? QUICK_FAULTS : FULL_FAULTS },
     figures,
     ...(Object.keys(skipped).length ? { skipped } : {}),
   }

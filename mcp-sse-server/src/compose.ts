@@ -14,10 +14,12 @@ import { IlinkOutbox } from './roads/ilink/outbox.js'
 import type { IlinkRoad } from './roads/ilink/road.js'
 import { ROADS, type RoadDefinition } from './roads/index.js'
 import { Roads } from './roads/roads.js'
+import { OwnerConversation } from './owner/owner-conversation.js'
+import { OWNER_CHAT_ID } from './owner/owner-road.js'
 import type { ToolDeps } from './tools/define.js'
 import { AuditLog } from './wechat/audit.js'
 import { AuditAlarm } from './wechat/audit-alarm.js'
-import { Directory, FILEHELPER_ID } from './wechat/directory.js'
+import { Directory } from './wechat/directory.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
@@ -26,9 +28,6 @@ import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
 import { Confirmer } from './confirm/confirmer.js'
 import { OwnerAnswers } from './confirm/owner-answers.js'
-
-/** The owner's chat in the inbox, whichever road carries it. */
-const OWNER_CHAT_ID = 'me'
 
 export interface Composition extends ToolDeps {
   audit: AuditLog
@@ -74,21 +73,22 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     send: (to, content) => {
       const road = roads.road('web')
       if (!road) return Promise.reject(new Error('the web road is off (WECHATY_PUPPET=none)'))
+      owner.noteWebSend(to, content)
       return road.send(to, content)
     },
   }
   // A message is the owner's when it is in the owner's chat and not this account's own echo.
   const isOwner = (m: { chat: { id: string }; sender: { self: boolean } }) => m.chat.id === OWNER_CHAT_ID && !m.sender.self
   const answers = new OwnerAnswers(isOwner)
-  const confirmer = new Confirmer({
+  const confirmer: Confirmer = new Confirmer({
     config,
     answers,
+    // The owner conversation (ClawBot, else File Transfer) carries the question; its sends are never asked about.
     owner: {
-      // ClawBot is the owner's phone while it is logged in and WeChat lets it write to them.
-      available: () => ilink !== undefined && roads.isLoggedIn('ilink') && ilink.canSend().ok,
+      available: () => owner.road().ok,
       ask: async (text) => {
-        const sent = await ilink!.send('confirm', { kind: 'text', text })
-        return sent.ok ? undefined : sent.detail
+        const sent: { ok: boolean; message: string } = await owner.sendText('confirm', text)
+        return sent.ok ? undefined : sent.message
       },
     },
   })
@@ -99,15 +99,19 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     allowedContacts: config.allowedContacts,
     allowedRooms: config.allowedRooms,
   })
+  const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
+  const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
+  const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, ...(ilink ? { ilink } : {}) })
   const inbox = new Inbox(config.inbox)
   roads.on('message', (road, message) => {
+    const viewed = owner.view(road, message)
     // The owner's answer to a send confirmation decides it, and goes nowhere else.
-    if (answers.take(message)) {
+    if (answers.take(viewed)) {
       log.debug({ road }, 'owner answered a send confirmation')
       return
     }
     try {
-      const kept = inbox.add(message)
+      const kept = inbox.add(viewed)
       // Never the text: logs are not the place for people's messages.
       log.debug({ road, chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
     } catch (err) {
@@ -118,14 +122,21 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     if (road !== 'web') return
     // Ids change at every web login: what was kept (and every wait) and what the allow-list was pinned to belong to
     // the session that ended.
-    if (status === 'logged_out' || status === 'logged_in') inbox.clear()
-    if (status === 'logged_in') sender.forgetLogin()
+    // The chat `me` is no web id: it stays, and a wait for the user's answer outlives a web login (the user may
+    // answer once WeChat is back, or on ClawBot).
+    if (status === 'logged_out' || status === 'logged_in') inbox.clear({ type: 'contact', id: OWNER_CHAT_ID })
+    if (status === 'logged_in') {
+      sender.forgetLogin()
+      owner.echoes.clear()
+    }
     // None of the sends still waiting for their turn can go out now: answer them at once, not at their turn.
     else pacer.abandonQueued('logout', 'web')
   })
 
-  const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
-  const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
+  // ClawBot sends still waiting for their turn cannot go out once its login ended: answer them at once.
+  ilinkRoad?.on('state', ({ status }) => {
+    if (status !== 'logged_in') pacer.abandonQueued('logout', 'ilink')
+  })
   const extraChannels = [
     wechatChannel(sender, config),
     ilink && ilinkChannel(ilink, { maxChars: config.send.maxMessageChars, timeoutMs: queueDeadlineMs(config) }),
@@ -154,11 +165,12 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
         directory,
         listed: config.channel.senders,
         isOwner,
+        // On the owner road (ClawBot when it is logged in, else File Transfer), like sendMessageToMe.
         tellOwner: async (text) => {
-          await sender.send({ tool: 'channel', kind: 'contact', target: { id: FILEHELPER_ID }, text })
+          await owner.sendText('channel', text)
         },
       })
     : undefined
 
-  return { config, logger, directory, audit, pacer, sender, inbox, roads, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
+  return { config, logger, directory, audit, pacer, sender, inbox, roads, owner, notifier, logoutWatcher, ...(ilink ? { ilink } : {}), ...(channel ? { channel } : {}) }
 }

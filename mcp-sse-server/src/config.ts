@@ -7,10 +7,13 @@ import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
 import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
-import { CHANNEL_VARIABLES } from './notify/registry.js'
+import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
+import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.js'
 import { CONFIRM_SENDS, CONFIRM_VIA, type ConfirmSends, type ConfirmVia } from './confirm/settings.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
+
+export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com'
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1']
 
@@ -77,6 +80,7 @@ const schema = z.object({
     .pipe(z.array(z.enum(NOTIFY_EVENT_TYPES)))
     .default([...NOTIFY_EVENT_TYPES]),
   WECHAT_NOTIFY_TO: z.string().trim().min(1).optional(),
+  WECHAT_OWNER_ROAD: z.enum(OWNER_ROAD_SETTINGS, { error: `must be one of ${OWNER_ROAD_SETTINGS.join(', ')}` }).default('auto'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_MCP_URL: z.url({ protocol: /^https?$/ }).optional(),
   WECHAT_INBOX_PER_CHAT: int(1, 100_000).default(200),
@@ -91,8 +95,14 @@ const schema = z.object({
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000).default(30 * 60_000),
   MCP_MAX_SESSIONS: int(1, 100_000).default(1000),
   MCP_SSE_KEEPALIVE_MS: int(100, 600_000).default(15_000),
+  MCP_SESSION_STREAMLESS_IDLE_MS: int(1000, 7 * 86_400_000).default(2 * 60_000),
+  MCP_PING_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+  MCP_PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  MCP_MAX_CALLS_IN_FLIGHT: int(1, 10_000).default(16),
+  MCP_MAX_CALLS_QUEUED: int(0, 100_000).default(256),
+  WECHAT_REREAD_MIN_INTERVAL_S: int(1, 86_400).default(30),
   ILINK_ENABLED: bool.default(false),
-  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ilinkai.weixin.qq.com'),
+  ILINK_BASE_URL: z.url({ protocol: /^https?$/ }).default(ILINK_DEFAULT_BASE_URL),
   ILINK_CDN_URL: z.url({ protocol: /^https?$/ }).default('https://novac2c.cdn.weixin.qq.com/c2c'),
   ILINK_WINDOW_HOURS: int(1, 24 * 7).default(24),
   ILINK_MAX_PER_OWNER_MESSAGE: int(1, 1000).default(10),
@@ -135,6 +145,8 @@ export interface Config {
     /** The channel variables that are set (qinglong/mcp-push names), nothing else from the environment. */
     readonly channelEnv: Readonly<Record<string, string>>
   }
+  /** Which road the owner conversation (sendMessageToMe, waitForMyReply) takes: see owner/owner-conversation.ts. */
+  readonly ownerRoad: OwnerRoadSetting
   readonly publicUrl?: string
   /** Where `wechat-mcp stdio` finds the running server's Streamable HTTP endpoint. */
   readonly serverUrl: string
@@ -146,7 +158,20 @@ export interface Config {
     /** File URLs may point to loopback, private and link-local addresses (off: those are refused, against SSRF). */
     readonly allowPrivateUrls: boolean
   }
-  readonly sessions: { readonly idleMs: number; readonly max: number; readonly keepAliveMs: number }
+  readonly sessions: {
+    readonly idleMs: number
+    /** Idle time after which a session whose client never kept a stream open (a one-shot tool) is closed. */
+    readonly streamlessIdleMs: number
+    readonly max: number
+    readonly keepAliveMs: number
+    /** 0: never ping. */
+    readonly pingIntervalMs: number
+    readonly pingTimeoutMs: number
+    readonly maxCallsInFlight: number
+    readonly maxCallsQueued: number
+  }
+  /** A name that is not found re-reads the address book from WeChat at most this often. */
+  readonly rereadMinIntervalMs: number
   /** WeChat's official ClawBot road (owner only). */
   readonly ilink: {
     readonly enabled: boolean
@@ -165,11 +190,8 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/**
- * Names that look like secrets: their values are scrubbed from every log line and result.
- * BARK_PUSH, not PUSH: PUSH_PLUS_CHANNEL=wechat or PUSH_PLUS_TEMPLATE=html would scrub ordinary words from logs.
- */
-const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|BARK_PUSH|AUTH|SPT|_URL$|_AM$|_QQ$/
+/** The server's own credentials; the channels declare theirs (notify/channels/, `secret: true`). */
+const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 'WECHATY_PUPPET_TOKEN', 'WECHATY_PUPPET_SERVICE_TOKEN'])
 
 /**
  * Reads `.env` (from the working directory) without overriding real environment variables, then validates.
@@ -225,14 +247,10 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
   const channelEnv: Record<string, string> = {}
   for (const name of CHANNEL_VARIABLES) if (raw[name] !== undefined) channelEnv[name] = raw[name]!
 
-  const secrets = [
-    v.MCP_AUTH_TOKEN,
-    v.WECHATY_PUPPET_TOKEN,
-    v.WECHATY_PUPPET_SERVICE_TOKEN,
-    ...Object.entries(channelEnv)
-      .filter(([k]) => SECRET_NAME.test(k))
-      .map(([, value]) => value),
-  ].filter((s): s is string => typeof s === 'string' && s.length >= 4)
+  // Values scrubbed from every log line and result: whole secret variables and the secrets inside composite ones.
+  const secrets = [...[...SERVER_SECRET_VARIABLES].map((name) => raw[name]), ...channelSecrets(channelEnv)].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  )
 
   const config: Config = deepFreeze({
     port: v.PORT,
@@ -270,6 +288,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       wechatTo: v.WECHAT_NOTIFY_TO,
       channelEnv,
     },
+    ownerRoad: v.WECHAT_OWNER_ROAD,
     publicUrl: v.PUBLIC_URL?.replace(/\/+$/, ''),
     serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
@@ -279,7 +298,17 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024,
       allowPrivateUrls: v.WECHAT_FILE_ALLOW_PRIVATE_URLS,
     },
-    sessions: { idleMs: v.MCP_SESSION_IDLE_MS, max: v.MCP_MAX_SESSIONS, keepAliveMs: v.MCP_SSE_KEEPALIVE_MS },
+    sessions: {
+      idleMs: v.MCP_SESSION_IDLE_MS,
+      streamlessIdleMs: Math.min(v.MCP_SESSION_STREAMLESS_IDLE_MS, v.MCP_SESSION_IDLE_MS),
+      max: v.MCP_MAX_SESSIONS,
+      keepAliveMs: v.MCP_SSE_KEEPALIVE_MS,
+      pingIntervalMs: v.MCP_PING_INTERVAL_MS,
+      pingTimeoutMs: v.MCP_PING_TIMEOUT_MS,
+      maxCallsInFlight: v.MCP_MAX_CALLS_IN_FLIGHT,
+      maxCallsQueued: v.MCP_MAX_CALLS_QUEUED,
+    },
+    rereadMinIntervalMs: v.WECHAT_REREAD_MIN_INTERVAL_S * 1000,
     ilink: {
       enabled: v.ILINK_ENABLED,
       baseUrl: v.ILINK_BASE_URL.replace(/\/+$/, ''),
@@ -317,7 +346,7 @@ function defaultAllowedOrigins(port: number): string[] {
 /** Secret-looking values are not echoed back in config errors. */
 function describeValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
-  if (SECRET_NAME.test(name)) return '[hidden]'
+  if (SERVER_SECRET_VARIABLES.has(name) || SECRET_VARIABLES.has(name)) return '[hidden]'
   return value.length > 80 ? `${value.slice(0, 77)}...` : value
 }
 

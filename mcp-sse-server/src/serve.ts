@@ -9,6 +9,7 @@ import { compose } from './compose.js'
 import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
+import { logNotifyStatus } from './notify/notifier.js'
 import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
@@ -39,8 +40,8 @@ export async function serve(config: Config): Promise<void> {
 
   const parts = compose(config, logger, { runtimeSecrets })
   const { roads, pacer, audit } = parts
-  const { sender, inbox, directory, notifier } = parts
-  const deps = { sender, inbox, directory, roads, notifier, config, logger }
+  const { sender, inbox, directory, owner, notifier } = parts
+  const deps = { sender, inbox, directory, roads, owner, notifier, config, logger }
   const sandbox = () => (roads.road('web') as WebRoad | undefined)?.sandbox
   const { channel } = parts
   const health = { audit, get memoryCardProblem() { return (roads.road('web') as WebRoad | undefined)?.memoryCardProblem } }
@@ -48,7 +49,9 @@ export async function serve(config: Config): Promise<void> {
     config,
     logger,
     roads,
+    owner,
     sandbox,
+    notifier,
     health,
     newServer: (hints) => createServer(deps, { channel, name: hints.name }),
     ...(channel ? { onServerStream: channelStreamChanged } : {}),
@@ -65,6 +68,7 @@ export async function serve(config: Config): Promise<void> {
     { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, roads: roads.list().filter((r) => roads.has(r.id)).map((r) => r.id), auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',
   )
+  logNotifyStatus(logger, notifier.status())
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -25,6 +25,11 @@ const EXPECTED = [
   'sessions.streamableHttp.rssPerSessionKb',
   'notify.allChannels.ms',
   'notify.oneHung.ms',
+  'faults.typoStorm.loopDelayMaxMs',
+  'faults.typoStorm.othersP99',
+  'faults.inFlight.othersP50',
+  'faults.inFlight.othersP50.noLimit',
+  'faults.sessionFlood.freshClientMs',
 ]
 
 function runQuickBench(out: string): Promise<{ code: number | null; stderr: string }> {

@@ -112,6 +112,7 @@ export class ChannelHub {
     this.pending.set(code, list)
     this.settled.delete(code)
     this.trimPending()
+    this.log.info({ session: session.name, tool: request.tool_name }, 'channel permission asked')
     const who = this.sessions.size > 1 || list.length > 1 ? ` @${session.name}` : ''
     const preview = request.input_preview ? `\n${truncate(request.input_preview, PREVIEW_CHARS)}` : ''
     await this.say(

@@ -4,6 +4,8 @@
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
+import type { Notifier } from '../notify/types.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { Roads } from '../roads/roads.js'
 import type { RoadState } from '../roads/road.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
@@ -13,6 +15,7 @@ import { healthChecks, type HealthSources } from './health.js'
 import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
+import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
@@ -23,6 +26,8 @@ export interface AppDeps {
   config: Config
   logger: Logger
   roads: Roads
+  /** The conversation with the user themself: the sandbox simulates the user writing on its road. */
+  owner?: Pick<OwnerConversation, 'road'>
   /** The sandbox's mock WeChat, once the web road built it (WECHATY_PUPPET=mock only). */
   sandbox?: () => Sandbox | undefined
   /** `name`: the short channel name the client asked for (X-Channel-Name header or ?name=). */
@@ -31,6 +36,8 @@ export interface AppDeps {
   onServerStream?: (server: McpServer, open: boolean) => void
   /** What can make /health say "degraded" (the audit log, the saved login); none in tests that do not pass it. */
   health?: HealthSources
+  /** Which notification channels are on and which half-configured, for /health (names only). */
+  notifier?: Pick<Notifier, 'status'>
 }
 
 export interface App {
@@ -40,7 +47,7 @@ export interface App {
 
 const startedAt = Date.now()
 
-export function createApp({ config, logger, roads, sandbox = () => undefined, newServer, onServerStream, health }: AppDeps): App {
+export function createApp({ config, logger, roads, owner, sandbox = () => undefined, newServer, onServerStream, health, notifier }: AppDeps): App {
   const app = express()
   const sessions = new SessionRegistry(config.sessions, logger.child({ component: 'sessions' }))
   app.disable('x-powered-by')
@@ -58,6 +65,7 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
       ilink: healthOf(roads.state('ilink')),
       sessions: sessions.counts(),
       ...checks,
+      ...(notifier ? { notify: notifier.status() } : {}),
     })
   })
 
@@ -66,11 +74,21 @@ export function createApp({ config, logger, roads, sandbox = () => undefined, ne
   app.use(oauthDiscovery(config))
   app.use(loginPage({ config, roads, guard }))
   app.use(sandboxLoginRoutes({ config, roads, guard }))
+  app.use(sandboxIlinkRoutes({ config, roads, guard }))
 
   const auth = requireToken(config, guard)
   app.use(['/sse', '/messages', '/mcp'], auth, express.json({ limit: '4mb' }))
-  app.use(mcpRoutes({ sessions, newServer, logger, keepAliveMs: config.sessions.keepAliveMs, onServerStream }))
-  app.use(sandboxRoutes({ config, roads, sandbox, guard }))
+  app.use(
+    mcpRoutes({
+      sessions,
+      newServer,
+      logger,
+      keepAliveMs: config.sessions.keepAliveMs,
+      callLimits: { maxInFlight: config.sessions.maxCallsInFlight, maxQueued: config.sessions.maxCallsQueued },
+      onServerStream,
+    }),
+  )
+  app.use(sandboxRoutes({ config, roads, owner, sandbox, guard }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

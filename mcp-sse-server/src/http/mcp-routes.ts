@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
+import { isInitializeRequest, JSONRPCMessageSchema, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { Logger } from '../logger.js'
+import { CallGate, type CallLimits } from './call-gate.js'
 import type { Session, SessionKind, SessionRegistry } from './sessions.js'
 
 export interface McpRouteOptions {
@@ -17,8 +18,16 @@ export interface McpRouteOptions {
   newServer: (hints: { name?: string }) => McpServer
   logger: Logger
   keepAliveMs: number
+  callLimits: CallLimits
   /** A server-to-client stream (legacy SSE, or Streamable HTTP's GET) of a session opened or closed. */
   onServerStream?: (server: McpServer, open: boolean) => void
+}
+
+/** Tools whose calls mostly wait, outside the per-session call limit (see CallLimits.unlimited). */
+const WAITING_TOOLS = new Set(['waitForReply'])
+
+function isWaitingCall(request: JSONRPCRequest): boolean {
+  return request.method === 'tools/call' && WAITING_TOOLS.has(String((request.params as { name?: unknown } | undefined)?.name))
 }
 
 function rpcError(res: Response, status: number, code: number, message: string): void {
@@ -26,13 +35,22 @@ function rpcError(res: Response, status: number, code: number, message: string):
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null })
 }
 
-/** Counts an open response stream on the session while it lasts. */
-function trackStream(session: Session, res: Response): void {
-  session.openStreams++
-  res.once('close', () => {
-    session.openStreams--
-    session.lastActivity = Date.now()
-  })
+/**
+ * Proxies (nginx, cloud load balancers) cut a response that stays silent for a minute or so, and buffer event streams
+ * unless told not to. Every event stream, of both transports (the legacy SSE stream, a Streamable HTTP GET stream, the
+ * stream that answers a long waitForReply POST), carries a comment line every `everyMs`; clients ignore comments.
+ * The SDK writes each event in one write, so a comment never lands inside one.
+ */
+function keepStreamAlive(res: Response, everyMs: number): void {
+  // Set before the SDK's writeHead, so its headers merge into these and its Content-Type can be read back.
+  res.setHeader('X-Accel-Buffering', 'no')
+  const timer = setInterval(() => {
+    if (!res.headersSent || res.writableEnded) return
+    if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return
+    res.write(': keepalive\n\n')
+  }, everyMs)
+  timer.unref()
+  res.once('close', () => clearInterval(timer))
 }
 
 /**
@@ -62,7 +80,7 @@ function sessionHints(req: Request): { name?: string } {
   return name ? { name: name.slice(0, 100) } : {}
 }
 
-export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerStream }: McpRouteOptions): Router {
+export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits, onServerStream }: McpRouteOptions): Router {
   const router = Router()
   const watchServerStream = (server: McpServer, res: Response) => {
     if (!onServerStream) return
@@ -70,6 +88,24 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     res.once('close', () => onServerStream(server, false))
   }
   const log = logger.child({ component: 'mcp' })
+  let refusedCalls = 0
+  let lastRefusalLog = 0
+
+  /** A gate for one session's calls; `session()` is read when a call settles (the session exists only by then). */
+  const newGate = (session: () => Session | undefined): CallGate =>
+    new CallGate({ ...callLimits, unlimited: isWaitingCall }, {
+      settled: () => {
+        const s = session()
+        if (s) sessions.touch(s)
+      },
+      refused: (info) => {
+        refusedCalls++
+        if (Date.now() - lastRefusalLog < 10_000) return
+        log.warn({ ...info, session: session()?.id, refused: refusedCalls }, 'calls refused: a session has too many in flight (MCP_MAX_CALLS_IN_FLIGHT, MCP_MAX_CALLS_QUEUED)')
+        refusedCalls = 0
+        lastRefusalLog = Date.now()
+      },
+    })
 
   const lookup = (res: Response, id: string | undefined, kind: SessionKind): Session | undefined => {
     if (!id) {
@@ -89,34 +125,28 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
   }
 
   const refuseWhenFull = (res: Response): boolean => {
-    if (!sessions.full) return false
+    if (sessions.makeRoom()) return false
     res.setHeader('Retry-After', '30')
-    rpcError(res, 503, -32000, 'Server busy: too many open MCP sessions (MCP_MAX_SESSIONS); close unused clients and retry')
+    rpcError(res, 503, -32000, 'Server busy: every MCP session is in use (MCP_MAX_SESSIONS, each with an open stream or a call in flight); close unused clients and retry')
     return true
   }
 
   // Legacy HTTP+SSE.
   router.get('/sse', async (req: Request, res: Response) => {
     if (refuseWhenFull(res)) return
-    // Proxies (nginx) buffer event streams unless told not to; the SDK's legacy transport does not say it.
-    res.setHeader('X-Accel-Buffering', 'no')
+    keepStreamAlive(res, keepAliveMs)
     const transport = new SSEServerTransport('/messages', res)
     const server = newServer(sessionHints(req))
-    const session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server })
-    trackStream(session, res)
-    watchServerStream(server, res)
-    const keepAlive = setInterval(() => {
-      if (!res.writableEnded) res.write(': keepalive\n\n')
-    }, keepAliveMs)
-    keepAlive.unref()
-    transport.onclose = () => {
-      clearInterval(keepAlive)
-      sessions.remove(transport.sessionId)
-    }
+    let session: Session | undefined
+    const calls = newGate(() => session)
+    transport.onclose = () => sessions.remove(transport.sessionId)
     try {
       await server.connect(transport)
+      calls.install(transport)
+      session = sessions.add({ id: transport.sessionId, kind: 'sse', transport, server, calls })
+      sessions.holdStream(session, res)
+      watchServerStream(server, res)
     } catch (err) {
-      clearInterval(keepAlive)
       sessions.remove(transport.sessionId)
       log.error({ err: String(err) }, 'SSE session failed to start')
     }
@@ -141,8 +171,8 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     if (typeof id === 'string') {
       const session = lookup(res, id, 'streamableHttp')
       if (!session) return
-      // A request still being answered (a long waitForReply) keeps its session alive, like an open GET stream.
-      trackStream(session, res)
+      // A call still being answered (a long waitForReply) keeps its session alive: the session's CallGate counts it.
+      keepStreamAlive(res, keepAliveMs)
       cancelOnDisconnect(session.transport as StreamableHTTPServerTransport, req, res)
       await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
       return
@@ -153,10 +183,12 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     }
     if (refuseWhenFull(res)) return
     const server = newServer(sessionHints(req))
+    let session: Session | undefined
+    const calls = newGate(() => session)
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
-        sessions.add({ id: sessionId, kind: 'streamableHttp', transport, server })
+        session = sessions.add({ id: sessionId, kind: 'streamableHttp', transport, server, calls })
       },
     })
     transport.onclose = () => {
@@ -164,6 +196,8 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     }
     try {
       await server.connect(transport)
+      calls.install(transport)
+      keepStreamAlive(res, keepAliveMs)
       await transport.handleRequest(req, res, req.body)
     } catch (err) {
       log.error({ err: String(err) }, 'Streamable HTTP session failed to start')
@@ -176,7 +210,8 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, onServerSt
     const session = lookup(res, typeof header === 'string' ? header : undefined, 'streamableHttp')
     if (!session) return
     if (req.method === 'GET') {
-      trackStream(session, res)
+      sessions.holdStream(session, res)
+      keepStreamAlive(res, keepAliveMs)
       watchServerStream(session.server, res)
     }
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)

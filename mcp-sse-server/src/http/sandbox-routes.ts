@@ -1,11 +1,14 @@
 /**
  * Sandbox only: `POST /sandbox/messages {from, room?, text}` makes a fixture contact write to the bot (or in a
- * group), so the whole conversation loop (send, wait, reply) can be tried and tested without a phone. With a real
- * puppet this router is empty and the path answers 404 like any unknown one.
+ * group), so the whole conversation loop (send, wait, reply) can be tried and tested without a phone; `from: "me"`
+ * is the owner writing on the owner road (typing in File Transfer on their phone). With a real puppet this router is
+ * empty and the path answers 404 like any unknown one.
  */
 import express, { Router } from 'express'
 import * as z from 'zod'
 import type { Config } from '../config.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
+import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import type { Roads } from '../roads/roads.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
 import { requireToken } from './security.js'
@@ -22,18 +25,20 @@ const bodySchema = z
 export interface SandboxRouteDeps {
   config: Config
   roads: Pick<Roads, 'isLoggedIn'>
-  sandbox: () => Pick<Sandbox, 'inbound'> | undefined
+  sandbox: () => Pick<Sandbox, 'inbound' | 'ownerTypes'> | undefined
+  /** Absent: `from: "me"` is refused (a server without the owner conversation). */
+  owner?: Pick<OwnerConversation, 'road'>
   guard?: TokenGuard
 }
 
-export function sandboxRoutes({ config, roads, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
+export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
   router.post('/sandbox/messages', requireToken(config, guard), express.json({ limit: '64kb' }), (req, res) => {
     const body = bodySchema.safeParse(req.body)
     if (!body.success) {
       const problems = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')
-      res.status(400).json({ ok: false, error: `Expected JSON {"from": contact id or name, "room"?: group id or topic, "text": "..."}: ${problems}` })
+      res.status(400).json({ ok: false, error: `Expected JSON {"from": contact id or name, or "me" for the owner, "room"?: group id or topic, "text": "..."}: ${problems}` })
       return
     }
     const sandbox = sandboxOf()
@@ -42,9 +47,20 @@ export function sandboxRoutes({ config, roads, sandbox: sandboxOf, guard }: Sand
       return
     }
     const { from, room, text } = body.data
-    const result = sandbox.inbound(from, text, room)
+    const result = from === OWNER_CHAT_ID ? ownerInbound(owner, sandbox, text, room) : sandbox.inbound(from, text, room)
     if (result.ok) res.json({ ok: true })
     else res.status(result.status).json({ ok: false, error: result.message })
   })
   return router
+}
+
+type Injected = { ok: true } | { ok: false; status: number; message: string }
+
+/** The owner writes on whichever road carries the owner conversation now. */
+function ownerInbound(owner: SandboxRouteDeps['owner'], sandbox: Pick<Sandbox, 'ownerTypes'>, text: string, room: string | undefined): Injected {
+  if (room !== undefined) return { ok: false, status: 400, message: '"me" is the owner writing to the agent directly; leave out "room"' }
+  const road = owner?.road() ?? { ok: false, message: 'this server has no owner conversation' }
+  if (!road.ok) return { ok: false, status: 409, message: road.message }
+  if (road.road !== 'filehelper') return { ok: false, status: 409, message: `the sandbox cannot simulate the owner on the ${road.road} road yet` }
+  return sandbox.ownerTypes(text)
 }

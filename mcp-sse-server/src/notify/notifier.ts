@@ -5,15 +5,18 @@
 import type { Config } from '../config.js'
 import { redactSecrets, type Logger } from '../logger.js'
 import { describeError, httpRequest } from './http.js'
-import { channels as registryChannels } from './registry.js'
+import { describeStatus } from './channel.js'
+import { channelSecrets, channelStatuses, channels as registryChannels } from './registry.js'
 import type {
   ChannelDefinition,
   ChannelLimits,
   ChannelResult,
   ExtraChannel,
+  HalfConfigured,
   NotifyMessage,
   NotifyReport,
   NotifyRequest,
+  NotifyStatus,
   Notifier,
   SendOutcome,
 } from './types.js'
@@ -47,8 +50,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const all = deps.channels ?? registryChannels
   const extras = deps.extraChannels ?? []
   const enabled = all.filter((c) => c.enabled(env))
-  // Secrets hidden inside variables (a corpsecret inside QYWX_AM, a webhook's Authorization header…) too.
-  const secrets = [...config.secrets, ...all.flatMap((c) => c.secrets?.(env) ?? [])].filter((s) => s.length >= 4)
+  const statuses = channelStatuses(env, all)
+  const halfConfigured: HalfConfigured[] = statuses
+    .filter((s) => s.state === 'half')
+    .map((s) => ({ channel: s.id, set: s.set, missing: s.missing }))
+  // config holds the registry's secrets; a channel set given by a test may bring its own.
+  const secrets = [...new Set([...config.secrets, ...channelSecrets(env, all)])].filter((s) => s.length >= 4)
 
   const targets: Target[] = [
     ...enabled.map(
@@ -97,9 +104,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   function unselectable(id: string): ChannelResult {
-    const channel = all.find((c) => c.id === id)
-    const error = channel
-      ? `channel "${id}" is not configured: set ${channel.variables.join(' / ')} (see docs/channels.md)`
+    const status = statuses.find((s) => s.id === id)
+    const error = status
+      ? `channel ${describeStatus(status)} (see docs/channels.md)`
       : `unknown channel "${id}"; valid ids: ${knownIds.join(', ')}`
     return { channel: id, ok: false, error, durationMs: 0 }
   }
@@ -120,20 +127,21 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   return {
     configuredChannels: () => targets.map((t) => t.id),
+    status: () => ({ on: targets.map((t) => t.id), halfConfigured }),
 
     async send(request: NotifyRequest): Promise<NotifyReport> {
       const skipTitles = (env.SKIP_PUSH_TITLE ?? '').split('\n').map((t) => t.replace(/\r$/, ''))
       if (skipTitles.includes(request.title)) {
         log.info('notification skipped: its title is listed in SKIP_PUSH_TITLE')
-        return { skipped: 'the title is listed in SKIP_PUSH_TITLE', results: [] }
+        return withHalf({ skipped: 'the title is listed in SKIP_PUSH_TITLE', results: [] })
       }
 
       const wanted = request.channels?.length ? [...new Set(request.channels.map((c) => c.trim().toLowerCase()))] : undefined
       const selected = wanted ? targets.filter((t) => wanted.includes(t.id)) : targets
       const rejected = wanted ? wanted.filter((id) => !targets.some((t) => t.id === id)).map(unselectable) : []
       if (!selected.length) {
-        if (!rejected.length) log.warn('notification not sent: no channel is configured')
-        return { results: rejected }
+        if (!rejected.length) log.warn({ halfConfigured }, 'notification not sent: no channel is configured')
+        return withHalf({ results: rejected })
       }
 
       const message = await withHitokoto({ title: request.title, content: request.content })
@@ -142,8 +150,25 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (r.ok) log.info({ channel: r.channel, status: r.status, durationMs: r.durationMs }, 'notification delivered')
         else log.warn({ channel: r.channel, status: r.status, error: r.error, durationMs: r.durationMs }, 'notification failed')
       }
-      return { results }
+      return withHalf({ results })
     },
+  }
+
+  /** Every report names the half-configured channels, so whoever reads a result learns what to fix. */
+  function withHalf(report: NotifyReport): NotifyReport {
+    return halfConfigured.length ? { ...report, halfConfigured } : report
+  }
+}
+
+/** At start-up: where notifications go, and one warning per half-configured channel saying what to add. */
+export function logNotifyStatus(logger: Logger, status: NotifyStatus): void {
+  const log = logger.child({ component: 'notify' })
+  log.info({ channels: status.on }, status.on.length ? `notifications go to ${status.on.join(', ')}` : 'no notification channel is configured')
+  for (const h of status.halfConfigured) {
+    log.warn(
+      { channel: h.channel, set: h.set, missing: h.missing },
+      `${describeStatus({ id: h.channel, state: 'half', set: h.set, missing: h.missing })}; it is off until you set them (docs/channels.md)`,
+    )
   }
 }
 

@@ -1,6 +1,8 @@
 /** How a fan-out's outcome is told to people and models: shared by the two tools and the CLI. */
 import * as z from 'zod'
-import type { ChannelResult, NotifyReport } from './types.js'
+import { describeStatus } from './channel.js'
+import { channels } from './registry.js'
+import type { ChannelResult, HalfConfigured, NotifyReport } from './types.js'
 
 export const OUTCOMES = ['delivered', 'skipped', 'all-failed', 'none-configured'] as const
 export type Outcome = (typeof OUTCOMES)[number]
@@ -11,10 +13,15 @@ export function outcomeOf(report: NotifyReport, configured: readonly string[]): 
   return report.results.some((r) => r.ok) ? 'delivered' : 'all-failed'
 }
 
+/** The channels offered as examples when none is configured; what each needs comes from its declaration. */
+const SUGGESTED = ['telegram', 'dingtalk', 'wecom-bot', 'bark', 'serverchan']
+const suggestions = SUGGESTED.flatMap((id) => channels.filter((c) => c.id === id))
+  .map((c) => `${c.status({}).missing.join(' + ')} for ${c.name}`)
+  .join(', ')
+
 export const NONE_CONFIGURED =
   'No notification channel is configured. Set the variables of at least one channel in the environment or .env ' +
-  '(e.g. TG_BOT_TOKEN + TG_USER_ID for Telegram, DD_BOT_TOKEN for DingTalk, QYWX_KEY for a WeCom bot, BARK_PUSH for Bark, ' +
-  'PUSH_KEY for ServerChan, or WECHAT_NOTIFY_TO=filehelper for WeChat itself), then restart. ' +
+  `(e.g. ${suggestions}, or WECHAT_NOTIFY_TO=filehelper for WeChat itself), then restart. ` +
   'Every channel and its variables: docs/channels.md.'
 
 /**
@@ -24,8 +31,7 @@ export const NONE_CONFIGURED =
 export function noneConfiguredForCli(wechatNotifyToSet: boolean): string {
   return (
     'No notification channel is configured for this command. Set the variables of at least one webhook channel in the ' +
-    'environment or .env (e.g. TG_BOT_TOKEN + TG_USER_ID for Telegram, DD_BOT_TOKEN for DingTalk, QYWX_KEY for a WeCom bot, ' +
-    'BARK_PUSH for Bark, PUSH_KEY for ServerChan); every channel and its variables: docs/channels.md. ' +
+    `environment or .env (e.g. ${suggestions}); every channel and its variables: docs/channels.md. ` +
     (wechatNotifyToSet
       ? 'WECHAT_NOTIFY_TO is set, but it only works through the running server (the notify_send and notify_event tools), ' +
         'which holds the WeChat login; this command has none.'
@@ -38,17 +44,26 @@ export function resultLine(r: ChannelResult): string {
   return r.ok ? `✓ ${r.channel}${status} (${r.durationMs} ms)` : `✗ ${r.channel}${status} (${r.durationMs} ms): ${r.error ?? 'failed'}`
 }
 
-/** A readable summary: the headline, then one line per channel. `noneConfigured` replaces the server's advice. */
+/** "! telegram is half-configured: TG_BOT_TOKEN is set but TG_USER_ID is missing" */
+export function halfConfiguredLine(h: HalfConfigured): string {
+  return `! ${describeStatus({ id: h.channel, state: 'half', set: h.set, missing: h.missing })}`
+}
+
+/**
+ * A readable summary: the headline, one line per channel, then the half-configured channels (what they miss), so
+ * whoever reads a result learns what to fix. `noneConfigured` replaces the server's advice.
+ */
 export function describeReport(report: NotifyReport, configured: readonly string[], noneConfigured = NONE_CONFIGURED): string {
+  const half = (report.halfConfigured ?? []).map(halfConfiguredLine)
   const outcome = outcomeOf(report, configured)
-  if (outcome === 'skipped') return `Not sent: ${report.skipped}.`
-  if (outcome === 'none-configured') return noneConfigured
+  if (outcome === 'skipped') return [`Not sent: ${report.skipped}.`, ...half].join('\n')
+  if (outcome === 'none-configured') return [noneConfigured, ...half].join('\n')
   const delivered = report.results.filter((r) => r.ok).length
   const headline =
     outcome === 'delivered'
       ? `Delivered to ${delivered} of ${report.results.length} channel(s).`
       : `Every channel failed (${report.results.length}). Check the errors below and the channel variables (docs/channels.md).`
-  return [headline, ...report.results.map(resultLine)].join('\n')
+  return [headline, ...report.results.map(resultLine), ...half].join('\n')
 }
 
 /** structuredContent for both tools (matches reportOutputSchema). */
@@ -59,6 +74,7 @@ export function structuredReport(report: NotifyReport, configured: readonly stri
     delivered: report.results.filter((r) => r.ok).length,
     failed: report.results.filter((r) => !r.ok).length,
     results: report.results,
+    ...(report.halfConfigured?.length ? { halfConfigured: report.halfConfigured } : {}),
   }
 }
 
@@ -81,4 +97,14 @@ export const reportOutputSchema = {
       }),
     )
     .describe('One entry per channel'),
+  halfConfigured: z
+    .array(
+      z.object({
+        channel: z.string(),
+        set: z.array(z.string()).describe('Variables that are set (names only)'),
+        missing: z.array(z.string()).describe('Variables still needed ("A or B" when either will do)'),
+      }),
+    )
+    .optional()
+    .describe('Channels not sent to because only some of their variables are set: tell the user what to add'),
 }

@@ -1,6 +1,8 @@
 /** What the conversation tools share: naming a chat (friend, group or id) and the shape of a kept message. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { OWNER_CHAT_ID } from '../owner/owner-road.js'
+import { FILEHELPER_ID } from '../wechat/directory.js'
 import { CHAT_TYPES, MESSAGE_KINDS, type ChatType, type InboxMessage } from '../wechat/inbox.js'
 import { quote } from '../wechat/quote.js'
 import { failure, type ToolDeps } from './define.js'
@@ -13,7 +15,7 @@ export const chatTargetShape = {
     .optional()
     .describe("a friend's exact remark (备注) or nickname: the one-to-one chat with them (the user's own File Transfer: \"filehelper\")"),
   topic: z.string().max(200).optional().describe('the exact name of a group chat'),
-  id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only)'),
+  id: z.string().max(200).optional().describe('a friend, group or chat id from findFriend, findRoom or listRecentChats (current login only); "me" is the chat with the user themself'),
 }
 
 export const chatShape = z.object({ type: z.enum(CHAT_TYPES), id: z.string(), name: z.string() })
@@ -35,7 +37,11 @@ function refuse(error: ChatError, text: string, extra: Record<string, unknown> =
 export const messageShape = z.object({
   id: z.string(),
   chat: chatShape,
-  sender: z.object({ id: z.string(), name: z.string(), self: z.boolean().describe('true when the user (this account) sent it') }),
+  sender: z.object({
+    id: z.string(),
+    name: z.string(),
+    self: z.boolean().describe('true when this account sent it; in the chat "me", true means sent to the user (by the agent), false is the user writing'),
+  }),
   time: z.string().describe('when the server received it (ISO 8601); usable as `since`'),
   type: z.enum(MESSAGE_KINDS).describe('text, or what kind of non-text message it is'),
   text: z.string().optional(),
@@ -56,6 +62,7 @@ export async function resolveChat(
   const given = [args.nickname, args.topic, args.id].filter((v) => v !== undefined).length
   if (given !== 1) return refuse('invalid_argument', 'Give exactly one of `nickname` (a friend), `topic` (a group) or `id`.')
   const { sender, inbox } = deps
+  if (args.id === OWNER_CHAT_ID) return { ok: true, chat: deps.owner.chat }
   if (args.id !== undefined) {
     for (const kind of CHAT_TYPES) {
       const found = await sender.resolve(kind, { id: args.id })
@@ -84,12 +91,18 @@ export async function openChat(
   deps: ToolDeps,
   args: { nickname?: string; topic?: string; id?: string; since?: string },
 ): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
-  const refused = notLoggedIn(deps)
+  // The chat with the user is open whenever a road to them is, which need not be the web road.
+  const owner = args.id === OWNER_CHAT_ID ? deps.owner.road() : undefined
+  if (owner && !owner.ok) return refuse('not_logged_in', owner.message)
+  const refused = owner ? undefined : notLoggedIn(deps)
   if (refused) return { ok: false, result: refused }
   const sinceMs = parseSince(args.since)
   if (typeof sinceMs === 'string') return refuse('invalid_argument', sinceMs)
   const target = await resolveChat(deps, args)
-  return target.ok ? { ok: true, chat: target.chat, sinceMs } : target
+  if (!target.ok) return target
+  // While File Transfer carries the conversation with the user, what is kept of it is the chat `me`.
+  const chat = target.chat.id === FILEHELPER_ID && deps.owner.usesFileHelper() ? deps.owner.chat : target.chat
+  return { ok: true, chat, sinceMs }
 }
 
 /**
@@ -97,7 +110,8 @@ export async function openChat(
  * whoever writes in a chat must not be able to forge lines that look like other messages, or like the user's own.
  */
 export function describeMessage(m: InboxMessage): string {
-  const who = m.sender.self ? 'this account (the user)' : `${quote(m.sender.name)} (id ${quote(m.sender.id)})`
+  const self = m.chat.id === OWNER_CHAT_ID ? 'the agent, to the user' : 'this account (the user)'
+  const who = m.sender.self ? self : `${quote(m.sender.name)} (id ${quote(m.sender.id)})`
   const quoted = m.text !== undefined ? quote(m.text) : ''
   const body = m.type === 'text' ? quoted : `[${m.type}${m.fileName ? `: ${quote(m.fileName)}` : ''}]${quoted && m.type !== 'image' ? ` ${quoted}` : ''}`
   return `[${m.time}] ${who}: ${body}`

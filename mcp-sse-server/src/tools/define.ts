@@ -12,6 +12,7 @@ import { confirmClient } from '../confirm/client.js'
 import type { ConfirmClient } from '../confirm/confirmer.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
+import type { OwnerConversation } from '../owner/owner-conversation.js'
 import type { RoadId } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import type { Directory } from '../wechat/directory.js'
@@ -25,6 +26,8 @@ export interface ToolDeps {
   directory: Directory
   /** Every road's login state, and the login page's address. */
   roads: Roads
+  /** The conversation with the user themself (sendMessageToMe, waitForMyReply, the chat `me`), on whichever road carries it. */
+  owner: OwnerConversation
   notifier: Notifier
   config: Config
   logger: Logger
@@ -88,6 +91,21 @@ export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolD
       annotations: { title: def.title, ...def.annotations },
     },
     // The SDK validated args against inputSchema before calling.
-    ((args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => def.handler(args, deps, extra, confirmClient(server.server, extra))) as never,
+    (async (args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => fitted(await def.handler(args, deps, extra, confirmClient(server.server, extra)), output, def.name, deps.logger)) as never,
   )
+}
+
+/**
+ * The SDK checks a success against the output schema but not a refusal, and a client that listed the tools rejects a
+ * refusal whose structuredContent does not match (-32602): the model would never see why it was refused. Such a
+ * refusal is a bug (test/e2e/every-answer.test.ts catches them); should one slip through, it is logged and answered
+ * with its text alone, which every client shows.
+ */
+function fitted(result: CallToolResult, output: z.ZodObject, tool: string, logger: Logger): CallToolResult {
+  if (!result.isError || result.structuredContent === undefined) return result
+  const checked = output.safeParse(result.structuredContent)
+  if (checked.success) return result
+  logger.error({ tool, issues: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'a refusal did not match its output schema; sent without structuredContent')
+  const { structuredContent: _dropped, ...rest } = result
+  return rest
 }

@@ -10,7 +10,9 @@ import notifySend from './notify-send.js'
 import sendFileToFriend from './send-file-to-friend.js'
 import sendFileToRoom from './send-file-to-room.js'
 import sendMessageToFriend from './send-message-to-friend.js'
+import sendMessageToMe from './send-message-to-me.js'
 import sendMessageToRoom from './send-message-to-room.js'
+import waitForMyReply from './wait-for-my-reply.js'
 import waitForReply from './wait-for-reply.js'
 
 export const tools: readonly ToolDefinition[] = [
@@ -24,6 +26,8 @@ export const tools: readonly ToolDefinition[] = [
   listRecentChats,
   getRecentMessages,
   waitForReply,
+  sendMessageToMe,
+  waitForMyReply,
   notifySend,
   notifyEvent,
 ] as unknown as readonly ToolDefinition[]

@@ -10,7 +10,8 @@ export default defineTool({
   description:
     'Lists the chats (friends and groups) with recent messages, most recent first, each with its last message and how many ' +
     'messages from others arrived since the chat was last read with getRecentMessages (`unread`). Use it to see who wrote; ' +
-    'then read a chat with getRecentMessages using its `id`. Only messages received while this server was running and logged in count.',
+    'then read a chat with getRecentMessages using its `id`. The conversation with the user themself (sendMessageToMe, waitForMyReply) ' +
+    'is the chat with the id "me". Only messages received while this server was running and logged in count.',
   inputSchema: {
     limit: z.number().int().min(1).max(100).optional().describe('most chats to return (default 20)'),
   },

@@ -7,7 +7,8 @@ export default defineTool({
   title: 'Send a notification',
   description:
     'Pushes a notification (title + content) to every notification channel the user configured: Telegram, DingTalk, ' +
-    'Feishu, WeCom, Bark, ServerChan, e-mail, ntfy, webhooks and more, and WeChat itself when WECHAT_NOTIFY_TO is set. ' +
+    'Feishu, WeCom, Bark, ServerChan, e-mail, ntfy, webhooks and more, WeChat itself when WECHAT_NOTIFY_TO is set, and ' +
+    "the user's own WeChat through ClawBot (channel `ilink`, only within 24 hours of the user's last message to ClawBot). " +
     'Use it to tell the user something important (a task finished, needs their input, or failed) when they may not be ' +
     'watching. It does not message WeChat friends or groups: use sendMessageToFriend / sendMessageToRoom for that. ' +
     'For progress of a long run prefer notify_event. The result lists, per channel, whether it was accepted; it is an ' +

@@ -2,9 +2,9 @@
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
-import type { TargetKind } from '../wechat/sender.js'
+import type { FileSendRequest, TargetKind } from '../wechat/sender.js'
 import type { ToolDeps } from './define.js'
-import { CONFIRM_HINT, confirmInput, pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
+import { confirmInput, pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
 import type { ConfirmClient } from '../confirm/confirmer.js'
 
 export const fileSourceShape = {
@@ -26,8 +26,7 @@ export const fileSendOutputShape = {
 export const FILE_RULES =
   'Give exactly one of `url` (an http(s) link to the file itself; web pages are refused) or `path` (a file inside the directories the ' +
   'user allowed in WECHAT_FILE_DIRS; anything outside, including through `..` or symbolic links, is refused). Images (png, jpg, gif, webp) ' +
-  'arrive as pictures, other files as attachments. Files are limited to WECHAT_MAX_FILE_MB (25 MB by default); for larger ones send the link as text. ' +
-  CONFIRM_HINT
+  'arrive as pictures, other files as attachments. Files are limited to WECHAT_MAX_FILE_MB (25 MB by default); for larger ones send the link as text. '
 
 export async function sendFile(
   deps: ToolDeps,
@@ -38,12 +37,25 @@ export async function sendFile(
 ): Promise<CallToolResult> {
   const { tool, kind } = who
   const target = pickTarget(who.name, who.id, who.nameField)
-  const malformed =
-    typeof target === 'string' ? target : (args.url === undefined) === (args.path === undefined) ? 'Give exactly one of `url` or `path`.' : undefined
-  if (malformed !== undefined || typeof target === 'string') {
+  const from = fileSource(deps, args)
+  if (typeof from === 'string' || typeof target === 'string') {
     const request = { tool, kind, target: { id: who.id, name: who.name }, text: args.caption ?? '' }
-    return sendResultToTool(await deps.sender.refuse(request, malformed ?? ''))
+    return sendResultToTool(await deps.sender.refuse(request, typeof target === 'string' ? target : (from as string)))
   }
+  const caption = args.caption !== undefined ? { caption: args.caption } : {}
+  const confirm = { ...(client ? { client } : {}), ...(args.confirm !== undefined ? { token: args.confirm } : {}) }
+  const result = await deps.sender.sendFile({ tool, kind, target, ...from, ...caption, confirm }, signal)
+  const base = sendResultToTool(result)
+  if (!result.file) return base
+  return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }
+}
+
+/**
+ * Where a file comes from, as the sender takes it (loaded only once the target is known and allowed), or what is
+ * wrong with the arguments.
+ */
+export function fileSource(deps: Pick<ToolDeps, 'config'>, args: { url?: string; path?: string; name?: string }): Pick<FileSendRequest, 'source' | 'load'> | string {
+  if ((args.url === undefined) === (args.path === undefined)) return 'Give exactly one of `url` or `path`.'
   const { maxBytes, dirs, allowPrivateUrls } = deps.config.files
   // The audit log gets no credentials or query string, even of something that is not a URL.
   const source = args.url !== undefined ? describeRawUrl(args.url) : args.path!
@@ -51,10 +63,5 @@ export async function sendFile(
     args.url !== undefined
       ? loadFromUrl(args.url, { maxBytes, name: args.name, allowPrivateUrls })
       : loadFromPath(args.path!, { dirs, maxBytes, name: args.name })
-  const caption = args.caption !== undefined ? { caption: args.caption } : {}
-  const confirm = { ...(client ? { client } : {}), ...(args.confirm !== undefined ? { token: args.confirm } : {}) }
-  const result = await deps.sender.sendFile({ tool, kind, target, source, ...caption, load, confirm }, signal)
-  const base = sendResultToTool(result)
-  if (!result.file) return base
-  return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }
+  return { source, load }
 }

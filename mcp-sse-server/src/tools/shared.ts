@@ -22,7 +22,8 @@ export const sendOutputShape = {
     .object({ type: z.enum(CHAT_TYPES), id: z.string(), name: z.string() })
     .optional()
     .describe('who the message went (or would have gone) to'),
-  error: z.enum(SEND_ERROR_CODES).optional().describe('why it was not sent (docs/tools.md lists each one)'),
+  // Only the conversation with the user (sendMessageToMe) has roads that can be unavailable.
+  error: z.enum(SEND_ERROR_CODES).exclude(['road_unavailable']).optional().describe('why it was not sent (docs/tools.md lists each one)'),
   candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
   sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForReply so a quick answer is not missed'),
   confirmedBy: z.enum(CONFIRMED_BY).optional().describe('who approved it before it went out (WECHAT_CONFIRM_SENDS): the user in the client, on their phone, or after a preview'),

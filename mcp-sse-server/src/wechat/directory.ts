@@ -5,6 +5,8 @@
  * address book when a name is not found.
  */
 
+import { forEachYielding } from './yielding.js'
+
 /**
  * "Exact" ignores letter case, surrounding whitespace and the Unicode normalisation form. NFKC also folds
  * compatibility forms (full-width ＡＢＣ, ligatures) that people type without seeing the difference; two names that
@@ -108,18 +110,23 @@ class NameIndex<T extends { id: string }> {
   }
 
   private buildHaystack(): Haystack<T> {
-    const parts: string[] = []
-    const starts: number[] = []
-    const entries: Indexed<T>[] = []
-    let offset = 0
-    for (const indexed of this.byId.values()) {
-      const segment = indexed.keys.join(SEPARATOR) + SEPARATOR
-      starts.push(offset)
-      entries.push(indexed)
-      parts.push(segment)
-      offset += segment.length
-    }
-    return { text: parts.join(''), starts, entries }
+    const build = haystackBuilder<T>()
+    for (const indexed of this.byId.values()) build.add(indexed)
+    return build.done()
+  }
+
+  /** Every id, as of now. */
+  ids(): string[] {
+    return [...this.byId.keys()]
+  }
+
+  /** Builds the search string now, in slices, so the first lookup after a re-read does not build it on the loop. */
+  async prepare(): Promise<void> {
+    if (this.haystack) return
+    const build = haystackBuilder<T>()
+    // A snapshot: an upsert meanwhile drops the string again, and the next lookup rebuilds it.
+    await forEachYielding([...this.byId.values()], (indexed) => build.add(indexed))
+    this.haystack ??= build.done()
   }
 
   /** Exact matches (any key equal), then partial ones (any key contains the query), in address-book order. */
@@ -145,6 +152,50 @@ class NameIndex<T extends { id: string }> {
   }
 }
 
+/** One index of Directory.sync: false when it stopped because the sync is no longer current. */
+async function syncIndex<T extends { id: string }>(index: NameIndex<T>, entries: readonly T[], skip: Map<string, unknown>, current: () => boolean): Promise<boolean> {
+  const seen = new Set<string>()
+  await forEachYielding(entries, (entry) => {
+    if (!current()) return
+    seen.add(entry.id)
+    if (skip.has(entry.id)) return
+    const old = index.get(entry.id)
+    if (!old || !sameEntry(old, entry)) index.upsert(entry)
+  })
+  await forEachYielding(index.ids(), (id) => {
+    if (current() && !seen.has(id) && !skip.has(id)) index.remove(id)
+  })
+  if (!current()) return false
+  await index.prepare()
+  return current()
+}
+
+/** Same fields, same values: entries are flat records of strings, numbers and booleans. */
+function sameEntry(a: object, b: object): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+}
+
+function haystackBuilder<T>() {
+  const parts: string[] = []
+  const starts: number[] = []
+  const entries: Indexed<T>[] = []
+  let offset = 0
+  return {
+    add(indexed: Indexed<T>): void {
+      const segment = indexed.keys.join(SEPARATOR) + SEPARATOR
+      starts.push(offset)
+      entries.push(indexed)
+      parts.push(segment)
+      offset += segment.length
+    },
+    done(): Haystack<T> {
+      return { text: parts.join(''), starts, entries }
+    },
+  }
+}
+
 /** The index of the last segment that starts at or before `offset` (binary search). */
 function entryAt(starts: number[], offset: number): number {
   let lo = 0
@@ -157,23 +208,37 @@ function entryAt(starts: number[], offset: number): number {
   return lo
 }
 
-/** A name that is not found is looked up again at the source, at most this often. */
+const contactIndex = () => new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
+const roomIndex = () => new NameIndex<RoomEntry>((r) => [r.topic])
+
+/** Changes made by events while a sync runs: newer than what the sync read. A room mapped to undefined was removed. */
+interface Touched {
+  contacts: Map<string, ContactEntry>
+  rooms: Map<string, RoomEntry | undefined>
+}
+
+/** A name that is not found is looked up again at the source, at most this often (WECHAT_REREAD_MIN_INTERVAL_S). */
 export const STALE_AFTER_MS = 30_000
 
 export class Directory {
-  private readonly contacts = new NameIndex<ContactEntry>((c) => (c.alias ? [c.name, c.alias] : [c.name]))
-  private readonly rooms = new NameIndex<RoomEntry>((r) => [r.topic])
+  private contacts = contactIndex()
+  private rooms = roomIndex()
+  /** Bumped by every replaceAll: a sync that started before one is stale and stops. */
+  private generation = 0
+  private touchedDuringSync?: Touched
   private reread?: () => Promise<void>
+  private staleAfterMs = STALE_AFTER_MS
   private lastRead = 0
 
-  /** The road that fills this directory says how to re-read the whole address book. */
-  setReread(reread: () => Promise<void>): void {
+  /** The road that fills this directory says how to re-read the whole address book, and at most how often. */
+  setReread(reread: () => Promise<void>, minIntervalMs = STALE_AFTER_MS): void {
     this.reread = reread
+    this.staleAfterMs = minIntervalMs
   }
 
   /** A name was not found: maybe a friend was added since the last read; look again, but not on every miss. */
   async refreshIfStale(): Promise<void> {
-    if (this.reread && Date.now() - this.lastRead > STALE_AFTER_MS) await this.reread()
+    if (this.reread && Date.now() - this.lastRead > this.staleAfterMs) await this.reread()
   }
 
   /** A lookup that finds nothing may be stale (a friend added a minute ago): look again after a re-read. */
@@ -193,6 +258,8 @@ export class Directory {
   }
 
   replaceAll(contacts: Iterable<ContactEntry>, rooms: Iterable<RoomEntry>): void {
+    this.generation++
+    this.touchedDuringSync = undefined
     this.contacts.clear()
     this.rooms.clear()
     for (const c of contacts) this.contacts.upsert(c)
@@ -200,16 +267,57 @@ export class Directory {
     this.lastRead = Date.now()
   }
 
+  /**
+   * Brings the directory in line with a whole read of the address book without holding the event loop: the work is
+   * done in slices with turns of the loop between them. Changes that events make meanwhile win over the read.
+   * Returns false, having changed nothing more, when a replaceAll (a logout) came first.
+   *
+   * A first read (the directory is empty) is built beside and swapped in whole: half a book could make a name look
+   * unique while its namesake is not read yet. A re-read changes in place only what differs, usually nothing (a
+   * re-read after a typo finds the same book); building a second 50,000-entry index each time allocated enough to
+   * cause long garbage collections. In place, every state in between answers as the old book or the new one would.
+   */
+  async sync(contacts: readonly ContactEntry[], rooms: readonly RoomEntry[]): Promise<boolean> {
+    const generation = ++this.generation
+    const touched: Touched = { contacts: new Map(), rooms: new Map() }
+    this.touchedDuringSync = touched
+    const current = () => generation === this.generation
+    if (this.contacts.size === 0 && this.rooms.size === 0) {
+      const [nextContacts, nextRooms] = [contactIndex(), roomIndex()]
+      await forEachYielding(contacts, (c) => nextContacts.upsert(c))
+      await forEachYielding(rooms, (r) => nextRooms.upsert(r))
+      await nextContacts.prepare()
+      await nextRooms.prepare()
+      if (!current()) return false
+      for (const entry of touched.contacts.values()) nextContacts.upsert(entry)
+      for (const [id, entry] of touched.rooms) {
+        if (entry) nextRooms.upsert(entry)
+        else nextRooms.remove(id)
+      }
+      this.contacts = nextContacts
+      this.rooms = nextRooms
+    } else {
+      if (!(await syncIndex(this.contacts, contacts, touched.contacts, current))) return false
+      if (!(await syncIndex(this.rooms, rooms, touched.rooms, current))) return false
+    }
+    this.touchedDuringSync = undefined
+    this.lastRead = Date.now()
+    return true
+  }
+
   upsertContact(entry: ContactEntry): void {
     this.contacts.upsert(entry)
+    this.touchedDuringSync?.contacts.set(entry.id, entry)
   }
 
   upsertRoom(entry: RoomEntry): void {
     this.rooms.upsert(entry)
+    this.touchedDuringSync?.rooms.set(entry.id, entry)
   }
 
   removeRoom(id: string): void {
     this.rooms.remove(id)
+    this.touchedDuringSync?.rooms.set(id, undefined)
   }
 
   contact(id: string): ContactEntry | undefined {

@@ -233,13 +233,23 @@ export class Inbox {
     })
   }
 
-  /** Ids change at every login: forget every chat and release every waiter. */
-  clear(): void {
-    this.chats.clear()
-    this.total = 0
-    this.bytes = 0
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.done({ kind: 'cleared' })
-    this.waiters.clear()
+  /**
+   * Ids change at every login: forget every chat and release every waiter, except in the chat `except` (one whose id
+   * outlives the login, such as the owner's `me`).
+   */
+  clear(except?: { type: ChatType; id: string }): void {
+    const kept = except && chatKey(except.type, except.id)
+    for (const [key, chat] of [...this.chats]) {
+      if (key === kept) continue
+      for (const stored of chat.messages.toArray()) this.bytes -= stored.bytes
+      this.total -= chat.messages.size
+      this.chats.delete(key)
+    }
+    for (const [key, set] of [...this.waiters]) {
+      if (key === kept) continue
+      for (const w of [...set]) w.done({ kind: 'cleared' })
+      this.waiters.delete(key)
+    }
   }
 
   private wake(key: string, at: number, message: InboxMessage): void {

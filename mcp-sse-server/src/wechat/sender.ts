@@ -67,6 +67,8 @@ export const SEND_ERROR_CODES = [
   'send_failed',
   'file_refused',
   'audit_unavailable',
+  /** The owner conversation has no road open (owner/owner-conversation.ts). */
+  'road_unavailable',
   ...CONFIRM_STOPS,
 ] as const
 export type SendErrorCode = (typeof SEND_ERROR_CODES)[number]
@@ -161,7 +163,7 @@ export class Sender {
    * A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. The caption is a text
    * send of its own to the same chat, with its own audit line, once the file went out.
    */
-  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'> }> {
+  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }> {
     const content: Content = { kind: 'file', request }
     let result = await this.attempt(request, content, signal)
     const loaded = content.loaded
@@ -174,13 +176,13 @@ export class Sender {
     const approved = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
     const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption, ...approved }, signal)
     const note = caption.ok ? ' with its caption' : `, but not its caption (${caption.message.replace(/^Not sent: /, '')})`
-    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.` }
+    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.`, ...(caption.ok ? {} : { captionError: caption.code }) }
   }
 
-  /** A send refused before it reached the sender (malformed arguments): audited like every other attempt. */
-  async refuse(request: SendRequest, message: string): Promise<SendResult> {
+  /** A send refused before it reached the sender (malformed arguments, no road): audited like every other attempt. */
+  async refuse(request: SendRequest, message: string, code: SendErrorCode = 'invalid_message'): Promise<SendResult> {
     const blocked = await this.auditBlocks()
-    const result: SendResult = blocked ?? { ok: false, code: 'invalid_message', message }
+    const result: SendResult = blocked ?? { ok: false, code, message }
     await this.record(request, result, { text: request.text })
     return result
   }
@@ -379,7 +381,8 @@ export class Sender {
     return kind === 'contact' ? this.directory.resolveFriend(target) : this.directory.resolveRoom(target)
   }
 
-  private checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
+  /** Why a text cannot be sent (empty, broken, too long), in words for the model; undefined when it can. */
+  checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
     const write = `Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
     if (text.trim() === '') return `Not sent: the ${field} is empty. ${write}`
     const broken = LONE_SURROGATE.exec(text)

@@ -14,6 +14,25 @@ const ChannelEvent = z.object({
   params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
 })
 
+const Verdict = z.object({
+  method: z.literal('notifications/claude/channel/permission'),
+  params: z.object({ request_id: z.string(), behavior: z.enum(['allow', 'deny']) }),
+})
+
+/** What the server told the owner since `since` (its sends in the chat `me`), once one matches. */
+async function ownerGets(client: Client, since: string, pattern: RegExp): Promise<string> {
+  for (;;) {
+    const result = (await client.callTool({ name: 'getRecentMessages', arguments: { id: 'me', since } })) as {
+      structuredContent?: { messages?: Array<{ text?: string; sender: { self: boolean } }> }
+    }
+    const said = (result.structuredContent?.messages ?? []).filter((m) => m.sender.self).map((m) => m.text ?? '')
+    const hit = said.find((t) => pattern.test(t))
+    if (hit) return hit
+    // The answer is sent through the paced queue; ask again once it had a turn.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 interface Session {
   client: Client
   events: Array<z.infer<typeof ChannelEvent>['params']>
@@ -70,6 +89,79 @@ describe('channel', { timeout: 120_000 }, () => {
     expect(event.meta?.chat).toMatch(/张三|老张/)
     expect(s.events).toEqual([])
     await s.client.close()
+  })
+
+  it('the owner: one session gets it; with several, @name routes, no name gets the list back, /sessions lists', async () => {
+    const a = await session(server, 'proj-a')
+    open.push(a.client)
+    await waitForSessions(server, ['proj-a'])
+    expect((await inbound(server, { from: 'me', text: 'run the tests' })).status).toBe(200)
+    const first = await a.next()
+    expect(first.content).toBe('run the tests')
+    expect(first.meta).toMatchObject({ from: 'owner', chat_id: 'me' })
+
+    const b = await session(server, 'proj-b', 'header')
+    open.push(b.client)
+    await waitForSessions(server, ['proj-b'])
+    const sinceList = new Date().toISOString()
+    await inbound(server, { from: 'me', text: 'which one gets this?' })
+    const list = await ownerGets(a.client, sinceList, /@proj-a.*@proj-b/)
+    expect(list).toMatch(/Start a message with @name/)
+
+    await inbound(server, { from: 'me', text: '@proj-b deploy now' })
+    expect((await b.next()).content).toBe('deploy now')
+
+    const sinceSessions = new Date().toISOString()
+    await inbound(server, { from: 'me', text: '/sessions' })
+    await ownerGets(a.client, sinceSessions, /Sessions: @proj-a, @proj-b/)
+    // Nothing but the one addressed message reached either session.
+    expect(a.events).toEqual([])
+    expect(b.events).toEqual([])
+
+    // A session that leaves is gone from the list at once.
+    await b.client.close()
+    await server.waitForLog((l) => l.msg === 'channel session left' && l.session === 'proj-b')
+    await inbound(server, { from: 'me', text: 'only a now' })
+    expect((await a.next()).content).toBe('only a now')
+    await a.client.close()
+    await server.waitForLog((l) => l.msg === 'channel session left' && l.session === 'proj-a')
+  })
+
+  it('permission relay: the owner approves from the phone, only the asking session hears it, once', async () => {
+    const a = await session(server, 'perm-a')
+    const b = await session(server, 'perm-b')
+    open.push(a.client, b.client)
+    await waitForSessions(server, ['perm-a', 'perm-b'])
+    const verdicts: { a: unknown[]; b: unknown[] } = { a: [], b: [] }
+    let gotVerdict!: () => void
+    const verdictArrived = new Promise<void>((resolve) => (gotVerdict = resolve))
+    a.client.setNotificationHandler(Verdict, ({ params }) => {
+      verdicts.a.push(params)
+      gotVerdict()
+    })
+    b.client.setNotificationHandler(Verdict, ({ params }) => void verdicts.b.push(params))
+
+    const since = new Date().toISOString()
+    await a.client.notification({
+      method: 'notifications/claude/channel/permission_request',
+      params: { request_id: 'qwert', tool_name: 'Bash', description: 'Run the test suite', input_preview: '{"command":"npm test"}' },
+    })
+    const asked = await ownerGets(a.client, since, /qwert/)
+    expect(asked).toMatch(/perm-a.*Bash.*Run the test suite/s)
+    expect(asked).toMatch(/yes qwert/)
+
+    await inbound(server, { from: 'me', text: 'yes qwert' })
+    await verdictArrived
+    expect(verdicts.a).toEqual([{ request_id: 'qwert', behavior: 'allow' }])
+    const sinceAgain = new Date().toISOString()
+    await inbound(server, { from: 'me', text: '否 qwert' })
+    await ownerGets(a.client, sinceAgain, /already answered/)
+    expect(verdicts.a).toHaveLength(1)
+    expect(verdicts.b).toEqual([])
+    // The verdicts were consumed: never pushed as channel events.
+    expect(a.events).toEqual([])
+    expect(b.events).toEqual([])
+    await Promise.all([a.client.close(), b.client.close()])
   })
 
   it('servers without CHANNEL_ENABLED declare nothing', async () => {

@@ -173,6 +173,23 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'too many waits', on: 'live', args: { nickname: 'Bob', timeoutSeconds: 5 }, error: 'too_many_waits', hold: HELD_WAIT },
     { why: 'not logged in', on: 'waiting', args: { nickname: '老张' }, error: 'not_logged_in' },
   ],
+  sendMessageToMe: [
+    { why: 'sent to the user in File Transfer', on: 'live', args: { message: 'me: sent' } },
+    { why: 'a file, then the message', on: 'live', args: { message: 'me: the note', path: FILE } },
+    { why: 'empty message', on: 'live', args: { message: '  ' }, error: 'invalid_message' },
+    { why: 'both url and path', on: 'live', args: { message: 'me: two files', url: 'https://example.com/a.png', path: FILE }, error: 'invalid_message' },
+    { why: 'outside WECHAT_FILE_DIRS', on: 'live', args: { message: 'me: outside', path: OUTSIDE }, error: 'file_refused' },
+    { why: 'the same text again', on: 'live', args: { message: 'me: sent' }, error: 'repeat' },
+    { why: 'no road to the user is logged in', on: 'waiting', args: { message: 'me: offline' }, error: 'not_logged_in' },
+    { why: 'the audit log cannot be written', on: 'unaudited', args: { message: 'me: unaudited' }, error: 'audit_unavailable' },
+  ],
+  waitForMyReply: [
+    { why: 'the user\'s answer already there', on: 'live', args: { since: '2000-01-01T00:00:00Z', timeoutSeconds: 5 } },
+    { why: 'the user does not answer in time', on: 'live', args: { timeoutSeconds: 1 } },
+    { why: 'a bad since', on: 'live', args: { since: 'soon' }, error: 'invalid_argument' },
+    { why: 'too many waits', on: 'live', args: { timeoutSeconds: 5 }, error: 'too_many_waits', hold: HELD_WAIT },
+    { why: 'no road to the user is logged in', on: 'waiting', args: {}, error: 'not_logged_in' },
+  ],
   notify_send: [
     { why: 'delivered into File Transfer', on: 'live', args: { title: 'Build', content: 'green' }, outcome: 'delivered' },
     { why: 'only an unconfigured channel', on: 'live', args: { title: 'Build', content: 'red', channels: ['telegram'] }, outcome: 'all-failed' },
@@ -192,12 +209,28 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
 const SANDBOX_ACCEPTS_ALL = 'the sandbox WeChat accepts every send; test/security/sender.test.ts fails one at WeChat'
 const ONE_QUEUE = 'one paced queue serves every send tool: sendMessageToFriend covers a full queue and shutdown cancellation'
 const DISK_FAULT = 'needs a full or read-only DATA_DIR: test/security/disk-faults.test.ts answers both text send tools through a client that listed the tools; every send tool shares that output schema'
+const FILE_TRANSFER_ALWAYS = 'File Transfer is in every address book and always allowed: the send rule and the allow-lists never refuse it'
+const OWNER_ROADS = 'needs the iLink road configured: test/e2e/owner.test.ts (WECHAT_OWNER_ROAD=ilink while it is off) and test/e2e/owner-ilink.test.ts (ClawBot\'s window and budget) answer it through a client that listed the tools'
 const UNREACHABLE: Record<string, Record<string, string>> = {
   sendMessageToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file', audit_unavailable: DISK_FAULT },
   sendMessageToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, file_refused: 'a text send never loads a file', queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
   sendFileToFriend: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
   sendFileToRoom: { send_failed: SANDBOX_ACCEPTS_ALL, queue_full: ONE_QUEUE, cancelled: ONE_QUEUE, audit_unavailable: DISK_FAULT },
   waitForReply: { cancelled: 'only the client that cancelled could read it, and it stopped listening (test/e2e/conversation.test.ts ends such waits)' },
+  sendMessageToMe: {
+    not_found: FILE_TRANSFER_ALWAYS,
+    ambiguous: FILE_TRANSFER_ALWAYS,
+    unknown_id: FILE_TRANSFER_ALWAYS,
+    not_allowed: FILE_TRANSFER_ALWAYS,
+    road_unavailable: OWNER_ROADS,
+    send_failed: SANDBOX_ACCEPTS_ALL,
+    queue_full: ONE_QUEUE,
+    cancelled: ONE_QUEUE,
+  },
+  waitForMyReply: {
+    road_unavailable: OWNER_ROADS,
+    cancelled: 'only the client that cancelled could read it, and it stopped listening (test/e2e/owner.test.ts ends such waits)',
+  },
 }
 
 const servers = {} as Record<ServerName, RunningServer>
@@ -252,6 +285,8 @@ beforeAll(async () => {
   clients.waiting = await listingClient(servers.waiting)
   const res = await inbound(servers.live, { from: '张三', text: 'hi from Zhang' })
   expect(res.status).toBe(200)
+  // The user typing in File Transfer on their phone: the answer waitForMyReply finds.
+  expect((await inbound(servers.live, { from: 'me', text: 'hi from the user' })).status).toBe(200)
 }, 120_000)
 
 afterAll(async () => {

@@ -28,7 +28,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return { ILINK_ENABLED: 'true', ILINK_BASE_URL: fake.url, ILINK_CDN_URL: fake.cdnUrl, WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), ...extra }
 }
 
-const ilinkState = (s: RunningServer, status: string) => s.waitForLog((l) => l.msg === 'ilink road state' && l.status === status)
+const ilinkState = (s: RunningServer, status: string) => s.waitForLog((l) => l.msg === 'ilink road state' && l.status === status, 60_000)
 
 async function health(s: RunningServer): Promise<{ wechat: { status: string }; ilink: { status: string; user?: string } }> {
   return (await (await fetch(`${s.url}/health`)).json()) as never
@@ -78,7 +78,7 @@ describe('the iLink road in the server', () => {
     expect(JSON.stringify(audit)).not.toContain(token)
 
     // Same DATA_DIR: logged in at once, with the same token, cursor and context_token; no second QR.
-    server = await startServer(env({ DATA_DIR: server.dataDir }))
+    server = await startServer(env({ DATA_DIR: server.dataDir }), { waitForLogin: false })
     await ilinkState(server, 'logged_in')
     expect(fake.qrIssued).toBe(1)
     const again = await connect(server.url, 'sse')
@@ -86,19 +86,20 @@ describe('the iLink road in the server', () => {
     expect(second.isError).toBeFalsy()
     expect(fake.sent).toHaveLength(2)
     await again.close()
-  })
+    // Two server starts on a busy machine.
+  }, 120_000)
 
   it('a stale token (-14) shows expired with a new QR, and the operator is told once through another channel', async () => {
     fake = await FakeIlink.start()
     channel = await startChannel({ json: { id: 1 } })
-    server = await startServer(env({ GOTIFY_URL: channel.origin, GOTIFY_TOKEN: 'gotify-token-for-ilink-test' }))
+    server = await startServer(env({ GOTIFY_URL: channel.origin, GOTIFY_TOKEN: 'gotify-token-for-ilink-test' }), { waitForLogin: false })
     await ilinkState(server, 'waiting_for_scan')
     fake.scan()
     fake.confirm()
     await ilinkState(server, 'logged_in')
     fake.staleToken()
     await ilinkState(server, 'expired')
-    await server.waitForLog((l) => l.msg === 'logout notification sent')
+    await server.waitForLog((l) => l.msg === 'logout notification sent', 60_000)
     const view = (await (await fetch(`${server.url}/login/state`)).json()) as { roads: Array<{ road: string; status: string; qr?: string }> }
     const ilink = view.roads.find((r) => r.road === 'ilink')!
     expect(ilink.status).toBe('expired')
@@ -106,5 +107,5 @@ describe('the iLink road in the server', () => {
     expect(fake.qrIssued).toBe(2)
     expect(channel.requests).toHaveLength(1)
     expect(decodeURIComponent(channel.requests[0].body.replace(/\+/g, ' '))).toContain('ClawBot logged out')
-  })
+  }, 60_000)
 })

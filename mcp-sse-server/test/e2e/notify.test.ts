@@ -9,6 +9,7 @@ let gotify: TestServer
 let dingtalk: TestServer
 let ntfy: TestServer
 const SECRET = 'gotify-app-token-0123456789'
+const HALF_SECRET = 'tg-bot-token-half-0123456789'
 
 beforeAll(async () => {
   gotify = await startChannelServer({ json: { id: 7 } })
@@ -23,6 +24,8 @@ beforeAll(async () => {
     NTFY_TOPIC: 'builds',
     WECHAT_NOTIFY_TO: 'filehelper',
     NOTIFY_EVENTS: 'start,end,error',
+    // Half-configured: Telegram without its chat id.
+    TG_BOT_TOKEN: HALF_SECRET,
   })
 })
 afterAll(async () => {
@@ -31,6 +34,22 @@ afterAll(async () => {
 })
 
 type Results = { results: Array<{ channel: string; ok: boolean; error?: string; durationMs: number }> }
+
+describe('the operator is told', () => {
+  it('which channels are on and which are half-configured, with what is missing: in the start-up log and /health', async () => {
+    const on = ['gotify', 'ntfy', 'dingtalk', 'wechat']
+    const half = [{ channel: 'telegram', set: ['TG_BOT_TOKEN'], missing: ['TG_USER_ID'] }]
+    const announced = await server.waitForLog((l) => Array.isArray(l.channels))
+    expect([...(announced.channels as string[])].sort()).toEqual([...on].sort())
+    const warned = await server.waitForLog((l) => l.channel === 'telegram')
+    expect(warned).toMatchObject({ level: 40, set: ['TG_BOT_TOKEN'], missing: ['TG_USER_ID'] })
+    expect(warned.msg).toContain('telegram is half-configured: TG_BOT_TOKEN is set but TG_USER_ID is missing')
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { notify: { on: string[]; halfConfigured: unknown } }
+    expect([...health.notify.on].sort()).toEqual([...on].sort())
+    expect(health.notify.halfConfigured).toEqual(half)
+    expect(JSON.stringify(health) + server.stdout()).not.toContain(HALF_SECRET)
+  })
+})
 
 describe.each(TRANSPORTS)('over %s', (kind) => {
   it('notify_send reaches every channel, WeChat included, with one result each', async () => {

@@ -25,6 +25,8 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
       'listRecentChats',
       'getRecentMessages',
       'waitForReply',
+      'sendMessageToMe',
+      'waitForMyReply',
       'notify_send',
       'notify_event',
     ])

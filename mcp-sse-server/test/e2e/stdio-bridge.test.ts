@@ -6,6 +6,7 @@
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import * as z from 'zod'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
@@ -14,6 +15,11 @@ import { inbound } from '../helpers/conversation.js'
 import { text } from '../helpers/clients.js'
 
 const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
+const ChannelEvent = z.object({ method: z.literal('notifications/claude/channel'), params: z.object({ content: z.string() }).passthrough() })
+const Verdict = z.object({
+  method: z.literal('notifications/claude/channel/permission'),
+  params: z.object({ request_id: z.string(), behavior: z.string() }),
+})
 const running: RunningServer[] = []
 const clients: Client[] = []
 
@@ -92,6 +98,28 @@ describe('wechat-mcp stdio', { timeout: 120_000 }, () => {
     const reply = (await waiting) as CallToolResult
     expect(text(reply)).toContain('through the bridge')
     expect(progress.length).toBeGreaterThan(0)
+    expect(protocolErrors).toEqual([])
+  })
+
+  it('relays channel events and a permission round trip, under the --name it was given', async () => {
+    const s = await server({ CHANNEL_ENABLED: 'true' })
+    const { client, protocolErrors } = await bridge(s.url, {}, ['--name', 'via-stdio'])
+    expect(client.getServerCapabilities()?.experimental).toMatchObject({ 'claude/channel': {}, 'claude/channel/permission': {} })
+    await s.waitForLog((l) => l.msg === 'channel session joined' && l.session === 'via-stdio')
+
+    const event = new Promise<{ content: string }>((resolve) => client.setNotificationHandler(ChannelEvent, ({ params }) => resolve(params)))
+    await inbound(s, { from: 'me', text: 'hello from the phone' })
+    expect((await event).content).toBe('hello from the phone')
+
+    const verdict = new Promise<unknown>((resolve) => client.setNotificationHandler(Verdict, ({ params }) => resolve(params)))
+    const asked = s.waitForLog((l) => l.msg === 'channel permission asked' && l.session === 'via-stdio')
+    await client.notification({
+      method: 'notifications/claude/channel/permission_request',
+      params: { request_id: 'zxcvb', tool_name: 'Edit', description: 'Edit README.md', input_preview: '{}' },
+    })
+    await asked
+    await inbound(s, { from: 'me', text: 'no zxcvb' })
+    expect(await verdict).toEqual({ request_id: 'zxcvb', behavior: 'deny' })
     expect(protocolErrors).toEqual([])
   })
 

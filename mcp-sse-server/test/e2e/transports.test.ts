@@ -137,7 +137,8 @@ describe('MCP Inspector CLI', () => {
 })
 
 describe('session limits', () => {
-  it('refuses sessions past MCP_MAX_SESSIONS with 503 and sweeps idle ones', async () => {
+  // Starts a server of its own: on a busy machine that alone can take most of the default timeout.
+  it('refuses sessions past MCP_MAX_SESSIONS with 503 while all are in use, and sweeps idle ones', { timeout: 90_000 }, async () => {
     const small = await startServer({ MCP_MAX_SESSIONS: '2', MCP_SESSION_IDLE_MS: '1000' })
     try {
       const postTo = (body: unknown) =>
@@ -146,10 +147,17 @@ describe('session limits', () => {
       const b = await postTo(initialize)
       expect([a.status, b.status]).toEqual([200, 200])
       await Promise.all([a.text(), b.text()])
+      // Both hold a GET stream: both are in use, so neither makes room for a third.
+      const streams = new AbortController()
+      for (const res of [a, b]) {
+        const get = await fetch(`${small.url}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': res.headers.get('mcp-session-id')! }, signal: streams.signal })
+        expect(get.status).toBe(200)
+      }
       const c = await postTo(initialize)
       expect(c.status).toBe(503)
       expect(c.headers.get('retry-after')).toBeTruthy()
-      // Nobody talks to the two sessions: the sweeper closes them and there is room again.
+      // The streams end and nobody talks to the two sessions: the sweeper closes them.
+      streams.abort()
       await small.waitForLog((l) => l.msg === 'idle sessions closed' && l.swept === 2)
       const d = await postTo(initialize)
       expect(d.status).toBe(200)

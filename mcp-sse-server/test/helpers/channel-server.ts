@@ -50,6 +50,7 @@ export function httpNotifier(url: string, channelIds = ['local']): Notifier & { 
   return {
     requests,
     configuredChannels: () => channelIds,
+    status: () => ({ on: channelIds, halfConfigured: [] }),
     async send(request): Promise<NotifyReport> {
       requests.push(request)
       const started = Date.now()

@@ -13,7 +13,7 @@ export async function inbound(server: RunningServer, body: { from: string; room?
  * The first log line written after this call that matches. Call it before the action that should log, then await.
  * Event-driven: it looks again whenever the server writes to stdout.
  */
-export function nextLog(server: RunningServer, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export function nextLog(server: RunningServer, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = server.waitMs()): Promise<Record<string, unknown>> {
   const seen = server.logs().length
   return new Promise((resolve, reject) => {
     const stdout = server.child.stdout!

@@ -26,6 +26,8 @@ export interface RunningServer {
   logs: () => Array<Record<string, unknown>>
   auditLines: () => Array<Record<string, unknown>>
   waitForLog: (predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
+  /** The default bound for waits on this server: a multiple of how long it took to start. */
+  waitMs: () => number
   /** Sends SIGTERM and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
@@ -93,7 +95,18 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   })
 }
 
+/**
+ * How long a start may take before the test gives up. Generous because it is not a performance claim: a loaded
+ * machine starts slowly, and a server that crashed is noticed at once anyway (its exit rejects the wait).
+ */
+const STARTUP_TIMEOUT_MS = 180_000
+/** Waits after start-up scale with how long this start took, so a slow machine gets proportionally longer. */
+const WAIT_PER_STARTUP = 10
+const MIN_WAIT_MS = 20_000
+
 export async function startServer(env: Record<string, string> = {}, options: { waitForLogin?: boolean } = {}): Promise<RunningServer> {
+  const started = Date.now()
+  let defaultWaitMs = STARTUP_TIMEOUT_MS
   const dataDir = env.DATA_DIR ?? tempDir()
   const child = spawn(process.execPath, [...NODE_TS, MAIN, 'serve'], {
     cwd: dataDir,
@@ -133,7 +146,7 @@ export async function startServer(env: Record<string, string> = {}, options: { w
         }
       })
 
-  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = defaultWaitMs) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const check = () => {
         const hit = logs().find(predicate)
@@ -163,6 +176,7 @@ export async function startServer(env: Record<string, string> = {}, options: { w
   const listening = await waitForLog((l) => l.msg === 'wechat-mcp listening')
   const port = listening.port as number
   if (options.waitForLogin ?? true) await waitForLog((l) => l.msg === 'address book indexed')
+  defaultWaitMs = Math.max(MIN_WAIT_MS, WAIT_PER_STARTUP * (Date.now() - started))
   const server: RunningServer = {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -170,6 +184,7 @@ export async function startServer(env: Record<string, string> = {}, options: { w
     child,
     stdout: () => out,
     stderr: () => err,
+    waitMs: () => defaultWaitMs,
     logs,
     waitForLog,
     auditLines: () => {

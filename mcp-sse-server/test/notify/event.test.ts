@@ -7,6 +7,7 @@ function recordingNotifier(): Notifier & { sent: NotifyRequest[] } {
   return {
     sent,
     configuredChannels: () => ['bark'],
+    status: () => ({ on: ['bark'], halfConfigured: [] }),
     send: async (request) => {
       sent.push(request)
       return { results: [{ channel: 'bark', ok: true, durationMs: 1 }] }

@@ -67,7 +67,9 @@ describe('fan-out', () => {
   it('isolates a channel whose send throws, synchronously or not, despite the contract', async () => {
     const fine = await server({ json: { errcode: 0 } })
     const throwsSync: ChannelDefinition = {
-      id: 'sync-bomb', name: 'x', variables: [], successRule: '', enabled: () => true,
+      id: 'sync-bomb', name: 'x', variables: {}, successRule: '', enabled: () => true,
+      status: () => ({ id: 'sync-bomb', state: 'on', set: [], missing: [] }),
+      secretValues: () => [],
       send: () => {
         throw new Error('kaboom')
       },

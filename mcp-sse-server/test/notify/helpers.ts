@@ -133,3 +133,32 @@ export async function sendThrough(
 export function extra(id: string, send: ExtraChannel['send']): ExtraChannel {
   return { id, send }
 }
+
+/** Every variable of a channel with the flag. */
+export function flagged(c: ChannelDefinition, flag: 'required' | 'secret' | 'endpoint'): string[] {
+  return Object.keys(c.variables).filter((n) => c.variables[n][flag])
+}
+
+/** The variables that make a working setup: every required one and the first set of alternatives. */
+export function firstSetup(c: ChannelDefinition): string[] {
+  return [...new Set([...flagged(c, 'required'), ...(c.alternatives?.[0] ?? [])])]
+}
+
+/** An endpoint variable's example moved to `origin`, its path and query kept (host:port values become host:port). */
+export function atOrigin(example: string, origin: string): string {
+  const local = new URL(origin)
+  if (!/^https?:\/\//i.test(example)) return local.host
+  const u = new URL(example)
+  return `${local.origin}${u.pathname === '/' ? '' : u.pathname}${u.search}`
+}
+
+/**
+ * A working setup of a channel built from its declaration alone: the examples of its first setup, and every
+ * endpoint moved to `origin`, so a new channel is covered by the table-driven tests without an entry of its own.
+ */
+export function localEnv(c: ChannelDefinition, origin: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const n of firstSetup(c)) env[n] = c.variables[n].example!
+  for (const n of flagged(c, 'endpoint')) env[n] = atOrigin(c.variables[n].example!, origin)
+  return env
+}

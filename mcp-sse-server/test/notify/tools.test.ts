@@ -15,7 +15,7 @@ afterEach(async () => {
 function deps(env: Record<string, string>): ToolDeps {
   const config = configFrom(env)
   const logger = silentLogger(config)
-  return { config, logger, notifier: createNotifier({ config, logger }), sender: undefined as never, inbox: undefined as never, directory: undefined as never, roads: undefined as never }
+  return { config, logger, notifier: createNotifier({ config, logger }), sender: undefined as never, inbox: undefined as never, directory: undefined as never, roads: undefined as never, owner: undefined as never }
 }
 const extra = {} as never
 const textOf = (r: { content: unknown }) => (r.content as { text: string }[])[0].text
@@ -27,7 +27,7 @@ describe('notify tools', () => {
       expect(tool.title).toBeTruthy()
       expect(tool.description.length).toBeGreaterThan(100)
       for (const field of Object.values(tool.inputSchema)) expect((field as z.ZodType).description).toBeTruthy()
-      expect(Object.keys(tool.outputSchema)).toEqual(['outcome', 'skipped', 'delivered', 'failed', 'results'])
+      expect(Object.keys(tool.outputSchema)).toEqual(['outcome', 'skipped', 'delivered', 'failed', 'results', 'halfConfigured'])
     })
   }
 
@@ -56,6 +56,22 @@ describe('notify tools', () => {
     expect(textOf(result)).toContain('TG_BOT_TOKEN')
     expect(textOf(result)).toContain('docs/channels.md')
     expect(result.structuredContent).toMatchObject({ outcome: 'none-configured', results: [] })
+  })
+
+  it('notify_send: names half-configured channels and what they miss, in the text and in structuredContent', async () => {
+    server = await startServer({ json: { errcode: 0 } })
+    const d = deps({ DD_BOT_TOKEN: 'tok1', DD_ORIGIN: server.origin, TG_BOT_TOKEN: '1:abcdef', SMTP_SERVER: 'smtp.qq.com:465' })
+    const result = await notifySend.handler({ title: 'Hi', content: 'x' }, d, extra)
+    const structured = z.object(notifySend.outputSchema).parse(result.structuredContent)
+    expect(structured).toMatchObject({ outcome: 'delivered', delivered: 1 })
+    expect(structured.halfConfigured).toEqual([
+      { channel: 'telegram', set: ['TG_BOT_TOKEN'], missing: ['TG_USER_ID'] },
+      { channel: 'smtp', set: ['SMTP_SERVER'], missing: ['SMTP_EMAIL', 'SMTP_PASSWORD'] },
+    ])
+    expect(textOf(result)).toContain('! telegram is half-configured: TG_BOT_TOKEN is set but TG_USER_ID is missing')
+    expect(textOf(result)).toContain('! smtp is half-configured: SMTP_SERVER is set but SMTP_EMAIL and SMTP_PASSWORD are missing')
+    // Names only: the token itself is never repeated.
+    expect(JSON.stringify(result)).not.toContain('1:abcdef')
   })
 
   it('notify_event: renders and sends; a type filtered by NOTIFY_EVENTS is skipped, not an error', async () => {

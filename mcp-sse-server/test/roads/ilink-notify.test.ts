@@ -94,6 +94,28 @@ describe('the ilink notification channel', () => {
   })
 })
 
+describe('the owner outbox and the audit log', () => {
+  it('sends nothing whose audit line could not follow', async () => {
+    fake = await FakeIlink.start()
+    h = makeRoad(fake)
+    await login(h)
+    await ownerSays(h, 'hi')
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ilink-audit-'))
+    // The log's own path is taken by a directory: no line can be appended.
+    mkdirSync(path.join(dataDir, 'audit.jsonl'))
+    const audit = new AuditLog(dataDir)
+    try {
+      const outbox = new IlinkOutbox(h.road, new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 20 }), audit)
+      const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
+      expect(result).toMatchObject({ ok: false, code: 'audit_unavailable' })
+      expect(!result.ok && result.detail).toMatch(/^Not sent: the audit log/)
+      expect(fake.count('/ilink/bot/sendmessage')).toBe(0)
+    } finally {
+      audit.close()
+    }
+  })
+})
+
 describe('stale token notice', () => {
   it('-14 → expired, and the operator is told once through the other channels', async () => {
     fake = await FakeIlink.start()

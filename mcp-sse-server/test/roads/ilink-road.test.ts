@@ -28,7 +28,7 @@ describe('iLink road: login', () => {
     const h = makeRoad()
     await h.road.start()
     const waiting = await waitForStatus(h.road, 'waiting_for_scan', (s) => !!s.qr)
-    expect(waiting.qr).toMatch(/^https:\/\/liteapp\.weixin\.qq\.com\/q\/fake\?qrcode=/)
+    expect(waiting.qr).toMatch(/^https:\/\/liteapp\.weixin\.qq\.com\/q\/sandbox\?qrcode=/)
     expect(waiting.action).toContain('http://127.0.0.1:8083/login')
     fake.scan()
     const scanned = await waitForStatus(h.road, 'scanned')
@@ -99,7 +99,7 @@ describe('iLink road: inbound', () => {
       ['image', undefined, undefined],
     ])
     for (const m of messages) {
-      expect(m.chat).toEqual({ type: 'contact', id: 'me', name: 'Me (ClawBot)' })
+      expect(m.chat).toEqual({ type: 'contact', id: 'me', name: 'Me (the user)' })
       expect(m.sender.self).toBe(false)
     }
     // uint64 ids arrive as bare numbers past 2^53: read exactly.
@@ -207,6 +207,11 @@ describe('iLink road: trouble', () => {
     fake.confirm()
     await waitForStatus(h.road, 'logged_in')
     expect(fake.qrIssued).toBe(2)
+    // The new login reads a new update stream from its start: nothing from before it comes again.
+    await fake.waitForRequest('/ilink/bot/getupdates', (r) => r.headers.authorization === `Bearer ${fake.token}`)
+    const seen = h.messages.length
+    await ownerSays(h, 'after the new scan')
+    expect(h.messages.slice(seen).map((m) => m.text)).toEqual(['after the new scan'])
   })
 
   it('-14 on a send → not sent, expired', async () => {

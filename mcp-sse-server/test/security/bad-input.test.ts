@@ -15,10 +15,12 @@ import { INITIALIZE, openSse, raw, STREAMABLE_HEADERS, type RawResponse } from '
 const TOKEN = 'fuzz-test-token-a1b2c3d4e5f60718'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 const OVER_4MB = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4 * 1024 * 1024 + 10) } })
-/** The fuzz run is bounded both ways: at most this many cases, and at most this long. */
-const FUZZ_RUNS = 6000
-const FUZZ_BUDGET_MS = 20_000
-const WARMUP_RUNS = 2000
+/**
+ * A fixed number of cases, never a time budget: a loaded machine runs them slower, not fewer, and the test asserts
+ * nothing about throughput.
+ */
+const FUZZ_RUNS = 3000
+const WARMUP_RUNS = 1000
 /**
  * After the warm-up, the RSS high-water mark still moves with garbage (300 KB strings, 4 MB bodies) before V8 gives
  * it back: ~40-80 MB was seen, and a third pass brought it down again. A leak of 25 KB per request, or of any body,
@@ -192,8 +194,15 @@ describe('bad input', () => {
   })
 })
 
+/**
+ * Each fuzz request comes from its own loopback address: a third of them carry a wrong token, and from one address
+ * the server would soon answer everything with 429 (the wrong-token limit), which would leave the rest untested.
+ */
+let sources = 0
+const nextSource = () => `127.1.${(++sources >> 8) & 255}.${sources & 255}`
+
 describe('fuzz', () => {
-  it(`${FUZZ_RUNS} generated requests (or ${FUZZ_BUDGET_MS / 1000} s) across both transports: no 5xx, still healthy, no leak, nothing unhandled or secret logged`, async () => {
+  it(`${FUZZ_RUNS} generated requests across both transports: no 5xx, still healthy, no leak, nothing unhandled or secret logged`, async () => {
     const methods = ['initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'prompts/get', 'notifications/initialized', 'notifications/cancelled', 'completion/complete', 'logging/setLevel']
     const text = fc.string({ unit: 'grapheme', maxLength: 60 })
     const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 40 })
@@ -241,7 +250,7 @@ describe('fuzz', () => {
 
     let cases = 0
     const statuses = new Map<number, number>()
-    const fuzz = (numRuns: number, budgetMs: number) =>
+    const fuzz = (numRuns: number) =>
       fc.assert(
       fc.asyncProperty(target, body, auth, extraHeaders, rareHeaders, async (where, payload, authHeader, headers, rare) => {
         cases++
@@ -249,26 +258,26 @@ describe('fuzz', () => {
         let res: RawResponse
         switch (where) {
           case 'mcp':
-            res = await raw(server.port, { method: 'POST', path: '/mcp', headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: '/mcp', headers: base, body: payload })
             break
           case 'mcp-in-session':
-            res = await raw(server.port, { method: 'POST', path: '/mcp', headers: { ...base, 'mcp-session-id': mcpSessionId }, body: payload, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: '/mcp', headers: { ...base, 'mcp-session-id': mcpSessionId }, body: payload, streamFirstChunk: true })
             break
           case 'messages':
-            res = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: `/messages?sessionId=${sse.sessionId}`, headers: base, body: payload })
             break
           case 'messages-unknown':
-            res = await raw(server.port, { method: 'POST', path: `/messages?sessionId=${encodeURIComponent(String(headers['mcp-session-id'] ?? ''))}`, headers: base, body: payload })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'POST', path: `/messages?sessionId=${encodeURIComponent(String(headers['mcp-session-id'] ?? ''))}`, headers: base, body: payload })
             break
           case 'mcp-get':
-            res = await raw(server.port, { path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? mcpSessionId }, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? mcpSessionId }, streamFirstChunk: true })
             break
           case 'mcp-delete':
             // Never the live session: the fuzz run keeps using it.
-            res = await raw(server.port, { method: 'DELETE', path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? 'not-a-session' } })
+            res = await raw(server.port, { localAddress: nextSource(), method: 'DELETE', path: '/mcp', headers: { ...base, 'mcp-session-id': headers['mcp-session-id'] ?? 'not-a-session' } })
             break
           case 'sse-junk-query':
-            res = await raw(server.port, { path: `/sse?${encodeURIComponent([...String(payload)].slice(0, 60).join(''))}`, headers: base, streamFirstChunk: true })
+            res = await raw(server.port, { localAddress: nextSource(), path: `/sse?${encodeURIComponent([...String(payload)].slice(0, 60).join(''))}`, headers: base, streamFirstChunk: true })
             break
         }
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
@@ -276,15 +285,13 @@ describe('fuzz', () => {
         if (String(res.headers['content-type']).startsWith('application/json') && res.body) expect(() => JSON.parse(res.body)).not.toThrow()
         expect(res.body).not.toContain(TOKEN)
       }),
-      { numRuns, plugins: [fc.interruptAfterTimeLimit(budgetMs)] },
+      { numRuns },
     )
     // A first pass warms up (JIT, caches, V8 heap sizing); memory is measured across the second, longer one.
-    const started = Date.now()
-    await fuzz(WARMUP_RUNS, FUZZ_BUDGET_MS / 3)
+    await fuzz(WARMUP_RUNS)
     const rssBefore = rssMb()
-    await fuzz(FUZZ_RUNS - WARMUP_RUNS, FUZZ_BUDGET_MS - (Date.now() - started))
-    // The budget must not have cut the run to a token gesture.
-    expect(cases).toBeGreaterThanOrEqual(2000)
+    await fuzz(FUZZ_RUNS - WARMUP_RUNS)
+    expect(cases).toBe(FUZZ_RUNS)
 
     const health = await raw(server.port, { path: '/health' })
     expect(health.status).toBe(200)
@@ -302,5 +309,5 @@ describe('fuzz', () => {
     expect(output).not.toMatch(/unhandled promise rejection|uncaught exception/i)
     expect(output).not.toContain(TOKEN)
     expect(server.child.exitCode).toBeNull()
-  }, 60_000)
+  }, 600_000)
 })

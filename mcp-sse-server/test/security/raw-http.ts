@@ -15,12 +15,14 @@ export interface RawRequest {
   body?: string | Buffer
   /** For event streams: resolve as soon as the headers arrive, then hang up. */
   streamFirstChunk?: boolean
+  /** Another loopback source address (127.x.y.z): the server counts wrong tokens per client address. */
+  localAddress?: string
 }
 
 export function raw(port: number, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const r = request(
-      { host: '127.0.0.1', port, agent: false, method: req.method ?? 'GET', path: req.path, headers: { connection: 'close', ...req.headers } },
+      { host: '127.0.0.1', port, agent: false, localAddress: req.localAddress, method: req.method ?? 'GET', path: req.path, headers: { connection: 'close', ...req.headers } },
       (res) => {
         let body = ''
         const done = () =>

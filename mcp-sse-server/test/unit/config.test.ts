@@ -12,6 +12,7 @@ describe('config', () => {
     expect(r.config.host).toBe('127.0.0.1')
     expect(r.config.puppet).toBe('wechaty-puppet-wechat4u')
     expect(r.config.sandbox).toBe(false)
+    expect(r.config.ownerRoad).toBe('auto')
     expect(r.config.allowedHosts).toContain('localhost:8083')
     expect(r.config.allowedOrigins).toContain('http://127.0.0.1:8083')
     expect(Object.isFrozen(r.config)).toBe(true)
@@ -19,10 +20,11 @@ describe('config', () => {
   })
 
   it('lists every bad variable, one line each, saying what is valid', () => {
-    const r = load({ PORT: 'abc', WECHATY_PUPPET: 'not a puppet', LOG_LEVEL: 'loud', READ_ONLY: 'maybe' })
+    const r = load({ PORT: 'abc', WECHATY_PUPPET: 'not a puppet', LOG_LEVEL: 'loud', READ_ONLY: 'maybe', WECHAT_OWNER_ROAD: 'sms' })
     expect(r.ok).toBe(false)
     if (r.ok) return
-    expect(r.errors).toHaveLength(4)
+    expect(r.errors).toHaveLength(5)
+    expect(r.errors.find((e) => e.startsWith('WECHAT_OWNER_ROAD='))).toContain('auto, ilink, filehelper')
     expect(r.errors.find((e) => e.startsWith('PORT="abc"'))).toMatch(/number/)
     expect(r.errors.find((e) => e.startsWith('WECHATY_PUPPET='))).toMatch(/wechaty-puppet-wechat4u/)
     expect(r.errors.find((e) => e.startsWith('LOG_LEVEL='))).toMatch(/info/)

@@ -93,6 +93,23 @@ describe('Inbox reading', () => {
     expect(inbox.size).toBe(0)
     expect(inbox.chatsByActivity()).toEqual([])
   })
+
+  it('keeps the one chat it is told to (the owner\'s "me"), its waiters included, and its size in the bounds', async () => {
+    const inbox = new Inbox({ perChat: 10, maxTotal: 100 })
+    const hi = inbox.add(msg('ann', 'ann', 'hi'))
+    const yes = inbox.add(msg('me', 'owner', 'yes'))
+    const bytesOfMe = inbox.sizeBytes
+    const annWait = inbox.waitFor('contact', 'ann', Date.parse(hi.time))
+    const meWait = inbox.waitFor('contact', 'me', Date.parse(yes.time))
+    inbox.clear({ type: 'contact', id: 'me' })
+    expect(await annWait).toEqual({ kind: 'cleared' })
+    expect(inbox.size).toBe(1)
+    expect(inbox.sizeBytes).toBeLessThan(bytesOfMe)
+    expect(inbox.chatsByActivity().map((c) => c.chat.id)).toEqual(['me'])
+    expect(inbox.waiting).toBe(1)
+    inbox.add(msg('me', 'owner', 'still here'))
+    expect(await meWait).toMatchObject({ kind: 'message', message: { text: 'still here' } })
+  })
 })
 
 describe('Inbox waiters', () => {

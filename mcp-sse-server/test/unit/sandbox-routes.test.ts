@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
-import { sandboxRoutes } from '../../src/http/sandbox-routes.js'
+import { sandboxRoutes, type SandboxRouteDeps } from '../../src/http/sandbox-routes.js'
 
 const TOKEN = 'a-test-token-of-enough-length'
 let server: Server | undefined
@@ -16,11 +16,14 @@ function config(env: Record<string, string>): Config {
 }
 
 /** The route alone on a local port, with a fake bot that records what it was asked to say. */
-async function serve(cfg: Config): Promise<{ url: string; said: unknown[] }> {
+async function serve(cfg: Config, owner?: SandboxRouteDeps['owner']): Promise<{ url: string; said: unknown[] }> {
   const said: unknown[] = []
-  const sandbox = { inbound: (from: string, text: string, room?: string) => (said.push({ from, text, room }), { ok: true as const }) }
+  const sandbox = {
+    inbound: (from: string, text: string, room?: string) => (said.push({ from, text, room }), { ok: true as const }),
+    ownerTypes: (text: string) => (said.push({ from: 'me', text }), { ok: true as const }),
+  }
   const app = express()
-  app.use(sandboxRoutes({ config: cfg, roads: { isLoggedIn: () => true }, sandbox: () => sandbox }))
+  app.use(sandboxRoutes({ config: cfg, roads: { isLoggedIn: () => true }, sandbox: () => sandbox, owner }))
   server = createServer(app)
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, said }
@@ -55,5 +58,20 @@ describe('POST /sandbox/messages', () => {
     const res = await post(url, { text: '' })
     expect(res.status).toBe(400)
     expect((await res.json()).error).toMatch(/from.*text|text.*from/s)
+  })
+
+  it('makes "me" the owner writing on the owner road, and says why when there is none', async () => {
+    const onFileHelper = await serve(config({ WECHATY_PUPPET: 'mock' }), { road: () => ({ ok: true, road: 'filehelper' }) })
+    expect((await post(onFileHelper.url, { from: 'me', text: 'yes' })).status).toBe(200)
+    const inRoom = await post(onFileHelper.url, { from: 'me', room: 'Family', text: 'yes' })
+    expect(inRoom.status).toBe(400)
+    expect(onFileHelper.said).toEqual([{ from: 'me', text: 'yes' }])
+    server!.close()
+
+    const noRoad = await serve(config({ WECHATY_PUPPET: 'mock' }), { road: () => ({ ok: false, code: 'road_unavailable', message: 'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off.' }) })
+    const refused = await post(noRoad.url, { from: 'me', text: 'yes' })
+    expect(refused.status).toBe(409)
+    expect((await refused.json()).error).toContain('road is off')
+    expect(noRoad.said).toEqual([])
   })
 })

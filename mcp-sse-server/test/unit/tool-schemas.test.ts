@@ -60,6 +60,9 @@ describe('tool schemas', () => {
     expect(readOnly.map((t) => t.name)).toEqual(all.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name))
     expect(readOnly.some((t) => t.name.startsWith('send'))).toBe(false)
     expect(readOnly.map((t) => t.name)).toContain('findFriend')
+    // The owner conversation: messaging the user is a send, waiting for their answer is not.
+    expect(readOnly.map((t) => t.name)).not.toContain('sendMessageToMe')
+    expect(readOnly.map((t) => t.name)).toContain('waitForMyReply')
   })
 
   it('WECHATY_PUPPET=none hides every tool that works through the web road, and only those', async () => {

@@ -54,13 +54,15 @@ function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<
   })
 }
 
-/** Reports every write the web road makes to the directory, after it happened. */
+/** Reports every write the web road makes to the directory, after it happened (a sync: once it finished). */
 function observe(directory: Directory): void {
-  for (const method of ['replaceAll', 'upsertContact', 'upsertRoom', 'removeRoom'] as const) {
-    const original = directory[method].bind(directory) as (...args: unknown[]) => void
+  for (const method of ['replaceAll', 'sync', 'upsertContact', 'upsertRoom', 'removeRoom'] as const) {
+    const original = directory[method].bind(directory) as (...args: unknown[]) => unknown
     ;(directory as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      original(...args)
+      const result = original(...args)
+      if (result instanceof Promise) return result.finally(() => changes.emit('change', method))
       changes.emit('change', method)
+      return result
     }
   }
 }

@@ -1,5 +1,5 @@
 /** Chronocat (QQNT, Red protocol): one request per user or group id, all of which must succeed. */
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { baseOf, deliver, status2xx } from '../http.js'
 
 export interface ChronocatPeer {
@@ -21,9 +21,12 @@ export function chronocatPeers(spec: string): ChronocatPeer[] {
 export default defineChannel({
   id: 'chronocat',
   name: 'Chronocat (QQ)',
-  variables: ['CHRONOCAT_URL', 'CHRONOCAT_TOKEN', 'CHRONOCAT_QQ'],
+  variables: {
+    CHRONOCAT_URL: { required: true, secret: true, endpoint: true, example: 'http://127.0.0.1:16530' },
+    CHRONOCAT_TOKEN: { required: true, secret: true, example: 'chrono-token-1234' },
+    CHRONOCAT_QQ: { required: true, secret: true, example: 'user_id=10001;group_id=20002' },
+  },
   successRule: 'HTTP 2xx for every id',
-  enabled: requires('CHRONOCAT_URL', 'CHRONOCAT_TOKEN', 'CHRONOCAT_QQ'),
   async send({ title, content }, ctx) {
     const peers = chronocatPeers(ctx.env.CHRONOCAT_QQ!)
     if (!peers.length) return { ok: false, error: 'CHRONOCAT_QQ holds no "user_id=N" or "group_id=N"' }

@@ -1,6 +1,6 @@
 /** Feishu / Lark (CN) custom bot, optionally signed (FSSECRET). */
 import { createHmac } from 'node:crypto'
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 /** The reverse of DingTalk: the string-to-sign is the HMAC key and the message is empty. Not URL-encoded. */
@@ -11,11 +11,14 @@ export function feishuSign(secret: string, timestampSeconds: string): string {
 export default defineChannel({
   id: 'feishu',
   name: 'Feishu (Lark) bot',
-  variables: ['FSKEY', 'FSSECRET', 'FS_ORIGIN'],
+  variables: {
+    FSKEY: { required: true, secret: true, example: '7c2b1e0a-1234-4abc-9def-0123456789ab' },
+    FSSECRET: { secret: true },
+    FS_ORIGIN: { endpoint: true, example: 'https://open.feishu.cn' },
+  },
   successRule: 'JSON StatusCode === 0 or code === 0 (old and new response shapes)',
   // Feishu caps the request body at 20 KB.
   limits: { maxBytes: 18_000 },
-  enabled: requires('FSKEY'),
   async send({ title, content }, ctx) {
     const origin = originOf(ctx.env, 'FS_ORIGIN', 'https://open.feishu.cn')
     const url = `${origin}/open-apis/bot/v2/hook/${encodeURIComponent(ctx.env.FSKEY!)}`

@@ -1,13 +1,16 @@
 /** go-cqhttp / any OneBot v11 HTTP API (send_private_msg or send_group_msg). */
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { deliver, jsonRule } from '../http.js'
 
 export default defineChannel({
   id: 'gocqhttp',
   name: 'go-cqhttp (OneBot v11)',
-  variables: ['GOBOT_URL', 'GOBOT_QQ', 'GOBOT_TOKEN'],
+  variables: {
+    GOBOT_URL: { required: true, secret: true, endpoint: true, example: 'http://127.0.0.1:5700/send_private_msg' },
+    GOBOT_QQ: { secret: true },
+    GOBOT_TOKEN: { secret: true },
+  },
   successRule: 'JSON retcode === 0',
-  enabled: requires('GOBOT_URL'),
   async send({ title, content }, ctx) {
     const url = new URL(ctx.env.GOBOT_URL!.trim())
     if (ctx.env.GOBOT_TOKEN) url.searchParams.set('access_token', ctx.env.GOBOT_TOKEN)

@@ -1,13 +1,16 @@
 /** Gotify (self-hosted). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { baseOf, deliver, jsonRule } from '../http.js'
 
 export default defineChannel({
   id: 'gotify',
   name: 'Gotify',
-  variables: ['GOTIFY_URL', 'GOTIFY_TOKEN', 'GOTIFY_PRIORITY'],
+  variables: {
+    GOTIFY_URL: { required: true, secret: true, endpoint: true, example: 'https://gotify.example.com' },
+    GOTIFY_TOKEN: { required: true, secret: true, example: 'AbCdEf.123' },
+    GOTIFY_PRIORITY: {},
+  },
   successRule: 'JSON id is set (the created message)',
-  enabled: requires('GOTIFY_URL', 'GOTIFY_TOKEN'),
   async send({ title, content }, ctx) {
     const url = new URL(`${baseOf(ctx.env.GOTIFY_URL, '')}/message`)
     url.searchParams.set('token', ctx.env.GOTIFY_TOKEN!)

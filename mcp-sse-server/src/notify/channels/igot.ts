@@ -1,13 +1,15 @@
 /** iGot (push.hellyw.com). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 export default defineChannel({
   id: 'igot',
   name: 'iGot',
-  variables: ['IGOT_PUSH_KEY', 'IGOT_ORIGIN'],
+  variables: {
+    IGOT_PUSH_KEY: { required: true, secret: true, example: 'abcdefghijkl0123456789ab' },
+    IGOT_ORIGIN: { endpoint: true, example: 'https://push.hellyw.com' },
+  },
   successRule: 'JSON ret === 0',
-  enabled: requires('IGOT_PUSH_KEY'),
   async send({ title, content }, ctx) {
     const key = ctx.env.IGOT_PUSH_KEY!.trim()
     if (!/^[a-zA-Z0-9]{24}$/.test(key)) return { ok: false, error: 'IGOT_PUSH_KEY must be 24 letters or digits' }

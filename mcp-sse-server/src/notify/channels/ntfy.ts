@@ -1,5 +1,5 @@
 /** ntfy (ntfy.sh or self-hosted), with a bearer token or basic auth. */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { baseOf, deliver, jsonRule } from '../http.js'
 import type { ChannelEnv } from '../types.js'
 
@@ -16,13 +16,21 @@ function basicAuth(env: ChannelEnv): string | undefined {
 export default defineChannel({
   id: 'ntfy',
   name: 'ntfy',
-  variables: ['NTFY_TOPIC', 'NTFY_URL', 'NTFY_PRIORITY', 'NTFY_TOKEN', 'NTFY_USERNAME', 'NTFY_PASSWORD', 'NTFY_ACTIONS'],
+  variables: {
+    // On ntfy.sh the topic is the password: anyone who knows it can read and publish.
+    NTFY_TOPIC: { required: true, secret: true, example: 'my-builds-7f3a' },
+    NTFY_URL: { secret: true, endpoint: true, example: 'https://ntfy.sh' },
+    NTFY_PRIORITY: {},
+    NTFY_TOKEN: { secret: true },
+    NTFY_USERNAME: {},
+    NTFY_PASSWORD: { secret: true },
+    NTFY_ACTIONS: {},
+  },
   successRule: 'JSON id is set (the published message)',
   // Larger bodies become attachments on ntfy.sh.
   limits: { maxBytes: 4096 },
-  enabled: requires('NTFY_TOPIC'),
-  // On ntfy.sh the topic is the password: anyone who knows it can read and publish.
-  secrets: (env) => [basicAuth(env), env.NTFY_TOPIC?.trim()].filter((s): s is string => Boolean(s)),
+  // The Authorization header the credentials become.
+  secrets: (env) => [basicAuth(env)].filter((s): s is string => Boolean(s)),
   async send({ title, content }, ctx) {
     const env = ctx.env
     const url = `${baseOf(env.NTFY_URL, 'https://ntfy.sh')}/${encodeURIComponent(env.NTFY_TOPIC!.trim())}`

@@ -1,13 +1,16 @@
 /** OpeniLink hub bot. */
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { baseOf, deliver, jsonRule } from '../http.js'
 
 export default defineChannel({
   id: 'openilink',
   name: 'OpeniLink',
-  variables: ['OPENILINK_APP_TOKEN', 'OPENILINK_HUB_URL', 'OPENILINK_CONTEXT_TOKEN'],
+  variables: {
+    OPENILINK_APP_TOKEN: { required: true, secret: true, example: 'oil-app-token-1234' },
+    OPENILINK_HUB_URL: { secret: true, endpoint: true, example: 'https://hub.openilink.com' },
+    OPENILINK_CONTEXT_TOKEN: { secret: true },
+  },
   successRule: 'JSON ok === true',
-  enabled: requires('OPENILINK_APP_TOKEN'),
   async send({ title, content }, ctx) {
     const url = `${baseOf(ctx.env.OPENILINK_HUB_URL, 'https://hub.openilink.com')}/bot/v1/message/send`
     const json = {

@@ -1,13 +1,15 @@
 /** PushMe (push.i-i.me). PUSHME_URL is the full endpoint of a self-hosted server (qinglong's JS ignored it). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, snippet } from '../http.js'
 
 export default defineChannel({
   id: 'pushme',
   name: 'PushMe',
-  variables: ['PUSHME_KEY', 'PUSHME_URL'],
+  variables: {
+    PUSHME_KEY: { required: true, secret: true, example: 'pushme-key-1234' },
+    PUSHME_URL: { secret: true, endpoint: true, example: 'https://push.i-i.me' },
+  },
   successRule: 'the response body is exactly "success"',
-  enabled: requires('PUSHME_KEY'),
   async send({ title, content }, ctx) {
     const url = ctx.env.PUSHME_URL?.trim() || 'https://push.i-i.me'
     const json = { push_key: ctx.env.PUSHME_KEY, title, content }

@@ -1,16 +1,21 @@
 /** PushPlus (推送加). code 200 only means "accepted"; delivery is asynchronous on their side. */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 export default defineChannel({
   id: 'pushplus',
   name: 'PushPlus',
-  variables: [
-    'PUSH_PLUS_TOKEN', 'PUSH_PLUS_USER', 'PUSH_PLUS_TEMPLATE', 'PUSH_PLUS_CHANNEL',
-    'PUSH_PLUS_WEBHOOK', 'PUSH_PLUS_CALLBACKURL', 'PUSH_PLUS_TO', 'PUSH_PLUS_ORIGIN',
-  ],
+  variables: {
+    PUSH_PLUS_TOKEN: { required: true, secret: true, example: '0123456789abcdef0123456789abcdef' },
+    PUSH_PLUS_USER: {},
+    PUSH_PLUS_TEMPLATE: {},
+    PUSH_PLUS_CHANNEL: {},
+    PUSH_PLUS_WEBHOOK: {},
+    PUSH_PLUS_CALLBACKURL: {},
+    PUSH_PLUS_TO: {},
+    PUSH_PLUS_ORIGIN: { endpoint: true, example: 'https://www.pushplus.plus' },
+  },
   successRule: 'JSON code === 200',
-  enabled: requires('PUSH_PLUS_TOKEN'),
   async send({ title, content }, ctx) {
     const env = ctx.env
     const template = env.PUSH_PLUS_TEMPLATE || 'html'

@@ -1,13 +1,16 @@
 /** Qmsg酱 (QQ private or group messages). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 export default defineChannel({
   id: 'qmsg',
   name: 'Qmsg酱',
-  variables: ['QMSG_KEY', 'QMSG_TYPE', 'QMSG_ORIGIN'],
+  variables: {
+    QMSG_KEY: { required: true, secret: true, example: 'qmsg-key-1234abcd' },
+    QMSG_TYPE: { required: true, example: 'send' },
+    QMSG_ORIGIN: { endpoint: true, example: 'https://qmsg.zendee.cn' },
+  },
   successRule: 'JSON code === 0',
-  enabled: requires('QMSG_KEY', 'QMSG_TYPE'),
   async send({ title, content }, ctx) {
     const type = ctx.env.QMSG_TYPE!.trim()
     if (type !== 'send' && type !== 'group') return { ok: false, error: 'QMSG_TYPE must be "send" (private) or "group"' }

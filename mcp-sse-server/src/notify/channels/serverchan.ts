@@ -1,5 +1,5 @@
 /** ServerChan (Server酱 Turbo, and Server酱³ for `sctp{num}t…` keys). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 /** The endpoint for a key: Server酱³ keys carry their numeric uid. */
@@ -14,9 +14,11 @@ export function serverchanUrl(key: string, originOverride: string | undefined): 
 export default defineChannel({
   id: 'serverchan',
   name: 'ServerChan',
-  variables: ['PUSH_KEY', 'SERVERCHAN_ORIGIN'],
+  variables: {
+    PUSH_KEY: { required: true, secret: true, example: 'SCT123456TAbCdEf' },
+    SERVERCHAN_ORIGIN: { endpoint: true, example: 'https://sctapi.ftqq.com' },
+  },
   successRule: 'JSON errno === 0 or code === 0 (errno 1024 = same content within a minute)',
-  enabled: requires('PUSH_KEY'),
   async send({ title, content }, ctx) {
     const url = serverchanUrl(ctx.env.PUSH_KEY!.trim(), ctx.env.SERVERCHAN_ORIGIN)
     // Markdown: a single newline is not a line break, so every line break is doubled.

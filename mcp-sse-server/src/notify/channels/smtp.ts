@@ -49,9 +49,18 @@ export function createSmtpChannel(options: SmtpOptions = {}): ChannelDefinition 
   return defineChannel({
     id: 'smtp',
     name: 'E-mail (SMTP)',
-    variables: ['SMTP_SERVER', 'SMTP_SSL', 'SMTP_SERVICE', 'SMTP_EMAIL', 'SMTP_PASSWORD', 'SMTP_NAME', 'SMTP_EMAIL_TO', 'SMTP_TO'],
+    variables: {
+      SMTP_SERVER: { endpoint: true, example: 'smtp.qq.com:465' },
+      SMTP_SSL: {},
+      SMTP_SERVICE: { example: 'qq' },
+      SMTP_EMAIL: { required: true, example: 'me@qq.com' },
+      SMTP_PASSWORD: { required: true, secret: true, example: 'abcdefghijklmnop' },
+      SMTP_NAME: {},
+      SMTP_EMAIL_TO: {},
+      SMTP_TO: {},
+    },
+    alternatives: [['SMTP_SERVER'], ['SMTP_SERVICE']],
     successRule: 'the server accepted the message (a messageId and at least one accepted recipient)',
-    enabled: (env) => Boolean(env.SMTP_EMAIL && env.SMTP_PASSWORD && (env.SMTP_SERVER || env.SMTP_SERVICE)),
     async send({ title, content }, ctx) {
       const env = ctx.env
       let endpoint: SmtpEndpoint | undefined

@@ -1,5 +1,5 @@
 /** Telegram bot (sendMessage), optionally through TG_API_HOST (a relay) and/or an HTTP proxy. */
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { baseOf, deliver, jsonRule } from '../http.js'
 import type { ChannelEnv } from '../types.js'
 
@@ -20,10 +20,16 @@ export function telegramProxy(env: ChannelEnv): string | undefined {
 export default defineChannel({
   id: 'telegram',
   name: 'Telegram bot',
-  variables: ['TG_BOT_TOKEN', 'TG_USER_ID', 'TG_API_HOST', 'TG_PROXY_HOST', 'TG_PROXY_PORT', 'TG_PROXY_AUTH'],
+  variables: {
+    TG_BOT_TOKEN: { required: true, secret: true, example: '123456:ABC-DEF1234ghIkl' },
+    TG_USER_ID: { required: true, example: '987654321' },
+    TG_API_HOST: { endpoint: true, example: 'https://api.telegram.org' },
+    TG_PROXY_HOST: {},
+    TG_PROXY_PORT: {},
+    TG_PROXY_AUTH: { secret: true },
+  },
   successRule: 'JSON ok === true',
   limits: { maxChars: 4096 },
-  enabled: requires('TG_BOT_TOKEN', 'TG_USER_ID'),
   secrets: (env) => (env.TG_PROXY_AUTH ? env.TG_PROXY_AUTH.split(':').filter((s) => s.length >= 4) : []),
   async send({ title, content }, ctx) {
     const base = baseOf(ctx.env.TG_API_HOST, 'https://api.telegram.org')

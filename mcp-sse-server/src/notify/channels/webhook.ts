@@ -3,7 +3,7 @@
  * Unlike the reference, every body is built by a serializer: placeholders are substituted into parsed values,
  * never spliced into JSON or form text, so quotes, newlines, "&" and "=" in a message cannot break the body.
  */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, status2xx, type HttpRequest } from '../http.js'
 import type { ChannelEnv, NotifyMessage } from '../types.js'
 
@@ -155,10 +155,16 @@ export function urlSecrets(template: string | undefined): string[] {
 export default defineChannel({
   id: 'webhook',
   name: 'Custom webhook',
-  variables: ['WEBHOOK_URL', 'WEBHOOK_METHOD', 'WEBHOOK_CONTENT_TYPE', 'WEBHOOK_BODY', 'WEBHOOK_HEADERS'],
+  variables: {
+    WEBHOOK_URL: { required: true, secret: true, endpoint: true, example: 'https://hooks.example.com/notify?title=$title' },
+    WEBHOOK_METHOD: { required: true, example: 'POST' },
+    WEBHOOK_CONTENT_TYPE: {},
+    WEBHOOK_BODY: {},
+    // Header values are usually credentials (Authorization, X-Api-Key…).
+    WEBHOOK_HEADERS: { secret: true, example: 'Authorization: Bearer abc123secret456' },
+  },
   successRule: 'HTTP 2xx',
-  enabled: requires('WEBHOOK_URL', 'WEBHOOK_METHOD'),
-  // Header values are usually credentials (Authorization, X-Api-Key…); so are long parts of the URL.
+  // Each header value on its own, and the long parts of the URL (a key in a path or a query).
   secrets: (env) => [...Object.values(parseHeaders(env.WEBHOOK_HEADERS)), ...urlSecrets(env.WEBHOOK_URL)],
   async send(message, ctx) {
     const req = buildWebhookRequest(ctx.env, message)

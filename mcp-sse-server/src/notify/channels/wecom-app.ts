@@ -2,7 +2,7 @@
  * WeCom (企业微信) application message: get a token, then send. Long content is split into 900-character
  * chunks sent one after another, so they arrive in order.
  */
-import { defineChannel, joined, requires } from '../channel.js'
+import { defineChannel, joined } from '../channel.js'
 import { baseOf, deliver, httpRequest, jsonRule, snippet } from '../http.js'
 import type { ChannelEnv } from '../types.js'
 import { redactSecrets } from '../../logger.js'
@@ -89,9 +89,11 @@ async function accessToken(origin: string, am: Am, ctx: Parameters<typeof httpRe
 export default defineChannel({
   id: 'wecom-app',
   name: 'WeCom application',
-  variables: ['QYWX_AM', 'QYWX_ORIGIN'],
+  variables: {
+    QYWX_AM: { required: true, secret: true, example: 'ww1234567890,Secret1234567890,@all,1000002' },
+    QYWX_ORIGIN: { endpoint: true, example: 'https://qyapi.weixin.qq.com' },
+  },
   successRule: 'gettoken then message/send, each JSON errcode === 0 (every chunk)',
-  enabled: requires('QYWX_AM'),
   secrets: (env) => {
     const { corpid, corpsecret } = parseAm(env)
     return [corpid, corpsecret].filter((s): s is string => Boolean(s))

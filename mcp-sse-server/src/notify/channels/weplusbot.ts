@@ -1,13 +1,17 @@
 /** 微加机器人 (WePlusBot). */
-import { defineChannel, requires } from '../channel.js'
+import { defineChannel } from '../channel.js'
 import { deliver, jsonRule, originOf } from '../http.js'
 
 export default defineChannel({
   id: 'weplusbot',
   name: '微加机器人 (WePlusBot)',
-  variables: ['WE_PLUS_BOT_TOKEN', 'WE_PLUS_BOT_RECEIVER', 'WE_PLUS_BOT_VERSION', 'WE_PLUS_BOT_ORIGIN'],
+  variables: {
+    WE_PLUS_BOT_TOKEN: { required: true, secret: true, example: 'weplus-token-1234' },
+    WE_PLUS_BOT_RECEIVER: {},
+    WE_PLUS_BOT_VERSION: {},
+    WE_PLUS_BOT_ORIGIN: { endpoint: true, example: 'https://www.weplusbot.com' },
+  },
   successRule: 'JSON code === 200',
-  enabled: requires('WE_PLUS_BOT_TOKEN'),
   async send({ title, content }, ctx) {
     // Long texts must go as html (the txt template is capped), where newlines need <br>.
     const long = content.length > 800

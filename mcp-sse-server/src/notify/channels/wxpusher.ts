@@ -16,9 +16,15 @@ function standardMode(env: ChannelEnv): boolean {
 export default defineChannel({
   id: 'wxpusher',
   name: 'WxPusher',
-  variables: ['WXPUSHER_APP_TOKEN', 'WXPUSHER_TOPIC_IDS', 'WXPUSHER_UIDS', 'WXPUSHER_SPT_LIST', 'WXPUSHER_ORIGIN'],
+  variables: {
+    WXPUSHER_APP_TOKEN: { secret: true, example: 'AT_0123456789abcdef' },
+    WXPUSHER_TOPIC_IDS: { example: '123' },
+    WXPUSHER_UIDS: { example: 'UID_0123456789abcdef' },
+    WXPUSHER_SPT_LIST: { secret: true, example: 'SPT_0123456789abcdef' },
+    WXPUSHER_ORIGIN: { endpoint: true, example: 'https://wxpusher.zjiecode.com' },
+  },
   successRule: 'JSON code === 1000',
-  enabled: (env) => standardMode(env) || list(env.WXPUSHER_SPT_LIST, /,/).length > 0,
+  alternatives: [['WXPUSHER_APP_TOKEN', 'WXPUSHER_TOPIC_IDS'], ['WXPUSHER_APP_TOKEN', 'WXPUSHER_UIDS'], ['WXPUSHER_SPT_LIST']],
   async send({ title, content }, ctx) {
     const env = ctx.env
     const origin = originOf(env, 'WXPUSHER_ORIGIN', 'https://wxpusher.zjiecode.com')
@@ -40,6 +46,7 @@ export default defineChannel({
       return deliver({ url: `${origin}/api/send/message`, json }, ctx, judge)
     }
     const spts = list(env.WXPUSHER_SPT_LIST, /,/)
+    if (!spts.length) return { ok: false, error: 'WXPUSHER_TOPIC_IDS, WXPUSHER_UIDS and WXPUSHER_SPT_LIST hold no id (";"-separated ids, ","-separated SPTs)' }
     if (spts.length > 10) return { ok: false, error: 'WXPUSHER_SPT_LIST holds at most 10 SPTs' }
     const json = { content: html, summary: title, contentType: 2, ...(spts.length === 1 ? { spt: spts[0] } : { sptList: spts }) }
     return deliver({ url: `${origin}/api/send/message/simple-push`, json }, ctx, judge)

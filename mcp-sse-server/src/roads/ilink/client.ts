@@ -76,21 +76,19 @@ export function randomUin(): string {
 
 export class IlinkClient {
   baseUrl: string
+  cdnUrl: string
   /** Set once logged in; sent only in the Authorization header. */
   token?: string
   private readonly timeoutMs: number
   private readonly baseInfo: BaseInfo
   private readonly commonHeaders: Record<string, string>
 
-  constructor(private readonly options: IlinkClientOptions) {
+  constructor(options: IlinkClientOptions) {
     this.baseUrl = options.baseUrl
+    this.cdnUrl = options.cdnUrl
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.baseInfo = { channel_version: options.version, bot_agent: `wechat-mcp/${options.version}` }
     this.commonHeaders = { 'iLink-App-Id': 'bot', 'iLink-App-ClientVersion': String(clientVersionNumber(options.version)) }
-  }
-
-  get cdnUrl(): string {
-    return this.options.cdnUrl
   }
 
   /** A new login QR: its id (to poll) and the content to render. */

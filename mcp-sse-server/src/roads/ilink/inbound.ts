@@ -2,13 +2,14 @@
  * The owner's messages as inbox messages: one chat, `me`. Media is described by type and name (and a voice message
  * by its transcript when WeChat made one); nothing is downloaded. The text came from WeChat and stays untrusted.
  */
+import { OWNER_CHAT_ID, OWNER_CHAT_NAME, OWNER_SENDER as OWNER_SENDER_SHARED } from '../../owner/owner-road.js'
 import type { InboxMessage, MessageKind } from '../../wechat/inbox.js'
 import type { RoadMessage } from '../road.js'
 import { ITEM_TYPE, type MessageItem, type WireMessage } from './protocol.js'
 
-/** The owner conversation's chat, whichever road carries it. */
-export const OWNER_CHAT: InboxMessage['chat'] = { type: 'contact', id: 'me', name: 'Me (ClawBot)' }
-export const OWNER_SENDER: InboxMessage['sender'] = { id: 'me', name: 'Me', self: false }
+/** The owner conversation's chat and the owner as its sender, the same whichever road carries it (owner/). */
+export const OWNER_CHAT: InboxMessage['chat'] = { type: 'contact', id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
+export const OWNER_SENDER: InboxMessage['sender'] = { ...OWNER_SENDER_SHARED }
 /** The agent's own sends, echoed into the chat so the conversation reads whole. */
 export const BOT_SENDER: InboxMessage['sender'] = { id: 'clawbot', name: 'ClawBot', self: true }
 

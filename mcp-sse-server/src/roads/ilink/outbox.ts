@@ -9,8 +9,10 @@ import type { OutboundContent } from '../road.js'
 import { OWNER_CHAT } from './inbound.js'
 import type { IlinkRoad, IlinkSendCode } from './road.js'
 
-export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable'
-export type OutboxResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: OutboxCode; detail: string }
+export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable' | 'audit_unavailable'
+export type OutboxResult =
+  | { ok: true; sentAt: string; messageId: string; auditProblem?: string }
+  | { ok: false; code: OutboxCode; detail: string }
 
 class AuditUnavailableError extends Error {}
 
@@ -21,7 +23,7 @@ export class IlinkOutbox {
   constructor(
     private readonly road: Pick<IlinkRoad, 'canSend' | 'sendToOwner'>,
     private readonly pacer: Pacer,
-    private readonly audit: AuditLog,
+    private readonly audit: Pick<AuditLog, 'record' | 'blocking' | 'ensureWritable' | 'health'>,
   ) {}
 
   /** The synchronous check, with what this outbox already holds counted. */
@@ -31,7 +33,7 @@ export class IlinkOutbox {
 
   async send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
     const result = await this.attempt(content, signal)
-    await this.audit.record({
+    const written = await this.audit.record({
       tool,
       target: { type: OWNER_CHAT.type, id: OWNER_CHAT.id, name: OWNER_CHAT.name },
       text: content.kind === 'text' ? content.text : '',
@@ -39,7 +41,10 @@ export class IlinkOutbox {
       ok: result.ok,
       ...(result.ok ? {} : { error: `${result.code}: ${result.detail}` }),
     })
-    return result
+    if (written || !result.ok) return result
+    // It went out; only its line is missing. Say so, and the sender refuses everything until the log is writable.
+    const problem = this.audit.health.ok ? 'the write failed' : this.audit.health.error
+    return { ...result, auditProblem: `its audit line could not be written (${problem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.` }
   }
 
   private async attempt(content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
@@ -59,6 +64,7 @@ export class IlinkOutbox {
         },
         signal,
         {
+          road: 'ilink',
           check: async () => {
             const problem = await this.audit.ensureWritable()
             if (problem) throw new AuditUnavailableError(problem)
@@ -68,7 +74,10 @@ export class IlinkOutbox {
     } catch (err) {
       if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(err.message) }
       if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
-      if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', detail: `Not sent: ${err.message}.` }
+      if (err instanceof SendAbandonedError) {
+        const detail = err.reason === 'logout' ? 'the ClawBot login ended while this message waited for its turn in the outbound queue; it did not go out' : err.message
+        return { ok: false, code: err.reason === 'logout' ? 'not_logged_in' : 'cancelled', detail: `Not sent: ${detail}.` }
+      }
       throw err
     } finally {
       if (!started) this.queued--

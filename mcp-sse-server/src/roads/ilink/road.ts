@@ -13,6 +13,7 @@ import { IlinkApiError, IlinkClient, LONG_POLL_MS } from './client.js'
 import { BOT_SENDER, OWNER_CHAT, toInboxMessages } from './inbound.js'
 import { qrLogin } from './login.js'
 import { ITEM_TYPE, MESSAGE_STATE, MESSAGE_TYPE, STALE_TOKEN, type MessageItem, type UpdatesAnswer } from './protocol.js'
+import type { IlinkSimulator } from './simulator.js'
 import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
 import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
@@ -36,7 +37,12 @@ export interface IlinkRoadOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   random?: () => number
   requestTimeoutMs?: number
+  /** The sandbox: a simulated WeChat on 127.0.0.1 instead of the real one, with its own saved login. */
+  simulator?: IlinkSimulator
 }
+
+/** The sandbox's saved login is the simulator's, never mixed with a real one. */
+const SANDBOX_STORE_FILE = 'ilink-sandbox.json'
 
 export type IlinkSendCode = IlinkRefusalCode | 'expired' | 'send_failed'
 export type IlinkSendResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: IlinkSendCode; detail: string }
@@ -68,7 +74,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     this.now = options.now ?? Date.now
     this.sleep = options.sleep ?? realSleep
     this.backoff = new Backoff(1_000, 60_000, options.random)
-    this.store = new IlinkStore(options.dataDir)
+    this.store = new IlinkStore(options.dataDir, options.simulator ? SANDBOX_STORE_FILE : undefined)
     this.client = new IlinkClient({ baseUrl: options.baseUrl, cdnUrl: options.cdnUrl, version: options.version, timeoutMs: options.requestTimeoutMs })
     this.current = { status: 'starting', since: this.isoNow() }
     this.remember(this.store.saved.login?.botToken, this.store.saved.contextToken)
@@ -76,6 +82,11 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
 
   get state(): RoadState {
     return this.current
+  }
+
+  /** The sandbox's simulated WeChat (the owner's messages, a stale token on demand), when this road runs in one. */
+  get simulator(): IlinkSimulator | undefined {
+    return this.options.simulator
   }
 
   get isLoggedIn(): boolean {
@@ -86,6 +97,14 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     if (this.running) return
     const controller = new AbortController()
     this.controller = controller
+    const simulator = this.options.simulator
+    if (simulator) {
+      const saved = this.store.saved
+      simulator.resume({ botToken: saved.login?.botToken, contextToken: saved.contextToken, lastInboundAt: saved.lastInboundAt, sentSinceInbound: saved.sentSinceInbound, cursor: saved.cursor })
+      await simulator.listen()
+      this.client.baseUrl = simulator.url
+      this.client.cdnUrl = simulator.cdnUrl
+    }
     this.running = this.run(controller.signal).catch((err: unknown) => {
       if (controller.signal.aborted) return
       // A bug, not network trouble (that is retried inside): say so instead of hanging in `starting`.
@@ -98,6 +117,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     this.controller?.abort()
     await this.running
     this.running = undefined
+    await this.options.simulator?.close()
   }
 
   async logout(): Promise<void> {
@@ -143,6 +163,9 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
       if (content.kind === 'text') item = { type: ITEM_TYPE.TEXT, text_item: { text: content.text } }
       else item = await uploadFile(this.client, login.ownerId, { name: content.name, mediaType: content.mediaType, bytes: await content.bytes() }, signal)
       const clientId = `wechat-mcp-${randomUUID()}`
+      // Taken before WeChat has it, so the owner's answer can never carry an earlier time than the send it answers
+      // (a wait from `sentAt` would miss it).
+      const sentAt = this.isoNow()
       const answer = await this.client.sendMessage(
         {
           from_user_id: '',
@@ -156,7 +179,6 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
         signal,
       )
       this.store.update({ sentSinceInbound: (this.store.saved.sentSinceInbound ?? 0) + 1 })
-      const sentAt = this.isoNow()
       const messageId = String(answer.message_id ?? clientId)
       this.echo(messageId, content)
       return { ok: true, sentAt, messageId }
@@ -183,7 +205,8 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
 
   private loggedIn(login: IlinkLogin): void {
     this.expiredReason = undefined
-    this.client.baseUrl = login.baseUrl
+    // The simulator listens on a new port at every start: the address saved with its login is stale.
+    this.client.baseUrl = this.options.simulator?.url ?? login.baseUrl
     this.client.token = login.botToken
     this.remember(login.botToken, this.store.saved.contextToken)
     const waiting = !this.store.saved.contextToken
@@ -245,7 +268,11 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
         patch.sentSinceInbound = 0
         if (message.context_token) patch.contextToken = message.context_token
       }
-      for (const inbox of toInboxMessages(message)) this.emit('message', inbox)
+      for (const inbox of toInboxMessages(message)) {
+        // The kind only: what the owner wrote is not for the logs.
+        this.log.info({ type: inbox.type }, 'ClawBot message from the owner')
+        this.emit('message', inbox)
+      }
     }
     this.remember(login.botToken, patch.contextToken)
     this.store.update(patch)

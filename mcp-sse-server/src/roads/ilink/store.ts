@@ -30,8 +30,8 @@ export class IlinkStore {
   readonly file: string
   private data: IlinkSaved
 
-  constructor(dataDir: string) {
-    this.file = path.join(dataDir, STORE_FILE)
+  constructor(dataDir: string, fileName = STORE_FILE) {
+    this.file = path.join(dataDir, fileName)
     this.data = this.read()
   }
 

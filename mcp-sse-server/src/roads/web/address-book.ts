@@ -5,6 +5,7 @@
 import type { Contact, Room, Wechaty } from 'wechaty'
 import type { Logger } from '../../logger.js'
 import type { ContactEntry, Directory, RoomEntry } from '../../wechat/directory.js'
+import { mapYielding } from '../../wechat/yielding.js'
 
 const CONTACT_TYPE_INDIVIDUAL = 1
 const FULL_REFRESH_EVERY_MS = 10 * 60_000
@@ -20,8 +21,10 @@ export class AddressBookSync {
     private readonly directory: Directory,
     private readonly isLoggedIn: () => boolean,
     private readonly log: Logger,
+    /** WECHAT_REREAD_MIN_INTERVAL_S: a name that is not found re-reads the book at most this often. */
+    rereadMinIntervalMs?: number,
   ) {
-    directory.setReread(() => this.refresh())
+    directory.setReread(() => this.refresh(), rereadMinIntervalMs)
   }
 
   /** Follows the bot's events; call once the bot started (the puppet exists only then). */
@@ -74,11 +77,23 @@ export class AddressBookSync {
   private async readAll(): Promise<void> {
     if (!this.isLoggedIn()) return
     const started = Date.now()
-    const [contacts, rooms] = await Promise.all([this.bot.Contact.findAll(), this.bot.Room.findAll()])
-    const contactEntries = await Promise.all(contacts.map(toContactEntry))
-    const roomEntries = await Promise.all(rooms.filter((r) => !this.leftRooms.has(r.id)).map(toRoomEntry))
-    this.directory.replaceAll(contactEntries, roomEntries)
-    this.log.info({ contacts: contactEntries.length, rooms: roomEntries.length, ms: Date.now() - started }, 'address book indexed')
+    const bot = this.bot
+    // Not Contact.findAll(): it resolves every contact in one unbroken run that holds the event loop (wechat/yielding.ts).
+    const [contactIds, roomIds] = await Promise.all([bot.puppet.contactList(), bot.puppet.roomList()])
+    const contacts = await mapYielding(contactIds, async (id) => {
+      const contact = await bot.Contact.find({ id })
+      return contact && toContactEntry(contact)
+    })
+    const rooms = await mapYielding(
+      roomIds.filter((id) => !this.leftRooms.has(id)),
+      async (id) => {
+        const room = await bot.Room.find({ id })
+        return room && toRoomEntry(room)
+      },
+    )
+    if (!(await this.directory.sync(contacts.results, rooms.results))) return
+    const unreadable = contacts.failed + rooms.failed
+    this.log.info({ contacts: contacts.results.length, rooms: rooms.results.length, ...(unreadable ? { unreadable } : {}), ms: Date.now() - started }, 'address book indexed')
   }
 
   private async updateContact(id: string): Promise<void> {

@@ -129,6 +129,7 @@ export class Sandbox {
   private loginTimer?: NodeJS.Timeout
   private stopped = false
   private selfContact?: MockNs.ContactMock
+  private fileHelper?: MockNs.ContactMock
   readonly contactsByKey = new Map<string, MockNs.ContactMock>()
 
   constructor(
@@ -149,7 +150,7 @@ export class Sandbox {
     const { mocker, fixture } = this
     this.selfContact = mocker.createContact({ ...(fixture.self.id ? { id: fixture.self.id } : {}), name: fixture.self.name })
     // A real account always has File Transfer (文件传输助手), id "filehelper".
-    mocker.createContact({ id: FILEHELPER_ID, name: '文件传输助手', alias: '', friend: true })
+    this.fileHelper = mocker.createContact({ id: FILEHELPER_ID, name: '文件传输助手', alias: '', friend: true })
     for (const c of fixture.contacts) {
       const contact = mocker.createContact({
         ...(c.id ? { id: c.id } : {}),
@@ -237,6 +238,16 @@ export class Sandbox {
       return { ok: false, status: 400, message: `"${from}" is not a member of the room "${room.payload.topic}"` }
     }
     contact.say(text).to(room)
+    return { ok: true }
+  }
+
+  /**
+   * The owner typing in File Transfer on their phone: WeChat shows it as a message of this account to File Transfer,
+   * exactly like the agent's own sends there (which is why the server has to tell them apart).
+   */
+  ownerTypes(text: string): { ok: true } | { ok: false; status: 400; message: string } {
+    if (!this.selfContact || !this.fileHelper) return { ok: false, status: 400, message: 'the sandbox has not logged in yet; try again in a moment' }
+    this.selfContact.say(text).to(this.fileHelper)
     return { ok: true }
   }
 

@@ -92,7 +92,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
         bot = new WechatyImpl({ name: path.join(config.dataDir, 'wechat'), puppet: config.puppet as never, ...puppetOptions(config) })
       }
       this.bot = bot
-      this.sync = new AddressBookSync(bot, this.options.directory, () => this.isLoggedIn, this.log)
+      this.sync = new AddressBookSync(bot, this.options.directory, () => this.isLoggedIn, this.log, config.rereadMinIntervalMs)
       this.wire(bot)
       await bot.start()
       if (this.stopping) return

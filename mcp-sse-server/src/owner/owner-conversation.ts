@@ -1,0 +1,153 @@
+/**
+ * The owner conversation: the agent writing to the user themself and reading their answers, one way for the model
+ * whatever carries it. Two roads can: iLink (WeChat's official ClawBot, owner-only, low risk) when it is logged in,
+ * else File Transfer (文件传输助手) on the web road, where the owner types on their phone. WECHAT_OWNER_ROAD pins one.
+ * Sends go through the same pacing queue and audit log as every other send; the answers are the inbox's chat `me`.
+ */
+import type { OutboundContent, RoadId, RoadMessage, RoadTarget } from '../roads/road.js'
+import type { Roads } from '../roads/roads.js'
+import { FILEHELPER_ID } from '../wechat/directory.js'
+import type { FileRefusal, LoadedFile } from '../wechat/files.js'
+import type { InboxMessage } from '../wechat/inbox.js'
+import type { FileSendRequest, SendErrorCode, SendResult, Sender } from '../wechat/sender.js'
+import { FileHelperEchoes, ownerView } from './filehelper-echo.js'
+import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting } from './owner-road.js'
+
+/**
+ * What the iLink road lends the owner conversation, once that road runs: its window/budget check, and sends that go
+ * through the shared pacing queue and audit log (the road's outbox).
+ */
+export interface IlinkOwnerPort {
+  /** Synchronous: may a message go to the owner now (the 24-hour window, the per-message budget)? */
+  canSend(): { ok: true } | { ok: false; code: string; detail: string }
+  send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<{ ok: true; sentAt: string } | { ok: false; code: string; detail: string }>
+}
+
+export interface OwnerConversationDeps {
+  setting: OwnerRoadSetting
+  roads: Pick<Roads, 'isLoggedIn' | 'hint' | 'has'>
+  sender: Sender
+  ilink?: IlinkOwnerPort
+}
+
+export type OwnerFileRequest = Pick<FileSendRequest, 'source' | 'load' | 'caption'>
+
+/** No road: `not_logged_in` when logging in would open one, `road_unavailable` when the configuration rules it out. */
+export type RoadChoice = { ok: true; road: OwnerRoadId } | { ok: false; code: 'not_logged_in' | 'road_unavailable'; message: string }
+
+export type OwnerSendResult = SendResult & { road?: OwnerRoadId; file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }
+
+const ROAD_NAMES: Record<OwnerRoadId, string> = { ilink: 'ClawBot (iLink)', filehelper: 'File Transfer (文件传输助手)' }
+
+export class OwnerConversation {
+  /** The chat as the conversation tools show it. */
+  readonly chat: InboxMessage['chat'] = { type: 'contact', id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
+  /** What this process sent to File Transfer, so its echo is never taken for the owner's reply. */
+  readonly echoes = new FileHelperEchoes()
+
+  constructor(private readonly deps: OwnerConversationDeps) {}
+
+  /** The road the owner conversation takes right now, or why there is none (in words the model can pass on). */
+  road(): RoadChoice {
+    const { setting, roads } = this.deps
+    const ilinkRuns = roads.has('ilink') && this.deps.ilink !== undefined
+    if (setting === 'ilink' || (setting === 'auto' && ilinkRuns && roads.isLoggedIn('ilink'))) {
+      if (!ilinkRuns) {
+        return {
+          ok: false,
+          code: 'road_unavailable',
+          message:
+            'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off. Ask the user to set ILINK_ENABLED=true and bind ClawBot ' +
+            'on the login page, or to set WECHAT_OWNER_ROAD=auto so File Transfer on the web road is used; then restart the server.',
+        }
+      }
+      if (!roads.isLoggedIn('ilink')) return { ok: false, code: 'not_logged_in', message: `The iLink (ClawBot) road is not logged in (WECHAT_OWNER_ROAD=ilink). ${roads.hint('ilink')}` }
+      return { ok: true, road: 'ilink' }
+    }
+    if (roads.isLoggedIn('web')) return { ok: true, road: 'filehelper' }
+    if (setting === 'auto' && ilinkRuns) {
+      return { ok: false, code: 'not_logged_in', message: `No road to the user is open: neither WeChat nor ClawBot (iLink) is logged in. ${roads.hint('web')} ${roads.hint('ilink')}` }
+    }
+    return { ok: false, code: 'not_logged_in', message: `No road to the user is open: WeChat is not logged in. ${roads.hint('web')}` }
+  }
+
+  /** Whether File Transfer carries the owner conversation right now (its messages then belong to the chat `me`). */
+  usesFileHelper(): boolean {
+    const choice = this.road()
+    // Before any road is up, what File Transfer shows once the web road logs in is the owner's, unless iLink is pinned.
+    return choice.ok ? choice.road === 'filehelper' : this.deps.setting !== 'ilink'
+  }
+
+  /** Call for every send on the web road, before it goes to WeChat: its echo may come back before the send returns. */
+  noteWebSend(to: RoadTarget, content: OutboundContent): void {
+    if (to.type !== 'contact' || to.id !== FILEHELPER_ID) return
+    this.echoes.expect(content.kind === 'text' ? content.text : { name: content.name })
+  }
+
+  /** A message as the inbox keeps it: File Transfer becomes the chat `me` while it carries the owner conversation. */
+  view(road: RoadId, message: RoadMessage): RoadMessage {
+    return road === 'web' ? ownerView(message, this.echoes, this.usesFileHelper()) : message
+  }
+
+  async sendText(tool: string, text: string, signal?: AbortSignal): Promise<OwnerSendResult> {
+    const choice = this.road()
+    if (!choice.ok) return this.refuse(tool, text, choice.code, `Not sent: ${choice.message}`)
+    if (choice.road === 'ilink') {
+      const invalid = this.deps.sender.checkText(text)
+      if (invalid) return this.refuse(tool, text, 'invalid_message', invalid)
+      return this.viaIlink(tool, { kind: 'text', text }, signal)
+    }
+    return this.onRoad('filehelper', await this.deps.sender.send({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, text }, signal))
+  }
+
+  async sendFile(tool: string, request: OwnerFileRequest, signal?: AbortSignal): Promise<OwnerSendResult> {
+    const choice = this.road()
+    const caption = request.caption ?? ''
+    if (!choice.ok) return this.refuse(tool, caption, choice.code, `Not sent: ${choice.message}`)
+    if (choice.road === 'filehelper') {
+      return this.onRoad('filehelper', await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request }, signal))
+    }
+    const invalid = request.caption !== undefined ? this.deps.sender.checkText(request.caption, 'caption') : undefined
+    if (invalid) return this.refuse(tool, caption, 'invalid_message', invalid)
+    // Checked before the download: a send ClawBot would refuse should not cost one.
+    const closed = this.ilinkClosed()
+    if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
+    const loaded: LoadedFile | FileRefusal = await request.load()
+    if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+    const { file: box, ...file } = loaded
+    const content: OutboundContent = { kind: 'file', name: file.name, mediaType: file.mediaType, size: file.size, bytes: async () => Buffer.from(await box.toBuffer()) }
+    const sent = await this.viaIlink(tool, content, signal)
+    if (!sent.ok || request.caption === undefined) return { ...sent, file }
+    const after = await this.viaIlink(tool, { kind: 'text', text: request.caption }, signal)
+    if (after.ok) return { ...sent, file, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink} with its caption.` }
+    return { ...sent, file, captionError: after.code, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink}, but not its caption (${after.message.replace(/^Not sent: /, '')}).` }
+  }
+
+  /** A send refused before any road took it: audited like every other attempt. */
+  refuse(tool: string, text: string, code: SendErrorCode, message: string): Promise<OwnerSendResult> {
+    return this.deps.sender.refuse({ tool, kind: 'contact', target: { id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }, text }, message, code)
+  }
+
+  /** Refused at once outside ClawBot's window or budget: queued, it would only fail later. */
+  private ilinkClosed(): string | undefined {
+    const allowed = this.deps.ilink!.canSend()
+    return allowed.ok ? undefined : `Not sent: ${allowed.detail}`
+  }
+
+  /** The iLink outbox audits every attempt itself, refusals included. */
+  private async viaIlink(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OwnerSendResult> {
+    const target = { type: 'contact' as const, id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
+    const result = await this.deps.ilink!.send(tool, content, signal)
+    const what = content.kind === 'file' ? `the file "${content.name}"` : 'it'
+    if (result.ok) return { ok: true, road: 'ilink', target, sentAt: result.sentAt, message: `Sent ${what} to the user through ${ROAD_NAMES.ilink}.` }
+    const code: SendErrorCode = result.code === 'queue_full' || result.code === 'cancelled' || result.code === 'send_failed' ? result.code : 'road_unavailable'
+    return { ok: false, road: 'ilink', target, code, message: result.detail.startsWith('Not sent') ? result.detail : `Not sent: ${result.detail}` }
+  }
+
+  private onRoad(road: OwnerRoadId, result: OwnerSendResult): OwnerSendResult {
+    // The sender names File Transfer by its contact name; to the model this is "the user", reached on a road.
+    const named = result.target ? `to "${result.target.name}"` : undefined
+    const message = named ? result.message.replace(named, `to the user through ${ROAD_NAMES[road]}`) : result.message
+    return { ...result, road, message }
+  }
+}
