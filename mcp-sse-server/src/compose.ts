@@ -56,7 +56,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     (t) => redactSecrets(t, [...config.secrets, ...(options.runtimeSecrets?.list() ?? [])]),
     // Each failed write; the episode itself is logged once, and notified, by the AuditAlarm below.
     (err) => log.debug({ err: String(err), file: path.join(config.dataDir, 'audit.jsonl') }, 'audit log write failed'),
-    { maxBytes: config.audit.maxBytes },
+    { maxBytes: config.audit.maxBytes, sandbox: config.sandbox },
   )
   const pacer = new Pacer({
     minIntervalMs: config.send.minIntervalMs,

@@ -16,6 +16,7 @@ import { loginPage } from './login-page.js'
 import { mcpRoutes } from './mcp-routes.js'
 import { sandboxRoutes } from './sandbox-routes.js'
 import { sandboxIlinkRoutes } from './sandbox-ilink-routes.js'
+import type { IlinkSimulator } from '../roads/ilink/simulator.js'
 import { sandboxLoginRoutes } from './sandbox-login-routes.js'
 import { hostCheck, originCheck, requireToken } from './security.js'
 import { SessionRegistry } from './sessions.js'
@@ -60,6 +61,8 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
     res.json({
       status,
       version: VERSION,
+      // A monitor pointed at the wrong instance must not mistake a mock WeChat for the real account.
+      ...(config.sandbox ? { sandbox: true } : {}),
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       wechat: healthOf(roads.state('web')),
       ilink: healthOf(roads.state('ilink')),
@@ -88,7 +91,8 @@ export function createApp({ config, logger, roads, owner, sandbox = () => undefi
       onServerStream,
     }),
   )
-  app.use(sandboxRoutes({ config, roads, owner, sandbox, guard }))
+  const clawbot = () => (roads.road('ilink') as { simulator?: IlinkSimulator } | undefined)?.simulator
+  app.use(sandboxRoutes({ config, roads, owner, ilink: clawbot, sandbox, guard }))
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such endpoint. MCP clients connect to /sse (legacy) or /mcp (Streamable HTTP).' })

@@ -59,7 +59,8 @@ function describe(state: RoadState): { words: string; usedReason: boolean } {
     case 'scanned':
       return { words: 'Scanned. Confirm the login on your phone.', usedReason: false }
     case 'logged_in':
-      return { words: `Logged in as ${state.user?.name ?? 'unknown'}.`, usedReason: false }
+      // The account's name is shown right below, in its own line.
+      return { words: state.user ? 'Logged in as' : 'Logged in.', usedReason: false }
     case 'logged_out':
       return { words: 'Logged out. A new QR code appears here in a moment.', usedReason: false }
     case 'expired':
@@ -133,7 +134,7 @@ export function loginPage({ config, roads, guard, keepAliveMs = 15_000, maxStrea
       `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     )
     res.setHeader('X-Frame-Options', 'DENY')
-    res.type('html').send(renderPage(await view(), nonce))
+    res.type('html').send(renderPage(await view(), nonce, config.sandbox))
   })
 
   router.get('/login/state', async (_req, res) => {
@@ -183,12 +184,14 @@ ${titled ? `<h2>${escapeHtml(v.title)}</h2>` : ''}
 </section>`
 }
 
-function renderPage(v: LoginView, nonce: string): string {
+/** The sandbox says so in the title, the heading and a line under it: its "account" is a mock with demo contacts. */
+function renderPage(v: LoginView, nonce: string, sandbox: boolean): string {
   const titled = v.roads.length > 1
+  const title = sandbox ? 'WeChat login (sandbox)' : 'WeChat login'
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>WeChat login</title>
+<title>${title}</title>
 <style nonce="${nonce}">
 body{font:17px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;padding:1.5rem 1rem;text-align:center;color:#111;background:#f5f5f5}
 main{max-width:26rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem 1rem;box-shadow:0 1px 4px #0002}
@@ -201,12 +204,14 @@ h2{font-size:1.1rem;margin:1rem 0 .5rem}
 [data-status=scanned] .qr{opacity:.35}
 .detail{color:#444;font-size:.95rem}
 .account{font-size:1.2rem;font-weight:600;margin:.5rem 0}
+.sandbox{background:#fff3cd;color:#664d03;border-radius:8px;padding:.5rem;font-size:.95rem}
 small{color:#666;display:block;margin-top:1rem}
 [hidden]{display:none!important}
 </style></head>
 <body data-status="${v.status}">
 <main>
-<h1>WeChat login</h1>
+<h1>${title}</h1>
+${sandbox ? '<p id="sandbox" class="sandbox">Sandbox: a mock WeChat with a demo address book. Nothing sent here reaches anyone.</p>' : ''}
 <div id="roads">
 ${v.roads.map((r) => renderCard(r, titled)).join('\n')}
 </div>

@@ -3,6 +3,7 @@
  * legacy `GET /sse` + `POST /messages?sessionId=…`, and Streamable HTTP on `/mcp`. Every session gets its own McpServer.
  */
 import { randomUUID } from 'node:crypto'
+import { injectCancellation } from '../internals.js'
 import { Router, type Request, type Response } from 'express'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
@@ -67,7 +68,7 @@ function cancelOnDisconnect(transport: StreamableHTTPServerTransport, req: Reque
   res.once('close', () => {
     if (res.writableFinished) return
     for (const requestId of ids) {
-      transport.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason: 'the client disconnected' } })
+      injectCancellation(transport, requestId, 'the client disconnected')
     }
   })
 }

@@ -1,7 +1,7 @@
 /**
  * Sandbox only: `POST /sandbox/messages {from, room?, text}` makes a fixture contact write to the bot (or in a
  * group), so the whole conversation loop (send, wait, reply) can be tried and tested without a phone; `from: "me"`
- * is the owner writing on the owner road (typing in File Transfer on their phone). With a real puppet this router is
+ * is the owner writing on the owner road (typing in File Transfer on their phone, or to the simulated ClawBot). With a real puppet this router is
  * empty and the path answers 404 like any unknown one.
  */
 import express, { Router } from 'express'
@@ -11,6 +11,7 @@ import type { OwnerConversation } from '../owner/owner-conversation.js'
 import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import type { Roads } from '../roads/roads.js'
 import type { Sandbox } from '../roads/web/sandbox.js'
+import type { IlinkSimulator } from '../roads/ilink/simulator.js'
 import { requireToken } from './security.js'
 import type { TokenGuard } from './token-guard.js'
 
@@ -28,10 +29,12 @@ export interface SandboxRouteDeps {
   sandbox: () => Pick<Sandbox, 'inbound' | 'ownerTypes'> | undefined
   /** Absent: `from: "me"` is refused (a server without the owner conversation). */
   owner?: Pick<OwnerConversation, 'road'>
+  /** The simulated ClawBot (sandbox with ILINK_ENABLED=true): `from: "me"` writes there when it carries the owner. */
+  ilink?: () => Pick<IlinkSimulator, 'ownerSays'> | undefined
   guard?: TokenGuard
 }
 
-export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
+export function sandboxRoutes({ config, roads, owner, ilink, sandbox: sandboxOf, guard }: SandboxRouteDeps): Router {
   const router = Router()
   if (!config.sandbox) return router
   router.post('/sandbox/messages', requireToken(config, guard), express.json({ limit: '64kb' }), (req, res) => {
@@ -47,7 +50,7 @@ export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf, guard 
       return
     }
     const { from, room, text } = body.data
-    const result = from === OWNER_CHAT_ID ? ownerInbound(owner, sandbox, text, room) : sandbox.inbound(from, text, room)
+    const result = from === OWNER_CHAT_ID ? ownerInbound(owner, sandbox, ilink?.(), text, room) : sandbox.inbound(from, text, room)
     if (result.ok) res.json({ ok: true })
     else res.status(result.status).json({ ok: false, error: result.message })
   })
@@ -57,10 +60,19 @@ export function sandboxRoutes({ config, roads, owner, sandbox: sandboxOf, guard 
 type Injected = { ok: true } | { ok: false; status: number; message: string }
 
 /** The owner writes on whichever road carries the owner conversation now. */
-function ownerInbound(owner: SandboxRouteDeps['owner'], sandbox: Pick<Sandbox, 'ownerTypes'>, text: string, room: string | undefined): Injected {
+function ownerInbound(
+  owner: SandboxRouteDeps['owner'],
+  sandbox: Pick<Sandbox, 'ownerTypes'>,
+  clawbot: Pick<IlinkSimulator, 'ownerSays'> | undefined,
+  text: string,
+  room: string | undefined,
+): Injected {
   if (room !== undefined) return { ok: false, status: 400, message: '"me" is the owner writing to the agent directly; leave out "room"' }
   const road = owner?.road() ?? { ok: false, message: 'this server has no owner conversation' }
   if (!road.ok) return { ok: false, status: 409, message: road.message }
-  if (road.road !== 'filehelper') return { ok: false, status: 409, message: `the sandbox cannot simulate the owner on the ${road.road} road yet` }
-  return sandbox.ownerTypes(text)
+  if (road.road === 'filehelper') return sandbox.ownerTypes(text)
+  if (!clawbot) return { ok: false, status: 409, message: 'the owner road is ClawBot, which this server does not simulate (ILINK_BASE_URL points elsewhere)' }
+  // The owner writes to ClawBot: the reply window opens and the budget refills, as on a phone.
+  clawbot.ownerSays(text)
+  return { ok: true }
 }

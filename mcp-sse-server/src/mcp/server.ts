@@ -5,6 +5,7 @@ import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/defin
 import { tools as allTools } from '../tools/index.js'
 import { ROADS } from '../roads/index.js'
 import { VERSION } from '../version.js'
+import { sdkRequestHandlers } from '../internals.js'
 import { attachChannel, CHANNEL_CAPABILITIES, CHANNEL_INSTRUCTIONS } from '../channel/attach.js'
 import type { ChannelHub } from '../channel/hub.js'
 
@@ -51,18 +52,16 @@ export function createServer(deps: ToolDeps, session: SessionOptions = {}): McpS
   return server
 }
 
-type RequestHandler = (request: unknown, extra: unknown) => Promise<unknown>
-
 /**
  * The SDK parses each request's params against its schema and, when they do not fit (`tools/call` with a numeric
  * `name`, say), answers -32603 "Internal error". JSON-RPC's answer is -32602 "Invalid params", which tells the
- * client the fault is its own. The SDK keeps its handlers in a private map; if a future SDK drops it this is a
- * no-op, and test/security/bad-input.test.ts notices.
+ * client the fault is its own. The SDK keeps its handlers in a private map (src/internals.ts); if a future SDK drops it
+ * this is a no-op, and test/unit/internals.test.ts and test/security/bad-input.test.ts notice.
  */
 function answerBadParamsAsInvalidParams(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: unknown })._requestHandlers
-  if (!(handlers instanceof Map)) return
-  for (const [method, handler] of handlers as Map<string, RequestHandler>) {
+  const handlers = sdkRequestHandlers(server.server)
+  if (!handlers) return
+  for (const [method, handler] of handlers) {
     handlers.set(method, async (request: unknown, extra: unknown) => {
       try {
         return await handler(request, extra)

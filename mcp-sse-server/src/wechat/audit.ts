@@ -25,6 +25,11 @@ export interface AuditEntry {
   /** Where a send stopped at its confirmation, and who had been asked. */
   confirmation?: ConfirmStop
   asked?: 'client' | 'owner'
+  /**
+   * Set on every line the sandbox writes (WECHATY_PUPPET=mock): its sends reached no one, and a DATA_DIR shared with
+   * a real account must not mix them up with real ones. `jq 'select(.sandbox != true)'` keeps the real sends.
+   */
+  sandbox?: true
 }
 
 /** audit.jsonl.1 … audit.jsonl.5 are kept beside the live file; older ones are deleted. */
@@ -46,6 +51,8 @@ export interface AuditLogOptions {
   maxBytes?: number
   /** While the log cannot be written, try again this often (so /health recovers without waiting for a send). */
   retryMs?: number
+  /** Marks every line `"sandbox": true` (see AuditEntry.sandbox). */
+  sandbox?: boolean
 }
 
 export interface AuditLogEvents {
@@ -74,6 +81,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
   private retryTimer?: NodeJS.Timeout
   private readonly maxBytes: number
   private readonly retryMs: number
+  private readonly sandbox: boolean
 
   constructor(
     dataDir: string,
@@ -86,6 +94,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
     this.file = path.join(dataDir, 'audit.jsonl')
     this.maxBytes = options.maxBytes ?? 20 * 1024 * 1024
     this.retryMs = options.retryMs ?? RETRY_MS
+    this.sandbox = options.sandbox ?? false
   }
 
   get health(): AuditHealth {
@@ -162,6 +171,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
       ...(confirmed_by !== undefined ? { confirmed_by } : {}),
       ...(confirmation !== undefined ? { confirmation } : {}),
       ...(asked !== undefined ? { asked } : {}),
+      ...(this.sandbox ? { sandbox: true as const } : {}),
     })
     // Characters a JSON escape makes six bytes long can still overflow the line: halve the text until it fits.
     for (let budget = AUDIT_MAX_TEXT_CHARS; ; budget = Math.floor(budget / 2)) {

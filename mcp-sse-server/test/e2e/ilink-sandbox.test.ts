@@ -55,6 +55,21 @@ describe('the simulated ClawBot in the sandbox', () => {
     expect(server.logs().filter((l) => l.msg === 'the simulated WeChat refused a request')).toEqual([])
   }, 120_000)
 
+  it('POST /sandbox/messages {"from":"me"} writes to the simulated ClawBot when it carries the owner conversation', async () => {
+    server = await startServer(ENV, { waitForLogin: false })
+    await waitForMore(server, isState('logged_in'))
+    const client = await connect(server.url, 'streamableHttp')
+    const since = new Date(Date.now() - 1).toISOString()
+    expect((await post(server, '/sandbox/messages', { from: 'me', text: 'typed to ClawBot' })).status).toBe(200)
+    const reply = await call(client, 'waitForMyReply', { timeoutSeconds: 60, since })
+    expect(JSON.stringify(reply.structuredContent)).toContain('typed to ClawBot')
+    // The window is open now: the agent can answer through ClawBot.
+    const sent = await call(client, 'sendMessageToMe', { message: 'got it' })
+    expect(sent.isError).toBeFalsy()
+    expect(JSON.stringify(sent.structuredContent)).toMatch(/"road":"ilink"/)
+    await client.close()
+  }, 120_000)
+
   it('is not there without ILINK_ENABLED', async () => {
     server = await startServer({ WECHAT_MOCK_FIXTURE: ENV.WECHAT_MOCK_FIXTURE }, { waitForLogin: false })
     expect((await post(server, '/sandbox/ilink/expire')).status).toBe(404)

@@ -53,8 +53,13 @@ describe('without a token', () => {
     await expect.poll(() => page.locator('#status').textContent()).toContain('Scan this QR code')
     await page.screenshot({ path: artifactPath('login-page-qr.png'), fullPage: true })
 
-    await page.locator('#account', { hasText: '测试账号' }).waitFor({ timeout: 20_000 })
-    expect(await page.locator('#status').textContent()).toBe('Logged in as 测试账号.')
+    await page.locator('#account', { hasText: '测试账号' }).waitFor({ timeout: server.waitMs() })
+    expect(await page.locator('#status').textContent()).toBe('Logged in as')
+    // The name once, in its own line, not again in the headline.
+    expect((await page.locator('main').innerText()).split('测试账号').length - 1).toBe(1)
+    // The sandbox says it is one.
+    expect(await page.title()).toBe('WeChat login (sandbox)')
+    expect(await page.locator('#sandbox').isVisible()).toBe(true)
     expect(await qr.isHidden()).toBe(true)
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true)
     await page.screenshot({ path: artifactPath('login-page-logged-in.png'), fullPage: true })
@@ -72,11 +77,14 @@ describe('with MCP_AUTH_TOKEN', () => {
     await server?.stop()
   })
 
-  it('refuses without the token, with a page that says how to open it', async () => {
-    const page = await browser.newPage()
+  it('refuses without the token, with a page that says how to open it and fits a phone', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
     const response = await page.goto(`${server.url}/login`)
     expect(response!.status()).toBe(401)
     expect(await page.textContent('body')).toContain(`${server.url}/login?token=<MCP_AUTH_TOKEN>`)
+    // Read on the phone that scans: nothing wider than the screen, so no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    await page.screenshot({ path: artifactPath('login-token-needed-phone.png'), fullPage: true })
     const wrong = await page.goto(`${server.url}/login?token=not-the-token`)
     expect(wrong!.status()).toBe(401)
     expect(await page.textContent('body')).toContain('The token in the address is wrong.')
@@ -98,7 +106,7 @@ describe('with MCP_AUTH_TOKEN', () => {
 
     // The cookie keeps working: a plain visit, and the live updates behind it.
     expect((await page.goto(`${server.url}/login`))!.status()).toBe(200)
-    await expect.poll(() => page.locator('#status').textContent()).toBe('Logged in as 测试账号.')
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Logged in as')
     await page.screenshot({ path: artifactPath('login-page-token.png') })
     expect(errors).toEqual([])
     await context.close()

@@ -56,6 +56,17 @@ describe('bounded lines', () => {
     await open(dir).record(entry('hello 世界'))
     expect(lines(path.join(dir, 'audit.jsonl'))[0]).toEqual({ ts: expect.any(String), tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1' }, text: 'hello 世界', ok: true })
   })
+
+  it('the sandbox marks every line it writes, refusals included, so real sends can be told apart', async () => {
+    const dir = tempDir()
+    const log = open(dir, { sandbox: true })
+    await log.record(entry('sent to no one'))
+    await log.record(entry('refused', { ok: false, error: 'not a friend' }))
+    expect(lines(path.join(dir, 'audit.jsonl')).map((l) => [l.text, l.sandbox])).toEqual([
+      ['sent to no one', true],
+      ['refused', true],
+    ])
+  })
 })
 
 describe('rotation by size', () => {

@@ -3,10 +3,11 @@
  * can be tried, and tested, without a WeChat account.
  */
 import { readFileSync } from 'node:fs'
+import { replaceMockMessageSend } from '../../internals.js'
 import { randomBytes } from 'node:crypto'
 import * as z from 'zod'
 import type { PuppetMock, mock as MockNs } from 'wechaty-puppet-mock'
-import { FILEHELPER_ID } from '../../wechat/directory.js'
+import { FILEHELPER_ID, normalizeName } from '../../wechat/directory.js'
 
 const contactSchema = z
   .object({
@@ -124,6 +125,10 @@ function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '') || '(root)'
 }
 
+type Failure = { ok: false; status: 400 | 404 | 409; message: string }
+export type Injection = { ok: true } | Failure
+export type Found<T> = { ok: true; value: T } | Failure
+
 /** Puts the fixture's people and rooms into the mock WeChat, then shows a QR and logs in (at once or after loginDelayMs). */
 export class Sandbox {
   private loginTimer?: NodeJS.Timeout
@@ -131,6 +136,7 @@ export class Sandbox {
   private selfContact?: MockNs.ContactMock
   private fileHelper?: MockNs.ContactMock
   readonly contactsByKey = new Map<string, MockNs.ContactMock>()
+  private readonly people: MockNs.ContactMock[] = []
 
   constructor(
     readonly mocker: MockNs.Mocker,
@@ -161,6 +167,7 @@ export class Sandbox {
       })
       this.contactsByKey.set(contact.id, contact)
       if (!this.contactsByKey.has(c.name)) this.contactsByKey.set(c.name, contact)
+      this.people.push(contact)
     }
     for (const r of fixture.rooms) {
       const memberIdList = [this.selfContact.id, ...r.members.map((m) => this.memberId(m))]
@@ -207,11 +214,10 @@ export class Sandbox {
     return this.selfContact
   }
 
-  /** A room by id or current topic. Rooms are looked up in the mock itself, so topic changes are followed. */
+  /** A room by id or current topic, if exactly one fits (see findRoom). */
   room(key: string): MockNs.RoomMock | undefined {
-    const byTopic = [...this.mocker.cacheRoomPayload.values()].filter((r) => r.topic === key)
-    const id = this.mocker.cacheRoomPayload.has(key) ? key : byTopic.length === 1 ? byTopic[0].id : undefined
-    return id === undefined ? undefined : this.mocker.RoomMock.load(id)
+    const found = this.findRoom(key)
+    return found.ok ? found.value : undefined
   }
 
   /** The name of a file the mock carried in a message (the mock keeps no file name in the message payload). */
@@ -220,25 +226,50 @@ export class Sandbox {
   }
 
   /**
-   * Makes a fixture contact (id or name) say `text` to the bot, or in a room (id or topic) they belong to: an inbound
-   * message as a real one would arrive. Answers what went wrong in words a sandbox user can act on.
+   * Makes a fixture contact say `text` to the bot, or in a room they belong to: an inbound message as a real one
+   * would arrive. `from` and `room` are matched as the tools match names (an id, or a nickname, remark or topic equal
+   * up to case, spacing and Unicode form), and a name that fits several is refused with the candidates, so a test
+   * injects from exactly the person it means. Answers what went wrong in words a sandbox user can act on.
    */
-  inbound(from: string, text: string, roomKey?: string): { ok: true } | { ok: false; status: 400 | 404; message: string } {
+  inbound(from: string, text: string, roomKey?: string): Injection {
     const self = this.selfContact
     if (!self) return { ok: false, status: 400, message: 'the sandbox has not logged in yet; try again in a moment' }
-    const contact = this.contact(from)
-    if (!contact) return { ok: false, status: 404, message: `no sandbox contact has the id or name "${from}"` }
+    const contact = this.findContact(from)
+    if (!contact.ok) return contact
     if (roomKey === undefined) {
-      contact.say(text).to(self)
+      contact.value.say(text).to(self)
       return { ok: true }
     }
-    const room = this.room(roomKey)
-    if (!room) return { ok: false, status: 404, message: `no sandbox room has the id or topic "${roomKey}" (or several share that topic; use the id)` }
-    if (!room.payload.memberIdList.includes(contact.id)) {
-      return { ok: false, status: 400, message: `"${from}" is not a member of the room "${room.payload.topic}"` }
+    const room = this.findRoom(roomKey)
+    if (!room.ok) return room
+    if (!room.value.payload.memberIdList.includes(contact.value.id)) {
+      return { ok: false, status: 400, message: `"${from}" is not a member of the room "${room.value.payload.topic}"` }
     }
-    contact.say(text).to(room)
+    contact.value.say(text).to(room.value)
     return { ok: true }
+  }
+
+  /** A fixture contact by id, or by nickname or remark as the tools match them. */
+  findContact(key: string): Found<MockNs.ContactMock> {
+    const byId = this.contactsByKey.get(key)
+    if (byId && byId.id === key) return { ok: true, value: byId }
+    const q = normalizeName(key)
+    const hits = this.people.filter((c) => [c.payload.name, c.payload.alias ?? ''].some((n) => n && normalizeName(n) === q))
+    if (hits.length === 1) return { ok: true, value: hits[0] }
+    if (!hits.length) return { ok: false, status: 404, message: `no sandbox contact has the id, nickname or remark "${key}"` }
+    const candidates = hits.map((c) => `${c.payload.name}${c.payload.alias ? ` (remark ${c.payload.alias})` : ''}: id ${c.id}`)
+    return { ok: false, status: 409, message: `"${key}" names ${hits.length} sandbox contacts; use an id: ${candidates.join('; ')}` }
+  }
+
+  /** A room by id, or by topic as the tools match it; followed through topic changes (looked up in the mock). */
+  findRoom(key: string): Found<MockNs.RoomMock> {
+    const rooms = this.mocker.cacheRoomPayload
+    if (rooms.has(key)) return { ok: true, value: this.mocker.RoomMock.load(key) }
+    const q = normalizeName(key)
+    const hits = [...rooms.values()].filter((r) => normalizeName(r.topic) === q)
+    if (hits.length === 1) return { ok: true, value: this.mocker.RoomMock.load(hits[0].id) }
+    if (!hits.length) return { ok: false, status: 404, message: `no sandbox room has the id or topic "${key}"` }
+    return { ok: false, status: 409, message: `"${key}" is the topic of ${hits.length} sandbox rooms; use an id: ${hits.map((r) => r.id).join(', ')}` }
   }
 
   /**
@@ -263,15 +294,15 @@ export class Sandbox {
  */
 function routeSendsByRoomTable(puppet: PuppetMock, mocker: MockNs.Mocker): void {
   const internals = mocker as unknown as { cacheRoomPayload: Map<string, unknown>; ContactMock: { load(id: string): MockNs.ContactMock }; RoomMock: { load(id: string): MockNs.RoomMock } }
-  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string; _messageSend: (id: string, something: unknown) => Promise<void> }
-  target._messageSend = async (conversationId, something) => {
+  const target = puppet as unknown as { isLoggedIn: boolean; currentUserId: string }
+  replaceMockMessageSend(puppet, async (conversationId, something) => {
     if (!target.isLoggedIn) throw new Error('not logged in')
     const user = internals.ContactMock.load(target.currentUserId)
     const conversation = internals.cacheRoomPayload.has(conversationId)
       ? internals.RoomMock.load(conversationId)
       : internals.ContactMock.load(conversationId)
     user.say(something as never).to(conversation)
-  }
+  })
 }
 
 /** How long the sandbox shows a new QR after a logout when the fixture's loginDelayMs is 0. */

@@ -4,6 +4,7 @@
  * is in and why; the directory it is handed is kept in step with the address book (address-book.ts).
  */
 import { EventEmitter } from 'node:events'
+import { wechat4uBotData } from '../../internals.js'
 import path from 'node:path'
 import type { Wechaty } from 'wechaty'
 import type { Config } from '../../config.js'
@@ -263,12 +264,10 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
   /** wechat4u writes its session only at login, while its cookies and sync keys move on: save the current ones. */
   private async saveWechat4uSession(bot: Wechaty): Promise<void> {
     try {
-      const puppet = bot.puppet as unknown as {
-        wechat4u?: { botData?: unknown; PROP?: { uin?: unknown } }
-        memory?: { set(key: string, value: unknown): Promise<void>; save(): Promise<void> }
-      }
-      if (!this.isLoggedIn || !puppet.wechat4u?.PROP?.uin || !puppet.memory) return
-      await puppet.memory.set(WECHAT4U_MEMORY_SLOT, puppet.wechat4u.botData)
+      const puppet = bot.puppet as unknown as { memory?: { set(key: string, value: unknown): Promise<void>; save(): Promise<void> } }
+      const session = wechat4uBotData(bot.puppet)
+      if (!this.isLoggedIn || !session || !puppet.memory) return
+      await puppet.memory.set(WECHAT4U_MEMORY_SLOT, session.botData)
       await puppet.memory.save()
     } catch (err) {
       this.log.warn({ err: String(err) }, 'could not save the WeChat session on stop; the one saved at login stays')
