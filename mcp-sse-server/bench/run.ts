@@ -4,7 +4,7 @@
  * budgets, for the smoke test; its numbers mean nothing.
  *
  * Options: --quick · --out FILE · --runtime dist|tsx (default: dist in a full run, tsx in a quick one) ·
- * --no-build (use the existing dist/) · --only startup,latency,scale,sessions,notify,faults
+ * --no-build (use the existing dist/) · --only startup,latency,scale,sessions,notify,faults,owner
  */
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -19,9 +19,10 @@ import { machine, table, type Figure } from './lib/report.js'
 import { buildBare, type BenchContext } from './lib/servers.js'
 import { latencyPhase, scalePhase, sessionsPhase, startupPhase, type Budgets } from './lib/phases.js'
 import { notifyPhase } from './lib/notify.js'
+import { channelPhase, ilinkIdlePhase, stdioPhase, type OwnerBudgets } from './lib/owner.js'
 import { floodPhase, typoStormPhase, type FaultBudgets } from './lib/faults.js'
 
-const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify', 'faults'] as const
+const PHASES = ['startup', 'latency', 'scale', 'sessions', 'notify', 'faults', 'owner'] as const
 type Phase = (typeof PHASES)[number]
 
 const FULL: Budgets = {
@@ -37,6 +38,8 @@ const FULL: Budgets = {
   notify: { delayMs: 200, timeoutMs: 1_000, runs: 5, strict: true },
 }
 const FULL_FAULTS: FaultBudgets = { typoContacts: 50_000, windowMs: 4_000, typoClients: 4, otherClients: 2, inFlight: 200, sessionCap: 50, floodTimesCap: 10 }
+const FULL_OWNER: OwnerBudgets = { idleMs: 10_000, holdMs: 35_000, channelRuns: 200, stdio: { warmupMs: 500, ms: 4_000, rounds: 4, maxCalls: 50_000 } }
+const QUICK_OWNER: OwnerBudgets = { idleMs: 300, holdMs: 2_000, channelRuns: 5, stdio: { warmupMs: 50, ms: 200, rounds: 2, maxCalls: 500 } }
 const QUICK_FAULTS: FaultBudgets = { typoContacts: 400, windowMs: 300, typoClients: 2, otherClients: 1, inFlight: 40, sessionCap: 5, floodTimesCap: 3 }
 
 const QUICK: Budgets = {
@@ -97,6 +100,10 @@ async function main(): Promise<number> {
         ...(await typoStormPhase(ctx, faults, fixtures.get(faults.typoContacts)!, log)),
         ...(await floodPhase(ctx, faults, fixtures.get(budgets.latencyContacts)!, log)),
       ],
+      owner: async () => {
+        const owner = quick ? QUICK_OWNER : FULL_OWNER
+        return [...(await ilinkIdlePhase(ctx, owner, log)), ...(await channelPhase(ctx, owner, log)), ...(await stdioPhase(ctx, owner, fixtures.get(budgets.latencyContacts)!, log))]
+      },
     }
     for (const phase of PHASES) {
       if (!only.has(phase)) continue
@@ -118,7 +125,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     durationS,
     machine: { ...machineAtStart, loadAverageAtEnd: machine().loadAverage },
-    budgets: { ...budgets, faults: quick ? QUICK_FAULTS : FULL_FAULTS },
+    budgets: { ...budgets, faults: quick ? QUICK_FAULTS : FULL_FAULTS, owner: quick ? QUICK_OWNER : FULL_OWNER },
     figures,
     ...(Object.keys(skipped).length ? { skipped } : {}),
   }

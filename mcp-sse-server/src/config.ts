@@ -89,6 +89,9 @@ const schema = z.object({
   WECHAT_MAX_WAITS: int(1, 100_000).default(1000),
   WECHAT_MAX_WAIT_S: int(1, 30 * 86_400).default(7 * 86_400),
   WECHAT_WAIT_PROGRESS_S: int(1, 3600).default(30),
+  WECHAT_TASK_TTL_S: int(1, 31 * 86_400).default(8 * 86_400),
+  WECHAT_MAX_TASKS: int(1, 10_000).default(100),
+  WECHAT_TASK_POLL_MS: int(50, 60_000).default(2000),
   WECHAT_FILE_DIRS: list(/[,\n]/).optional(),
   WECHAT_MAX_FILE_MB: int(1, 100).default(25),
   WECHAT_FILE_ALLOW_PRIVATE_URLS: bool.default(false),
@@ -152,6 +155,8 @@ export interface Config {
   readonly serverUrl: string
   readonly inbox: { readonly perChat: number; readonly maxTotal: number; readonly maxBytes: number }
   readonly wait: { readonly maxWaitS: number; readonly progressS: number; readonly maxWaits: number }
+  /** Long waits run as MCP tasks for clients that ask: per session, bounded in time and count. */
+  readonly tasks: { readonly maxTtlMs: number; readonly maxTasks: number; readonly pollIntervalMs: number }
   readonly files: {
     readonly dirs: readonly string[]
     readonly maxBytes: number
@@ -293,6 +298,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     serverUrl: v.WECHAT_MCP_URL ?? `http://127.0.0.1:${v.PORT}/mcp`,
     inbox: { perChat: v.WECHAT_INBOX_PER_CHAT, maxTotal: v.WECHAT_INBOX_MAX_TOTAL, maxBytes: v.WECHAT_INBOX_MAX_MB * 1024 * 1024 },
     wait: { maxWaitS: v.WECHAT_MAX_WAIT_S, progressS: v.WECHAT_WAIT_PROGRESS_S, maxWaits: v.WECHAT_MAX_WAITS },
+    tasks: { maxTtlMs: v.WECHAT_TASK_TTL_S * 1000, maxTasks: v.WECHAT_MAX_TASKS, pollIntervalMs: v.WECHAT_TASK_POLL_MS },
     files: {
       dirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)),
       maxBytes: v.WECHAT_MAX_FILE_MB * 1024 * 1024,

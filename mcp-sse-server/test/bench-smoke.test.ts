@@ -30,6 +30,12 @@ const EXPECTED = [
   'faults.inFlight.othersP50',
   'faults.inFlight.othersP50.noLimit',
   'faults.sessionFlood.freshClientMs',
+  'owner.ilinkIdle.cpuPercent',
+  'owner.ilinkIdle.rssMb',
+  'owner.channel.p50',
+  'owner.channel.p99',
+  'owner.stdio.p50',
+  'owner.stdio.p99',
 ]
 
 function runQuickBench(out: string): Promise<{ code: number | null; stderr: string }> {

@@ -25,9 +25,11 @@ export interface McpRouteOptions {
 }
 
 /** Tools whose calls mostly wait, outside the per-session call limit (see CallLimits.unlimited). */
-const WAITING_TOOLS = new Set(['waitForReply'])
+const WAITING_TOOLS = new Set(['waitForReply', 'waitForMyReply'])
 
 function isWaitingCall(request: JSONRPCRequest): boolean {
+  // tasks/result holds the request open until the task (a long wait) ends.
+  if (request.method === 'tasks/result') return true
   return request.method === 'tools/call' && WAITING_TOOLS.has(String((request.params as { name?: unknown } | undefined)?.name))
 }
 

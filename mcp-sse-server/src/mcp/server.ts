@@ -8,6 +8,8 @@ import { VERSION } from '../version.js'
 import { sdkRequestHandlers } from '../internals.js'
 import { attachChannel, CHANNEL_CAPABILITIES, CHANNEL_INSTRUCTIONS } from '../channel/attach.js'
 import type { ChannelHub } from '../channel/hub.js'
+import { SessionTaskStore } from '../tools/tasks/store.js'
+import { runAsTasks } from '../tools/tasks/run-as-task.js'
 
 /**
  * The tools this configuration exposes. READ_ONLY and the roads are filters here, not checks inside each tool: a
@@ -38,15 +40,31 @@ export interface SessionOptions {
 
 /** One McpServer per client session; the state behind the tools (bot, channels) is shared through deps. */
 export function createServer(deps: ToolDeps, session: SessionOptions = {}): McpServer {
+  const exposed = exposedTools(deps)
+  const taskTools = new Set(exposed.filter((tool) => tool.taskSupport).map((tool) => tool.name))
+  // Per session, like the McpServer: a session's tasks die with it (and their waits with them).
+  const tasks = taskTools.size > 0 ? new SessionTaskStore(deps.config.tasks) : undefined
   const server = new McpServer(
     { name: 'wechat-mcp', version: VERSION },
     {
       jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
       instructions: session.channel ? INSTRUCTIONS + CHANNEL_INSTRUCTIONS : INSTRUCTIONS,
-      ...(session.channel ? { capabilities: { experimental: CHANNEL_CAPABILITIES } } : {}),
+      capabilities: {
+        ...(session.channel ? { experimental: CHANNEL_CAPABILITIES } : {}),
+        ...(tasks ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } } : {}),
+      },
+      ...(tasks ? { taskStore: tasks } : {}),
     },
   )
-  for (const tool of exposedTools(deps)) registerTool(server, tool, deps)
+  for (const tool of exposed) registerTool(server, tool, deps)
+  if (tasks) {
+    runAsTasks(server, tasks, taskTools)
+    const previousOnClose = server.server.onclose
+    server.server.onclose = () => {
+      tasks.dispose()
+      previousOnClose?.()
+    }
+  }
   answerBadParamsAsInvalidParams(server)
   if (session.channel) attachChannel(server, session.channel, session.name)
   return server

@@ -48,6 +48,11 @@ export interface ToolDefinition<I extends Shape = Shape, O extends Shape = Shape
   annotations: ToolAnnotations & { readOnlyHint: boolean }
   /** The road the tool works through: a configuration that does not run that road does not list the tool. */
   road?: RoadId
+  /**
+   * "optional": a client that supports MCP tasks may run the call as a task (a task id at once, the result later,
+   * tasks/cancel stops it); others get the ordinary blocking call. For calls that wait on people (tools/tasks/).
+   */
+  taskSupport?: 'optional'
   /** `client`: the session the call came from, for the send tools' confirmation (confirm/). */
   handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra, client?: ConfirmClient) => Promise<CallToolResult>
 }

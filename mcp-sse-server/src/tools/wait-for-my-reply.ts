@@ -36,6 +36,7 @@ export default defineTool({
       .describe('why there is no answer and no timeout: not_logged_in (no road to the user is logged in), road_unavailable (WECHAT_OWNER_ROAD rules the open ones out), invalid_argument, too_many_waits, cancelled'),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  taskSupport: 'optional',
   async handler({ timeoutSeconds, since }, deps, extra) {
     const { owner, config } = deps
     const choice = owner.road()

@@ -34,6 +34,7 @@ export default defineTool({
     ...chatRefusalShape,
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  taskSupport: 'optional',
   async handler({ nickname, topic, id, timeoutSeconds, since }, deps, extra) {
     const target = await openChat(deps, { nickname, topic, id, since })
     if (!target.ok) return target.result
