@@ -189,6 +189,9 @@ export interface Config {
   readonly secrets: readonly string[]
 }
 
+/** Every variable the server itself reads (the channels declare theirs: notify/registry.ts CHANNEL_VARIABLES). */
+export const SERVER_VARIABLES: readonly string[] = Object.keys(schema.shape)
+
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
 
 export function isLoopbackHost(host: string): boolean {
