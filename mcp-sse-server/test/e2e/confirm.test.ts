@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { call, connect, text } from '../helpers/clients.js'
+import { inbound, nextLog } from '../helpers/conversation.js'
 import { FakeIlink } from '../helpers/fake-ilink.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
 
@@ -351,6 +352,54 @@ describe('confirmation on the owner’s phone (WECHAT_CONFIRM_SENDS=all, WECHAT_
       await asking.client.close()
     }
   }, 60_000)
+})
+
+describe('confirmation on the owner’s File Transfer (no ClawBot; WECHAT_CONFIRM_VIA=owner)', () => {
+  let server: RunningServer
+  let plain: Client
+
+  beforeAll(async () => {
+    server = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), WECHAT_CONFIRM_SENDS: 'others', WECHAT_CONFIRM_VIA: 'owner', LOG_LEVEL: 'debug', ...ALLOWED })
+    plain = await listingClient(server.url)
+  }, 60_000)
+
+  afterAll(async () => {
+    await plain?.close().catch(() => undefined)
+    await server?.stop()
+  })
+
+  /** Starts a send and resolves with the question File Transfer received (the account's own message in `me`). */
+  async function asked(args: Record<string, string>): Promise<{ pending: Promise<CallToolResult>; code: string; question: string }> {
+    const kept = nextLog(server, (l) => l.msg === 'message kept' && l.chat === 'me' && l.self === true)
+    const pending = call(plain, 'sendMessageToFriend', args)
+    await kept
+    const me = structured(await call(plain, 'getRecentMessages', { id: 'me' })).messages as Array<{ sender: { self: boolean }; text?: string }>
+    const question = me.filter((m) => m.sender.self).at(-1)!.text!
+    return { pending, question, code: /Reply "ok ([a-z0-9]{4})"/.exec(question)![1] }
+  }
+
+  it('sends on the owner’s "ok <code>" typed in File Transfer; a friend typing the code decides nothing', async () => {
+    const first = await asked({ nickname: '老张', message: 'filehelper: approved' })
+    expect(first.question).toContain('«filehelper: approved»')
+    const answered = nextLog(server, (l) => l.msg === 'owner answered a send confirmation')
+    expect((await inbound(server, { from: 'me', text: `OK ${first.code}` })).status).toBe(200)
+    await answered
+    expect(structured(await first.pending)).toMatchObject({ sent: true, confirmedBy: 'owner' })
+    expect(await sentTo(plain, { id: 'c-zhang' })).toContain('filehelper: approved')
+
+    const second = await asked({ nickname: '老张', message: 'filehelper: forged' })
+    const friend = nextLog(server, (l) => l.msg === 'message kept' && l.chat === 'c-zhang' && l.self === false)
+    expect((await inbound(server, { from: '张三', text: `ok ${second.code}` })).status).toBe(200)
+    await friend
+    const denied = nextLog(server, (l) => l.msg === 'owner answered a send confirmation')
+    expect((await inbound(server, { from: 'me', text: `否 ${second.code}` })).status).toBe(200)
+    await denied
+    expect(structured(await second.pending)).toMatchObject({ sent: false, error: 'declined' })
+    expect(await sentTo(plain, { id: 'c-zhang' })).not.toContain('filehelper: forged')
+    expect(lastAudit(server, 'filehelper: forged')).toMatchObject({ ok: false, confirmation: 'declined', asked: 'owner' })
+    // The question itself is audited as the server's own message to the owner, and never asked about.
+    expect(server.auditLines().filter((l) => l.tool === 'confirm').every((l) => l.ok === true && l.confirmed_by === undefined)).toBe(true)
+  })
 })
 
 afterAll(() => {
