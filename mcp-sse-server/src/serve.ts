@@ -23,6 +23,7 @@ export async function serve(config: Config): Promise<void> {
   const runtimeSecrets = new RuntimeSecrets()
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets, runtimeSecrets })
   installProcessHandlers(logger)
+  for (const warning of config.warnings) logger.warn({ component: 'config' }, warning)
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
   process.umask(0o077)
@@ -61,6 +62,14 @@ export async function serve(config: Config): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(config.port, config.host, resolve)
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err
+    process.stderr.write(
+      err.code === 'EADDRINUSE'
+        ? `wechat-mcp: ${config.host}:${config.port} is already in use: another wechat-mcp is probably running (\`pm2 ls\`, \`docker ps\`, or \`ss -ltnp 'sport = :${config.port}'\` shows what holds it). Stop it, or set PORT to a free port.\n`
+        : `wechat-mcp: not allowed to listen on ${config.host}:${config.port} (ports below 1024 need privileges): set PORT to 1024 or above.\n`,
+    )
+    process.exit(1)
   })
   const port = (http.address() as AddressInfo).port
   roads.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
