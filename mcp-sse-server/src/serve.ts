@@ -59,6 +59,11 @@ export async function serve(config: Config): Promise<void> {
   })
 
   const http = createHttpServer(app)
+  // Clients (undici's fetch, the SDK, proxies) reuse idle connections. With Node's 5 s default the server may close one
+  // just as a client sends on it, and that request fails with "fetch failed"/ECONNRESET (seen under load). Outlive
+  // the clients' own idle timeouts instead, as servers behind load balancers do.
+  http.keepAliveTimeout = 65_000
+  http.headersTimeout = 66_000
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(config.port, config.host, resolve)
