@@ -10,6 +10,7 @@ import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { logNotifyStatus } from './notify/notifier.js'
+import { startBanner } from './start-banner.js'
 import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
@@ -83,6 +84,17 @@ export async function serve(config: Config): Promise<void> {
     'wechat-mcp listening',
   )
   logNotifyStatus(logger, notifier.status())
+  process.stderr.write(
+    startBanner({
+      url: `http://${displayHost(config.host)}:${port}`,
+      loginUrl: roads.loginPageUrl,
+      roads: roads.list().filter((r) => roads.has(r.id)),
+      notify: notifier.status(),
+      sandbox: config.sandbox,
+      auth: Boolean(config.authToken),
+      readOnly: config.readOnly,
+    }),
+  )
 
   let stopping = false
   const shutdown = async (signal: string) => {

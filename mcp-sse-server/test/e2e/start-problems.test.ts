@@ -31,3 +31,22 @@ it('warnings for a mistyped variable and a broken .env line are logged at start'
   const warnings = server.logs().filter((l) => l.component === 'config' && l.level === 40).map((l) => l.msg)
   expect(warnings).toEqual([expect.stringContaining('.env line 2 has no "="'), expect.stringContaining('did you mean PORT?')])
 }, 180_000)
+
+it('one readable block on stderr: address, transports, login page, roads, notification channels', async () => {
+  const dataDir = tempDir()
+  const started = await startServer({ DATA_DIR: dataDir, TG_BOT_TOKEN: '123456:abcdefghijklmnop' }, { waitForLogin: false })
+  try {
+    // stderr is its own pipe: the block may arrive after the log line that said the server listens.
+    await expect.poll(() => started.stderr(), { timeout: started.waitMs(), interval: 50 }).toContain('notifications ')
+    const block = started.stderr()
+    expect(block).toContain(`wechat-mcp (SANDBOX: a mock WeChat, nothing reaches anyone) is listening on ${started.url}`)
+    expect(block).toContain(`${started.url}/mcp (Streamable HTTP), ${started.url}/sse (legacy SSE)`)
+    expect(block).toContain(`log in        ${started.url}/login`)
+    expect(block).toMatch(/roads {9}\S.*: /)
+    expect(block).toContain('notifications none configured (docs/channels.md)')
+    expect(block).toContain('telegram is half-configured, off until you set TG_USER_ID')
+    expect(block).not.toContain('abcdefghijklmnop')
+  } finally {
+    await started.stop()
+  }
+}, 180_000)
