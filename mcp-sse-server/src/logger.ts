@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream'
 import { pino, type Logger, type DestinationStream } from 'pino'
+import { prettyChunk } from './log-pretty.js'
 
 export type { Logger }
 
@@ -135,15 +136,22 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream
 }
 
+/**
+ * JSON lines, except on a terminal, where a person reads them (log-pretty.ts). Secrets are scrubbed from the line
+ * as written, after formatting, so what reaches the screen is exactly what was checked.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   const target = options.destination ?? process.stdout
+  const pretty = options.destination === undefined && process.stdout.isTTY
+  const color = pretty && (process.stdout.hasColors?.() ?? false)
   const secrets = options.secrets.filter((s) => s.length >= 4)
   const runtime = options.runtimeSecrets
   const stream: DestinationStream =
-    secrets.length || runtime
+    secrets.length || runtime || pretty
       ? new Writable({
           write(chunk, _enc, done) {
-            target.write(redactSecrets(String(chunk), runtime ? [...secrets, ...runtime.list()] : secrets))
+            const line = pretty ? prettyChunk(String(chunk), color) : String(chunk)
+            target.write(redactSecrets(line, runtime ? [...secrets, ...runtime.list()] : secrets))
             done()
           },
         })
