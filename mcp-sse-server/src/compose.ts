@@ -26,6 +26,8 @@ import { Inbox } from './wechat/inbox.js'
 import { ilinkExpiredMessage, LogoutWatcher } from './wechat/logout-watcher.js'
 import { Pacer } from './wechat/pacer.js'
 import { Sender, type OutboundPort } from './wechat/sender.js'
+import { Confirmer } from './confirm/confirmer.js'
+import { OwnerAnswers } from './confirm/owner-answers.js'
 
 export interface Composition extends ToolDeps {
   audit: AuditLog
@@ -75,7 +77,23 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
       return road.send(to, content)
     },
   }
+  // A message is the owner's when it is in the owner's chat and not this account's own echo.
+  const isOwner = (m: { chat: { id: string }; sender: { self: boolean } }) => m.chat.id === OWNER_CHAT_ID && !m.sender.self
+  const answers = new OwnerAnswers(isOwner)
+  const confirmer: Confirmer = new Confirmer({
+    config,
+    answers,
+    // The owner conversation (ClawBot, else File Transfer) carries the question; its sends are never asked about.
+    owner: {
+      available: () => owner.road().ok,
+      ask: async (text) => {
+        const sent: { ok: boolean; message: string } = await owner.sendText('confirm', text)
+        return sent.ok ? undefined : sent.message
+      },
+    },
+  })
   const sender = new Sender(directory, web, pacer, audit, {
+    confirmer,
     maxMessageChars: config.send.maxMessageChars,
     repeatWindowS: config.send.repeatWindowS,
     allowedContacts: config.allowedContacts,
@@ -86,8 +104,14 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, ...(ilink ? { ilink } : {}) })
   const inbox = new Inbox(config.inbox)
   roads.on('message', (road, message) => {
+    const viewed = owner.view(road, message)
+    // The owner's answer to a send confirmation decides it, and goes nowhere else.
+    if (answers.take(viewed)) {
+      log.debug({ road }, 'owner answered a send confirmation')
+      return
+    }
     try {
-      const kept = inbox.add(owner.view(road, message))
+      const kept = inbox.add(viewed)
       // Never the text: logs are not the place for people's messages.
       log.debug({ road, chat: kept.chat.id, type: kept.type, self: kept.sender.self }, 'message kept')
     } catch (err) {
@@ -140,7 +164,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
         inbox,
         directory,
         listed: config.channel.senders,
-        isOwner: (m) => m.chat.id === OWNER_CHAT_ID && !m.sender.self,
+        isOwner,
         // On the owner road (ClawBot when it is logged in, else File Transfer), like sendMessageToMe.
         tellOwner: async (text) => {
           await owner.sendText('channel', text)

@@ -9,6 +9,7 @@ import * as z from 'zod'
 import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
 import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.js'
+import { CONFIRM_SENDS, CONFIRM_VIA, type ConfirmSends, type ConfirmVia } from './confirm/settings.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -71,6 +72,9 @@ const schema = z.object({
   WECHAT_SEND_QUEUE_MAX: int(1, 10_000).default(20),
   WECHAT_REPEAT_WINDOW_S: int(0, 86_400).default(60),
   WECHAT_MAX_MESSAGE_CHARS: int(1, 100_000).default(2000),
+  WECHAT_CONFIRM_SENDS: z.enum(CONFIRM_SENDS).default('off'),
+  WECHAT_CONFIRM_VIA: z.enum(CONFIRM_VIA).default('auto'),
+  WECHAT_CONFIRM_TIMEOUT_S: int(1, 86_400).default(300),
   NOTIFY_TIMEOUT_MS: int(100, 600_000).default(10_000),
   NOTIFY_EVENTS: list()
     .pipe(z.array(z.enum(NOTIFY_EVENT_TYPES)))
@@ -135,6 +139,8 @@ export interface Config {
     readonly repeatWindowS: number
     readonly maxMessageChars: number
   }
+  /** A person approves each send before it leaves (WECHAT_CONFIRM_*): which sends, who is asked, how long they have. */
+  readonly confirm: { readonly sends: ConfirmSends; readonly via: ConfirmVia; readonly timeoutS: number }
   readonly notify: {
     readonly timeoutMs: number
     readonly events: readonly string[]
@@ -182,6 +188,9 @@ export interface Config {
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
 }
+
+/** Every variable the server itself reads (the channels declare theirs: notify/registry.ts CHANNEL_VARIABLES). */
+export const SERVER_VARIABLES: readonly string[] = Object.keys(schema.shape)
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
 
@@ -280,6 +289,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       repeatWindowS: v.WECHAT_REPEAT_WINDOW_S,
       maxMessageChars: v.WECHAT_MAX_MESSAGE_CHARS,
     },
+    confirm: { sends: v.WECHAT_CONFIRM_SENDS, via: v.WECHAT_CONFIRM_VIA, timeoutS: v.WECHAT_CONFIRM_TIMEOUT_S },
     notify: {
       timeoutMs: v.NOTIFY_TIMEOUT_MS,
       events: v.NOTIFY_EVENTS,

@@ -8,6 +8,8 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js'
 import * as z from 'zod'
 import type { Config } from '../config.js'
+import { confirmClient } from '../confirm/client.js'
+import type { ConfirmClient } from '../confirm/confirmer.js'
 import type { Logger } from '../logger.js'
 import type { Notifier } from '../notify/types.js'
 import type { OwnerConversation } from '../owner/owner-conversation.js'
@@ -51,7 +53,8 @@ export interface ToolDefinition<I extends Shape = Shape, O extends Shape = Shape
    * tasks/cancel stops it); others get the ordinary blocking call. For calls that wait on people (tools/tasks/).
    */
   taskSupport?: 'optional'
-  handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra) => Promise<CallToolResult>
+  /** `client`: the session the call came from, for the send tools' confirmation (confirm/). */
+  handler: (args: z.infer<z.ZodObject<I>>, deps: ToolDeps, extra: ToolExtra, client?: ConfirmClient) => Promise<CallToolResult>
 }
 
 export function defineTool<I extends Shape, O extends Shape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
@@ -93,7 +96,7 @@ export function registerTool(server: McpServer, def: ToolDefinition, deps: ToolD
       annotations: { title: def.title, ...def.annotations },
     },
     // The SDK validated args against inputSchema before calling.
-    (async (args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => fitted(await def.handler(args, deps, extra), output, def.name, deps.logger)) as never,
+    (async (args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra) => fitted(await def.handler(args, deps, extra, confirmClient(server.server, extra)), output, def.name, deps.logger)) as never,
   )
 }
 

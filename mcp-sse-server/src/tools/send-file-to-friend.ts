@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { defineTool } from './define.js'
 import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
-import { FILE_TRANSFER_HINT, SEND_ANNOTATIONS } from './shared.js'
+import { CONFIRM_HINT, FILE_TRANSFER_HINT, SEND_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'sendFileToFriend',
@@ -11,6 +11,7 @@ export default defineTool({
     'remark/备注 or nickname) or the `id` from findFriend; it only sends when exactly one friend has that exact name, otherwise the ' +
     'candidates are returned: ask the user which one and send again by id. ' +
     FILE_RULES +
+    CONFIRM_HINT +
     'Never retry a send that was refused as a repeat. ' +
     FILE_TRANSFER_HINT,
   inputSchema: {
@@ -21,7 +22,7 @@ export default defineTool({
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
   road: 'web',
-  async handler({ nickname, id, ...source }, deps, extra) {
-    return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal)
+  async handler({ nickname, id, ...source }, deps, extra, client) {
+    return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal, client)
   },
 })

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { defineTool } from './define.js'
 import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
-import { SEND_ANNOTATIONS } from './shared.js'
+import { CONFIRM_HINT, SEND_ANNOTATIONS } from './shared.js'
 
 export default defineTool({
   name: 'sendFileToRoom',
@@ -11,6 +11,7 @@ export default defineTool({
     'name) or the `id` from findRoom; it only sends when exactly one group has that exact name, otherwise the candidates are ' +
     'returned: ask the user which one and send again by id. ' +
     FILE_RULES +
+    CONFIRM_HINT +
     'Never retry a send that was refused as a repeat.',
   inputSchema: {
     topic: z.string().max(200).optional().describe('the exact group name'),
@@ -20,7 +21,7 @@ export default defineTool({
   outputSchema: fileSendOutputShape,
   annotations: SEND_ANNOTATIONS,
   road: 'web',
-  async handler({ topic, id, ...source }, deps, extra) {
-    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal)
+  async handler({ topic, id, ...source }, deps, extra, client) {
+    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal, client)
   },
 })

@@ -4,13 +4,15 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
 import type { FileSendRequest, TargetKind } from '../wechat/sender.js'
 import type { ToolDeps } from './define.js'
-import { pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
+import { confirmInput, pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
+import type { ConfirmClient } from '../confirm/confirmer.js'
 
 export const fileSourceShape = {
   url: z.string().max(4000).optional().describe('an http(s) link to the file or image itself (not a web page about it)'),
   path: z.string().max(4000).optional().describe('a file on the server, inside one of the directories in WECHAT_FILE_DIRS'),
   name: z.string().max(200).optional().describe('the file name the recipient sees, with its extension (default: from the link or path)'),
   caption: z.string().max(100_000).optional().describe('a text sent right after the file'),
+  confirm: confirmInput,
 }
 
 export const fileSendOutputShape = {
@@ -29,8 +31,9 @@ export const FILE_RULES =
 export async function sendFile(
   deps: ToolDeps,
   who: { tool: string; kind: TargetKind; nameField: string; name?: string; id?: string },
-  args: { url?: string; path?: string; name?: string; caption?: string },
+  args: { url?: string; path?: string; name?: string; caption?: string; confirm?: string },
   signal?: AbortSignal,
+  client?: ConfirmClient,
 ): Promise<CallToolResult> {
   const { tool, kind } = who
   const target = pickTarget(who.name, who.id, who.nameField)
@@ -40,7 +43,8 @@ export async function sendFile(
     return sendResultToTool(await deps.sender.refuse(request, typeof target === 'string' ? target : (from as string)))
   }
   const caption = args.caption !== undefined ? { caption: args.caption } : {}
-  const result = await deps.sender.sendFile({ tool, kind, target, ...from, ...caption }, signal)
+  const confirm = { ...(client ? { client } : {}), ...(args.confirm !== undefined ? { token: args.confirm } : {}) }
+  const result = await deps.sender.sendFile({ tool, kind, target, ...from, ...caption, confirm }, signal)
   const base = sendResultToTool(result)
   if (!result.file) return base
   return { ...base, structuredContent: { ...base.structuredContent, file: result.file } }

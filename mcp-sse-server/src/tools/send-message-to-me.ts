@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { OWNER_ROAD_IDS } from '../owner/owner-road.js'
 import type { OwnerSendResult } from '../owner/owner-conversation.js'
 import { SEND_ERROR_CODES } from '../wechat/sender.js'
+import { CONFIRM_STOPS } from '../confirm/settings.js'
 import { defineTool, failure, success } from './define.js'
 import { FILE_RULES, fileSource, fileSourceShape } from './send-file.js'
 import { SEND_ANNOTATIONS } from './shared.js'
@@ -28,7 +29,8 @@ export default defineTool({
   outputSchema: {
     sent: z.boolean().describe('true only when WeChat accepted it (file and message both, when a file was given)'),
     road: z.enum(OWNER_ROAD_IDS).optional().describe('how it reached (or would have reached) the user: ClawBot (iLink) or File Transfer'),
-    error: z.enum(SEND_ERROR_CODES).optional(),
+    // Never asked about: the user is the one who would be asked (WECHAT_CONFIRM_SENDS).
+    error: z.enum(SEND_ERROR_CODES).exclude([...CONFIRM_STOPS]).optional(),
     sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForMyReply'),
     file: z
       .object({ name: z.string(), size: z.number().int(), mediaType: z.string(), source: z.string() })

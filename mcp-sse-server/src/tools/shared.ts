@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { CHAT_TYPES } from '../wechat/inbox.js'
 import { SEND_ERROR_CODES, type SendResult } from '../wechat/sender.js'
 import { ROAD_STATUSES } from '../roads/road.js'
+import { CONFIRMED_BY } from '../confirm/settings.js'
 import { failure, success, type ToolDeps } from './define.js'
 
 export const candidateShape = z.object({
@@ -25,7 +26,25 @@ export const sendOutputShape = {
   error: z.enum(SEND_ERROR_CODES).exclude(['road_unavailable']).optional().describe('why it was not sent (docs/tools.md lists each one)'),
   candidates: z.array(candidateShape).optional().describe('exact matches when ambiguous, partial matches when not found'),
   sentAt: z.string().optional().describe('when it went out (ISO 8601); pass it as `since` to waitForReply so a quick answer is not missed'),
+  confirmedBy: z.enum(CONFIRMED_BY).optional().describe('who approved it before it went out (WECHAT_CONFIRM_SENDS): the user in the client, on their phone, or after a preview'),
+  confirmation: z
+    .object({ id: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('when error is confirmation_required: the one-time id to pass as `confirm`, only after the user approved the preview'),
 }
+
+/** The send tools' `confirm` argument. */
+export const confirmInput = z
+  .string()
+  .max(40)
+  .optional()
+  .describe('the id from a confirmation_required answer, once the user approved exactly that preview; never without their word')
+
+/** What every send tool tells the model about WECHAT_CONFIRM_SENDS. */
+export const CONFIRM_HINT =
+  'The user may require approving each message: the server then asks them itself, or answers confirmation_required with a ' +
+  'preview; show that preview to the user word for word, wait for their answer, and only if they approve call again with the ' +
+  'same recipient and content plus `confirm` set to its id. declined or confirmation_timeout means nothing went out: do not retry on your own. '
 
 /** How the model reaches the user's own File Transfer chat, which no friend's name can stand in for. */
 export const FILE_TRANSFER_HINT =
@@ -59,12 +78,15 @@ export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>, filled: Record<string
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */
 export function sendResultToTool(result: SendResult): CallToolResult {
-  if (result.ok) return success(result.message, { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}) })
+  const confirmed = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
+  if (result.ok) return success(result.message, { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}), ...confirmed })
   return failure(result.message, {
     sent: false,
     error: result.code,
     ...(result.target ? { target: result.target } : {}),
     ...(result.candidates ? { candidates: result.candidates } : {}),
+    ...confirmed,
+    ...(result.preview ? { confirmation: result.preview } : {}),
   })
 }
 

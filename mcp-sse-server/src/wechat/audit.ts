@@ -4,6 +4,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, ren
 import { open, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describeFsError } from './fs-errors.js'
+import type { ConfirmedBy, ConfirmStop } from '../confirm/settings.js'
 
 export interface AuditEntry {
   ts: string
@@ -19,6 +20,11 @@ export interface AuditEntry {
   file?: string
   /** For file sends: where it came from (URL without its query string, or the resolved path). */
   source?: string
+  /** Who approved the send (WECHAT_CONFIRM_SENDS): the person at the client, the owner on their phone, or a preview. */
+  confirmed_by?: ConfirmedBy
+  /** Where a send stopped at its confirmation, and who had been asked. */
+  confirmation?: ConfirmStop
+  asked?: 'client' | 'owner'
   /**
    * Set on every line the sandbox writes (WECHATY_PUPPET=mock): its sends reached no one, and a DATA_DIR shared with
    * a real account must not mix them up with real ones. `jq 'select(.sandbox != true)'` keeps the real sends.
@@ -148,7 +154,7 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
   }
 
   private serialize(entry: Omit<AuditEntry, 'ts'> & { ts?: string }): string {
-    const { ts, tool, target, text, ok, error, file, source } = entry
+    const { ts, tool, target, text, ok, error, file, source, confirmed_by, confirmation, asked } = entry
     const fields = (bounded: Pick<AuditEntry, 'text' | 'textChars' | 'textSha256'>): AuditEntry => ({
       ts: ts ?? new Date().toISOString(),
       tool,
@@ -162,6 +168,9 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
       ...(error !== undefined ? { error: clip(this.redact(error), FIELD_LIMITS.error) } : {}),
       ...(file !== undefined ? { file: clip(file, FIELD_LIMITS.file) } : {}),
       ...(source !== undefined ? { source: clip(source, FIELD_LIMITS.source) } : {}),
+      ...(confirmed_by !== undefined ? { confirmed_by } : {}),
+      ...(confirmation !== undefined ? { confirmation } : {}),
+      ...(asked !== undefined ? { asked } : {}),
       ...(this.sandbox ? { sandbox: true as const } : {}),
     })
     // Characters a JSON escape makes six bytes long can still overflow the line: halve the text until it fits.

@@ -18,6 +18,9 @@ import {
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
+import { createHash } from 'node:crypto'
+import type { Confirmer, ConfirmRequest, SendSummary } from '../confirm/confirmer.js'
+import { CONFIRM_STOPS, type ConfirmedBy, type ConfirmStop } from '../confirm/settings.js'
 
 import type { ChatType } from './inbox.js'
 
@@ -29,6 +32,10 @@ export interface SendRequest {
   kind: TargetKind
   target: { id?: string; name?: string }
   text: string
+  /** Set by the send tools: the person who must approve it, when WECHAT_CONFIRM_SENDS asks for that. */
+  confirm?: ConfirmRequest
+  /** Already approved with the send it belongs to (a file's caption). */
+  confirmedBy?: ConfirmedBy
 }
 
 /** A file or image (see files.ts); the caption goes out as a text right after it. */
@@ -39,6 +46,7 @@ export interface FileSendRequest {
   /** Where it comes from (a URL without its query, or the path as given), for the audit log; never the bytes. */
   source: string
   caption?: string
+  confirm?: ConfirmRequest
   /** Downloads or reads and checks the file; called only once the target is known and allowed, so a refused send costs no download. */
   load: () => Promise<LoadedFile | FileRefusal>
 }
@@ -61,6 +69,7 @@ export const SEND_ERROR_CODES = [
   'audit_unavailable',
   /** The owner conversation has no road open (owner/owner-conversation.ts). */
   'road_unavailable',
+  ...CONFIRM_STOPS,
 ] as const
 export type SendErrorCode = (typeof SEND_ERROR_CODES)[number]
 
@@ -76,9 +85,16 @@ export interface Candidate {
   alias?: string
 }
 
+/** How a send's confirmation went: who approved it, or where it stopped (and, for a preview, its one-time id). */
+export interface ConfirmationFacts {
+  confirmedBy?: ConfirmedBy
+  asked?: 'client' | 'owner'
+  preview?: { id: string; expiresAt: string }
+}
+
 export type SendResult =
-  | { ok: true; target: ResolvedTarget; message: string; sentAt?: string }
-  | { ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string }
+  | ({ ok: true; target: ResolvedTarget; message: string; sentAt?: string } & ConfirmationFacts)
+  | ({ ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string } & ConfirmationFacts)
 
 /** What the sender needs from the road its sends go out on (the composition root wires it to the web road). */
 export interface OutboundPort {
@@ -95,6 +111,8 @@ export interface SenderOptions {
   repeatWindowS: number
   allowedContacts?: readonly string[]
   allowedRooms?: readonly string[]
+  /** WECHAT_CONFIRM_SENDS: asks a person before a tool's send enters the queue. */
+  confirmer?: Confirmer
 }
 
 
@@ -155,7 +173,8 @@ export class Sender {
     const { name, size, mediaType, source } = loaded
     const file = { name, size, mediaType, source }
     if (!result.ok || request.caption === undefined) return { ...result, file }
-    const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption }, signal)
+    const approved = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
+    const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption, ...approved }, signal)
     const note = caption.ok ? ' with its caption' : `, but not its caption (${caption.message.replace(/^Not sent: /, '')})`
     return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.`, ...(caption.ok ? {} : { captionError: caption.code }) }
   }
@@ -189,6 +208,8 @@ export class Sender {
       ...content,
       ok: result.ok,
       ...(result.ok ? {} : { error: result.message }),
+      ...(result.confirmedBy ? { confirmed_by: result.confirmedBy } : {}),
+      ...(!result.ok && isConfirmStop(result.code) ? { confirmation: result.code, ...(result.asked ? { asked: result.asked } : {}) } : {}),
     })
   }
 
@@ -247,6 +268,15 @@ export class Sender {
       if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
       loaded = content.loaded = file
     }
+    // Only awaited when someone may be asked: a send without confirmation keeps its place in line with the others.
+    const confirmation = this.options.confirmer?.needed(target, request.confirm) ? await this.confirmation(request, content, target, loaded, signal) : undefined
+    if (confirmation && !confirmation.ok) {
+      const { code, message, asked, preview } = confirmation
+      return { ok: false, code, message, target, ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) }
+    }
+    const confirmedBy = confirmation?.by ?? ('confirmedBy' in request ? request.confirmedBy : undefined)
+    const approved = confirmedBy ? { confirmedBy } : {}
+
     const file = loaded?.file
     const payload: OutboundContent =
       content.kind === 'text'
@@ -261,6 +291,7 @@ export class Sender {
         ok: false,
         code: 'repeat',
         target,
+        ...approved,
         message: `Not sent: the same ${what} already went to ${label(target)} within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
       }
     }
@@ -287,17 +318,46 @@ export class Sender {
       )
     } catch (err) {
       this.recent.delete(key)
-      if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
-      if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', target, message: auditRefusal(err.message) }
-      if (err instanceof SendAbandonedError && err.reason === 'logout') {
-        return { ok: false, code: 'not_logged_in', target, message: `Not sent: ${err.message}. ${this.port.loginHint()}` }
-      }
-      if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
-      return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
+      const refused = this.answerFailure(err, target, sentAt)
+      return { ...refused, ...approved }
     }
     const to = `${kind === 'room' ? 'room ' : ''}${label(target)}`
-    if (content.kind === 'text') return { ok: true, target, sentAt, message: `Sent to ${to}.` }
-    return { ok: true, target, sentAt, message: `Sent the file ${quote(loaded!.name)} to ${to}.` }
+    const by = confirmedBy ? ` (approved ${confirmedBy === 'preview' ? 'after the preview' : confirmedBy === 'owner' ? 'by the user on their phone' : 'by the user in the client'})` : ''
+    if (content.kind === 'text') return { ok: true, target, sentAt, ...approved, message: `Sent to ${to}${by}.` }
+    return { ok: true, target, sentAt, ...approved, message: `Sent the file ${quote(loaded!.name)} to ${to}${by}.` }
+  }
+
+  /** What a send that entered the queue but did not reach WeChat, or failed there, answers. */
+  private answerFailure(err: unknown, target: ResolvedTarget, sentAt: string): SendResult {
+    if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
+    if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', target, message: auditRefusal(err.message) }
+    if (err instanceof SendAbandonedError && err.reason === 'logout') {
+      return { ok: false, code: 'not_logged_in', target, message: `Not sent: ${err.message}. ${this.port.loginHint()}` }
+    }
+    if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
+    return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
+  }
+
+  /** Asks whoever WECHAT_CONFIRM_VIA names, when this send needs a person's approval (confirm/confirmer.ts). */
+  private async confirmation(request: SendRequest | FileSendRequest, content: Content, target: ResolvedTarget, loaded: LoadedFile | undefined, signal?: AbortSignal) {
+    const confirmer = this.options.confirmer!
+    const entry = this.lookup(target.type, { id: target.id })
+    const recipient = entry.ok
+      ? 'topic' in entry.entry
+        ? { type: target.type, id: target.id, name: entry.entry.topic }
+        : { type: target.type, id: target.id, name: entry.entry.name, ...(entry.entry.alias ? { alias: entry.entry.alias } : {}) }
+      : target
+    const hash = createHash('sha256')
+    let what: SendSummary['what']
+    if (content.kind === 'text') {
+      what = { kind: 'text', text: content.text }
+      hash.update('text\u0000').update(content.text)
+    } else {
+      const caption = content.request.caption
+      what = { kind: 'file', name: loaded!.name, size: loaded!.size, ...(caption !== undefined ? { caption } : {}) }
+      hash.update(`file\u0000${loaded!.name}\u0000${caption ?? ''}\u0000`).update(Buffer.from(await loaded!.file.toBuffer()))
+    }
+    return confirmer.confirm({ tool: request.tool, recipient, what, digest: hash.digest('hex') }, request.confirm!, signal)
   }
 
   /** Downloads or reads a file, at most MAX_PARALLEL_LOADS at a time. */
@@ -419,6 +479,10 @@ function normalizeText(text: string): string {
 }
 
 class AuditUnavailableError extends Error {}
+
+function isConfirmStop(code: SendErrorCode): code is ConfirmStop {
+  return (CONFIRM_STOPS as readonly string[]).includes(code)
+}
 
 /** What WeChat (or the puppet) said, quoted: it may repeat a name or text that came from WeChat. */
 function errorText(err: unknown): string {

@@ -8,8 +8,9 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { tools } from '../../src/tools/index.js'
@@ -18,8 +19,11 @@ import { inbound } from '../helpers/conversation.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
 
 type Args = Record<string, unknown>
-/** `unaudited` is the live server once its audit log has been made unwritable (after every `live` case). */
-type ServerName = 'live' | 'waiting' | 'paced' | 'unaudited'
+/**
+ * `confirming` requires confirmation of every send (WECHAT_CONFIRM_SENDS=all, a 1 s timeout) and its client cannot be
+ * asked; `asking` is a client of the same server that declares elicitation and declines, or never answers when the
+ * question mentions a timeout. `unaudited` is the live server once its audit log has been made unwritable (after every `live` case). */
+type ServerName = 'live' | 'waiting' | 'paced' | 'unaudited' | 'confirming' | 'asking'
 
 interface Case {
   why: string
@@ -89,6 +93,10 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'sent before the queue filled', on: 'paced', args: { nickname: '老张', message: 'paced: goes now' } },
     { why: 'queued, then the server stops', on: 'paced', args: { nickname: '老张', message: 'paced: queued' }, error: 'cancelled' },
     { why: 'the queue is full', on: 'paced', args: { nickname: '老张', message: 'paced: no room' }, error: 'queue_full' },
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { nickname: '老张', message: 'confirm: preview' }, error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { nickname: '老张', message: 'confirm: forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: { nickname: '老张', message: 'confirm: declined' }, error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: { nickname: '老张', message: 'confirm: timeout' }, error: 'confirmation_timeout' },
   ],
   sendMessageToRoom: [
     { why: 'sent', on: 'live', args: { topic: 'Family', message: 'room: sent' } },
@@ -100,6 +108,10 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same text again', on: 'live', args: { topic: 'Family', message: 'room: sent' }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', message: 'room: offline' }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', message: 'room: unaudited' }, error: 'audit_unavailable' },
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { topic: 'Family', message: 'confirm: preview' }, error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { topic: 'Family', message: 'confirm: forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: { topic: 'Family', message: 'confirm: declined' }, error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: { topic: 'Family', message: 'confirm: timeout' }, error: 'confirmation_timeout' },
   ],
   sendFileToFriend: [
     { why: 'sent', on: 'live', args: { nickname: '老张', path: FILE } },
@@ -114,6 +126,10 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'an empty caption', on: 'live', args: { nickname: '老张', path: FILE, caption: ' ' }, error: 'invalid_message' },
     { why: 'not logged in', on: 'waiting', args: { nickname: '老张', path: FILE }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { nickname: '老张', path: FILE }, error: 'audit_unavailable' },
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { nickname: '老张', path: FILE }, error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { nickname: '老张', path: FILE, confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: { nickname: '老张', path: FILE }, error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: { nickname: '老张', path: FILE, caption: 'confirm: timeout' }, error: 'confirmation_timeout' },
   ],
   sendFileToRoom: [
     { why: 'sent', on: 'live', args: { topic: 'Family', path: FILE } },
@@ -126,6 +142,10 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same file again', on: 'live', args: { topic: 'Family', path: FILE }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', path: FILE }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', path: FILE }, error: 'audit_unavailable' },
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { topic: 'Family', path: FILE }, error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { topic: 'Family', path: FILE, confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: { topic: 'Family', path: FILE }, error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: { topic: 'Family', path: FILE, caption: 'confirm: timeout' }, error: 'confirmation_timeout' },
   ],
   listRecentChats: [
     { why: 'chats', on: 'live', args: {} },
@@ -227,6 +247,18 @@ async function listingClient(server: RunningServer): Promise<Client> {
   return client
 }
 
+/** Declares elicitation: declines every question, except one that mentions a timeout, which it never answers. */
+async function askingClient(server: RunningServer): Promise<Client> {
+  const client = new Client({ name: 'every-answer-asking', version: '1.0.0' }, { capabilities: { elicitation: {} } })
+  client.setRequestHandler(ElicitRequestSchema, (request) =>
+    /timeout/.test(request.params.message) ? new Promise<ElicitResult>(() => undefined) : Promise.resolve<ElicitResult>({ action: 'decline' }),
+  )
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.url)))
+  const { tools: list } = await client.listTools()
+  expect(list.filter((t) => t.outputSchema).length).toBeGreaterThan(0)
+  return client
+}
+
 // One server at a time: starting a Wechaty is CPU-bound, and the machine may be shared.
 beforeAll(async () => {
   servers.live = await startServer({
@@ -240,6 +272,15 @@ beforeAll(async () => {
     NOTIFY_EVENTS: 'start,end,error',
   })
   servers.waiting = await startServer({ ...base, WECHAT_MOCK_FIXTURE: writeFixture({ ...fixture, loginDelayMs: 3_600_000 }) }, { waitForLogin: false })
+  servers.confirming = servers.asking = await startServer({
+    ...base,
+    WECHAT_MOCK_FIXTURE: writeFixture(fixture),
+    WECHAT_CONFIRM_SENDS: 'all',
+    WECHAT_CONFIRM_VIA: 'client',
+    WECHAT_CONFIRM_TIMEOUT_S: '1',
+  })
+  clients.confirming = await listingClient(servers.confirming)
+  clients.asking = await askingClient(servers.asking)
   clients.live = await listingClient(servers.live)
   clients.waiting = await listingClient(servers.waiting)
   const res = await inbound(servers.live, { from: '张三', text: 'hi from Zhang' })
@@ -250,7 +291,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)))
-  await Promise.all(Object.values(servers).map((s) => s.stop()))
+  await Promise.all([...new Set(Object.values(servers))].map((s) => s.stop()))
 })
 
 /** Calls like a model's client: any -32602 (a result that breaks its schema) rejects here and fails the case. */
@@ -288,7 +329,7 @@ describe('every tool has cases', () => {
 })
 
 describe.each(Object.entries(CASES))('%s', (tool, cases) => {
-  it.each(cases.filter((c) => c.on === 'live' || c.on === 'waiting').map((c) => [c.why, c] as const))('%s', async (_why, c) => {
+  it.each(cases.filter((c) => c.on === 'live' || c.on === 'waiting' || c.on === 'confirming' || c.on === 'asking').map((c) => [c.why, c] as const))('%s', async (_why, c) => {
     const client = clients[c.on]
     let held: Promise<unknown> | undefined
     const stop = new AbortController()
