@@ -76,11 +76,12 @@ export async function ilinkIdlePhase(ctx: BenchContext, budgets: OwnerBudgets, l
       figure({
         id: 'owner.ilinkIdle.cpuPercent',
         label: 'iLink road idle: CPU (long poll running, nobody writing)',
-        unit: '% of a core',
-        value: (cpu.on / windowMs) * 100,
-        baseline: (cpu.off / windowMs) * 100,
+        // µs of CPU per second of wall time: 10,000 is 1 % of a core.
+        unit: 'µs CPU/s',
+        value: (floor(cpu.on) * 1000) / (windowMs / 1000),
+        baseline: (floor(cpu.off) * 1000) / (windowMs / 1000),
         baselineLabel: 'same server, road off',
-        target: { kind: 'absolute', max: 1, text: '≤ 1 % of a core' },
+        target: { kind: 'absolute', max: 10_000, text: '≤ 10,000 µs/s (1 % of a core)' },
         detail,
       }),
       figure({
@@ -96,6 +97,14 @@ export async function ilinkIdlePhase(ctx: BenchContext, budgets: OwnerBudgets, l
   } finally {
     await fake.close()
   }
+}
+
+/**
+ * An idle process may not run at all in a short window (a quick run's 300 ms): 0 has no ratio, so CPU time below the
+ * counter's resolution reads as that resolution (1 µs). Full runs measure milliseconds and are never floored.
+ */
+function floor(ms: number): number {
+  return Math.max(ms, 0.001)
 }
 
 const ChannelEvent = z.object({
