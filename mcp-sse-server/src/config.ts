@@ -2,10 +2,11 @@
  * The only reader of process.env. Everything the server can be told comes through here, is validated once,
  * and is handed out as a frozen, typed Config. Every bad variable is reported, not just the first.
  */
-import { accessSync, constants, statSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { config as loadDotenv } from 'dotenv'
 import * as z from 'zod'
+import { configWarnings } from './config-warnings.js'
 import { EVENT_TYPES as NOTIFY_EVENT_TYPES } from './notify/event.js'
 import { CHANNEL_VARIABLES, SECRET_VARIABLES, channelSecrets } from './notify/registry.js'
 import { OWNER_ROAD_SETTINGS, type OwnerRoadSetting } from './owner/owner-road.js'
@@ -187,6 +188,8 @@ export interface Config {
   }
   /** Every secret value in the configuration, for log/result scrubbing. */
   readonly secrets: readonly string[]
+  /** Valid settings that are probably not what was meant, each saying what to do (logged at start). */
+  readonly warnings: readonly string[]
 }
 
 /** Every variable the server itself reads (the channels declare theirs: notify/registry.ts CHANNEL_VARIABLES). */
@@ -207,9 +210,11 @@ const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 
  */
 export function loadConfig(env: Env = process.env, options: { dotenv?: boolean } = {}): ConfigResult {
   const merged: Record<string, string | undefined> = { ...env }
+  let dotenvText: string | undefined
   if (options.dotenv ?? env === process.env) {
     const parsed = loadDotenv({ quiet: true, processEnv: {} }).parsed ?? {}
     for (const [k, v] of Object.entries(parsed)) if (merged[k] === undefined) merged[k] = v
+    dotenvText = readDotenvText()
   }
   // An empty variable means "not set", as in shells and .env files.
   const raw = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''))
@@ -326,8 +331,20 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       maxPerOwnerMessage: v.ILINK_MAX_PER_OWNER_MESSAGE,
     },
     secrets,
+    warnings: configWarnings({ env, dotenvText, raw, known: KNOWN_VARIABLES, fileDirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)) }),
   })
   return { ok: true, config }
+}
+
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...SERVER_VARIABLES, ...CHANNEL_VARIABLES])
+
+/** The `.env` dotenv just read (the same file: the working directory's), for the checks dotenv does not make. */
+function readDotenvText(): string | undefined {
+  try {
+    return readFileSync(path.resolve('.env'), 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** Loads the config or prints every problem and exits 1. */

@@ -10,6 +10,7 @@ import { createLogger, RuntimeSecrets, type Logger } from './logger.js'
 import { createApp } from './http/app.js'
 import { createServer } from './mcp/server.js'
 import { logNotifyStatus } from './notify/notifier.js'
+import { startBanner } from './start-banner.js'
 import { printRoadStates } from './roads/terminal.js'
 import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
@@ -23,6 +24,7 @@ export async function serve(config: Config): Promise<void> {
   const runtimeSecrets = new RuntimeSecrets()
   const logger = createLogger({ level: config.logLevel, secrets: config.secrets, runtimeSecrets })
   installProcessHandlers(logger)
+  for (const warning of config.warnings) logger.warn({ component: 'config' }, warning)
   // Everything this process writes (the login session, the audit log) is for the user's eyes only: the puppet
   // writes its memory card with default permissions, so restrict the default.
   process.umask(0o077)
@@ -58,9 +60,22 @@ export async function serve(config: Config): Promise<void> {
   })
 
   const http = createHttpServer(app)
+  // Clients (undici's fetch, the SDK, proxies) reuse idle connections. With Node's 5 s default the server may close one
+  // just as a client sends on it, and that request fails with "fetch failed"/ECONNRESET (seen under load). Outlive
+  // the clients' own idle timeouts instead, as servers behind load balancers do.
+  http.keepAliveTimeout = 65_000
+  http.headersTimeout = 66_000
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(config.port, config.host, resolve)
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err
+    process.stderr.write(
+      err.code === 'EADDRINUSE'
+        ? `wechat-mcp: ${config.host}:${config.port} is already in use: another wechat-mcp is probably running (\`pm2 ls\`, \`docker ps\`, or \`ss -ltnp 'sport = :${config.port}'\` shows what holds it). Stop it, or set PORT to a free port.\n`
+        : `wechat-mcp: not allowed to listen on ${config.host}:${config.port} (ports below 1024 need privileges): set PORT to 1024 or above.\n`,
+    )
+    process.exit(1)
   })
   const port = (http.address() as AddressInfo).port
   roads.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
@@ -69,6 +84,17 @@ export async function serve(config: Config): Promise<void> {
     'wechat-mcp listening',
   )
   logNotifyStatus(logger, notifier.status())
+  process.stderr.write(
+    startBanner({
+      url: `http://${displayHost(config.host)}:${port}`,
+      loginUrl: roads.loginPageUrl,
+      roads: roads.list().filter((r) => roads.has(r.id)),
+      notify: notifier.status(),
+      sandbox: config.sandbox,
+      auth: Boolean(config.authToken),
+      readOnly: config.readOnly,
+    }),
+  )
 
   let stopping = false
   const shutdown = async (signal: string) => {

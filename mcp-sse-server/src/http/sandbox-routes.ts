@@ -71,7 +71,7 @@ function ownerInbound(
   const road = owner?.road() ?? { ok: false, message: 'this server has no owner conversation' }
   if (!road.ok) return { ok: false, status: 409, message: road.message }
   if (road.road === 'filehelper') return sandbox.ownerTypes(text)
-  if (!clawbot) return { ok: false, status: 409, message: 'the owner road is ClawBot, which this server does not simulate (ILINK_BASE_URL points elsewhere)' }
+  if (!clawbot) return { ok: false, status: 409, message: 'the owner road is ClawBot (ilink), which the sandbox simulates only when ILINK_BASE_URL is unset' }
   // The owner writes to ClawBot: the reply window opens and the budget refills, as on a phone.
   clawbot.ownerSays(text)
   return { ok: true }

@@ -56,8 +56,11 @@ describe('File Transfer is not a name anyone can take', () => {
     expect(sentTo).toEqual(['filehelper', 'filehelper'])
   })
 
-  it('reading the chat by its name opens File Transfer', async () => {
+  it('reading the chat by its name opens File Transfer, which carries the owner conversation (the chat "me")', async () => {
     const result = await call(client, 'getRecentMessages', { nickname: 'filehelper' })
-    expect(result.structuredContent).toMatchObject({ chat: { type: 'contact', id: 'filehelper' } })
+    expect(result.isError).toBeFalsy()
+    expect(result.structuredContent).toMatchObject({ chat: { type: 'contact', id: 'me' } })
+    // Never the friend who took the name.
+    expect(JSON.stringify(result.structuredContent)).not.toContain('c-en')
   })
 })

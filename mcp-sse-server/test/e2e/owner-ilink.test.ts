@@ -106,7 +106,7 @@ describe('sendMessageToMe and waitForMyReply through ClawBot', { timeout: 120_00
     expect(fake.sent.length).toBe(before + 3)
   })
 
-  it('the sandbox says plainly that it cannot type for the owner on ClawBot', async () => {
+  it('with ClawBot on a server of its own (ILINK_BASE_URL), the sandbox says plainly that it cannot type for the owner there', async () => {
     const res = await fetch(`${server.url}/sandbox/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'me', text: 'hi' }) })
     expect(res.status).toBe(409)
     expect((await res.json()).error).toContain('ilink')

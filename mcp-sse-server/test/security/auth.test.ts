@@ -102,7 +102,7 @@ describe('bearer token', () => {
     const res = await raw(server.port, { path: '/health' })
     expect(res.status).toBe(200)
     const body = res.json()
-    expect(Object.keys(body).sort()).toEqual(['audit', 'ilink', 'sessions', 'status', 'uptimeSeconds', 'version', 'wechat'])
+    expect(Object.keys(body).sort()).toEqual(['audit', 'ilink', 'notify', 'sandbox', 'sessions', 'status', 'uptimeSeconds', 'version', 'wechat'])
     // Each road: its state in words, the account's name; never a QR or an id.
     for (const road of [body.wechat, body.ilink]) {
       for (const key of Object.keys(road)) expect(['status', 'user', 'reason', 'action']).toContain(key)

@@ -102,7 +102,13 @@ export default defineChannel({
   async send({ title, content }, ctx) {
     const am = parseAm(ctx.env)
     if (!am.corpid || !am.corpsecret || !am.agentid) {
-      return { ok: false, error: 'QYWX_AM must be "corpid,corpsecret,touser,agentid[,type]"' }
+      // Says how many parts there are, never the parts: the value is secret, and the scrubber would blank any word
+      // of this text that equals one (someone who pasted the format itself, "corpid,corpsecret").
+      const parts = (ctx.env.QYWX_AM ?? '').split(',').filter((p) => p.trim()).length
+      return {
+        ok: false,
+        error: `QYWX_AM needs 4 comma-separated parts in this order: the corp ID, the app secret, the recipients (@all for everyone) and the agent ID, optionally a 5th for the message type; it has ${parts} filled in. See docs/channels.md (wecom-app)`,
+      }
     }
     const origin = baseOf(ctx.env.QYWX_ORIGIN, 'https://qyapi.weixin.qq.com')
 

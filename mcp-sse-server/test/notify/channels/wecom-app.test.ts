@@ -108,4 +108,11 @@ describe('wecom-app', () => {
       '/cgi-bin/message/send?access_token=TOKEN-2',
     ])
   })
+
+  it.each(['corpid,corpsecret', 'corpid,corpsecret,touser', 'ww1234567890'])('a malformed QYWX_AM (%s) gets a readable error that the scrubber leaves whole', async (am) => {
+    const result = await sendThrough(wecomApp, { QYWX_AM: am })
+    expect(result.ok).toBe(false)
+    expect(result.error).toMatch(/^QYWX_AM needs 4 comma-separated parts .* it has \d filled in\. See docs\/channels\.md \(wecom-app\)$/)
+    expect(result.error).not.toContain('[REDACTED]')
+  })
 })
