@@ -38,7 +38,7 @@ const FULL: Budgets = {
   notify: { delayMs: 200, timeoutMs: 1_000, runs: 5, strict: true },
 }
 const FULL_FAULTS: FaultBudgets = { typoContacts: 50_000, windowMs: 4_000, typoClients: 4, otherClients: 2, inFlight: 200, sessionCap: 50, floodTimesCap: 10 }
-const FULL_OWNER: OwnerBudgets = { idleMs: 10_000, holdMs: 35_000, channelRuns: 200, stdio: { warmupMs: 500, ms: 4_000, rounds: 4, maxCalls: 50_000 } }
+const FULL_OWNER: OwnerBudgets = { idleMs: 15_000, holdMs: 2_000, channelRuns: 200, stdio: { warmupMs: 500, ms: 4_000, rounds: 4, maxCalls: 50_000 } }
 const QUICK_OWNER: OwnerBudgets = { idleMs: 300, holdMs: 2_000, channelRuns: 5, stdio: { warmupMs: 50, ms: 200, rounds: 2, maxCalls: 500 } }
 const QUICK_FAULTS: FaultBudgets = { typoContacts: 400, windowMs: 300, typoClients: 2, otherClients: 1, inFlight: 40, sessionCap: 5, floodTimesCap: 3 }
 
