@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
-import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/define.js'
+import { registerTool, type ToolDefinition, type ToolDeps } from '../tools/lib/define.js'
 import { tools as allTools } from '../tools/index.js'
 import { ROADS } from '../roads/index.js'
 import { VERSION } from '../version.js'

@@ -1,8 +1,8 @@
 import * as z from 'zod'
 import { MATCH_KINDS, TAKES_FILE_TRANSFER_NAME, takesFileTransferName } from '../wechat/directory.js'
 import { quote } from '../wechat/quote.js'
-import { defineTool, failure, success } from './define.js'
-import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+import { defineTool, failure, success } from './lib/define.js'
+import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './lib/shared.js'
 
 const FIND_ERRORS = ['not_logged_in', 'not_found'] as const
 

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { ROAD_IDS, ROAD_STATUSES, type RoadState } from '../roads/road.js'
 import { quote } from '../wechat/quote.js'
-import { defineTool, success } from './define.js'
+import { defineTool, success } from './lib/define.js'
 
 const userShape = z.object({ id: z.string(), name: z.string() })
 

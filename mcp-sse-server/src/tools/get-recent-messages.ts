@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { defineTool, success } from './define.js'
-import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './chat-target.js'
-import { READ_ANNOTATIONS } from './shared.js'
+import { defineTool, success } from './lib/define.js'
+import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './lib/chat-target.js'
+import { READ_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'getRecentMessages',

@@ -1,5 +1,5 @@
 /** The one list of tools. Order is the order clients show them in. */
-import type { ToolDefinition } from './define.js'
+import type { ToolDefinition } from './lib/define.js'
 import findFriend from './find-friend.js'
 import findRoom from './find-room.js'
 import getLoginStatus from './get-login-status.js'

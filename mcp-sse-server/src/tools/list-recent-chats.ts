@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { defineTool, success } from './define.js'
+import { defineTool, success } from './lib/define.js'
 import { quote } from '../wechat/quote.js'
-import { chatShape, describeChat, describeMessage, messageShape } from './chat-target.js'
-import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './shared.js'
+import { chatShape, describeChat, describeMessage, messageShape } from './lib/chat-target.js'
+import { loginStatusShape, notLoggedIn, READ_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'listRecentChats',

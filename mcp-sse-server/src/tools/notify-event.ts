@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { EVENT_TYPES, sendEvent } from '../notify/event.js'
 import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './define.js'
+import { defineTool, failure, success } from './lib/define.js'
 
 export default defineTool({
   name: 'notify_event',

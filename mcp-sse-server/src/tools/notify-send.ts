@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './define.js'
+import { defineTool, failure, success } from './lib/define.js'
 
 export default defineTool({
   name: 'notify_send',

@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { defineTool } from './define.js'
-import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './send-file.js'
-import { CONFIRM_HINT, SEND_ANNOTATIONS } from './shared.js'
+import { defineTool } from './lib/define.js'
+import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './lib/send-file.js'
+import { CONFIRM_HINT, SEND_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'sendFileToRoom',

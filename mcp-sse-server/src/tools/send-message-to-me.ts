@@ -3,9 +3,9 @@ import { OWNER_ROAD_IDS } from '../owner/owner-road.js'
 import type { OwnerSendResult } from '../owner/owner-conversation.js'
 import { SEND_ERROR_CODES } from '../wechat/sender.js'
 import { CONFIRM_STOPS } from '../confirm/settings.js'
-import { defineTool, failure, success } from './define.js'
-import { FILE_RULES, fileSource, fileSourceShape } from './send-file.js'
-import { SEND_ANNOTATIONS } from './shared.js'
+import { defineTool, failure, success } from './lib/define.js'
+import { FILE_RULES, fileSource, fileSourceShape } from './lib/send-file.js'
+import { SEND_ANNOTATIONS } from './lib/shared.js'
 
 const TOOL = 'sendMessageToMe'
 

@@ -1,6 +1,6 @@
 import * as z from 'zod'
-import { defineTool } from './define.js'
-import { CONFIRM_HINT, confirmInput, pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './shared.js'
+import { defineTool } from './lib/define.js'
+import { CONFIRM_HINT, confirmInput, pickTarget, SEND_ANNOTATIONS, sendOutputShape, sendResultToTool } from './lib/shared.js'
 
 export default defineTool({
   name: 'sendMessageToRoom',

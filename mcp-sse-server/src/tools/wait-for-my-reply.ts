@@ -1,8 +1,8 @@
 import * as z from 'zod'
 import { OWNER_ROAD_IDS } from '../owner/owner-road.js'
-import { defineTool, failure, success } from './define.js'
-import { describeMessage, messageShape, parseSince } from './chat-target.js'
-import { waitInChat } from './waiting.js'
+import { defineTool, failure, success } from './lib/define.js'
+import { describeMessage, messageShape, parseSince } from './lib/chat-target.js'
+import { waitInChat } from './lib/waiting.js'
 
 const DEFAULT_TIMEOUT_S = 600
 const WAIT_ERRORS = ['not_logged_in', 'road_unavailable', 'invalid_argument', 'too_many_waits', 'cancelled'] as const

@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { defineTool, failure, success } from './define.js'
-import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './chat-target.js'
-import { waitInChat } from './waiting.js'
+import { defineTool, failure, success } from './lib/define.js'
+import { CHAT_ERRORS, chatRefusalShape, chatShape, chatTargetShape, describeChat, describeMessage, messageShape, openChat } from './lib/chat-target.js'
+import { waitInChat } from './lib/waiting.js'
 
 const DEFAULT_TIMEOUT_S = 600
 /** Besides the chat refusals: too many waits at once, a cancelled wait (and not_logged_in for a logout mid-wait). */

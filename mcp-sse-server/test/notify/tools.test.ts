@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNotifier } from '../../src/notify/notifier.js'
-import type { ToolDeps } from '../../src/tools/define.js'
+import type { ToolDeps } from '../../src/tools/lib/define.js'
 import notifyEvent from '../../src/tools/notify-event.js'
 import notifySend from '../../src/tools/notify-send.js'
 import { configFrom, silentLogger, startServer, type TestServer } from './helpers.js'

@@ -9,7 +9,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
-import { defineTool, failure, registerTool, type ToolDeps } from '../../src/tools/define.js'
+import { defineTool, failure, registerTool, type ToolDeps } from '../../src/tools/lib/define.js'
 
 const misfit = defineTool({
   name: 'misfit',

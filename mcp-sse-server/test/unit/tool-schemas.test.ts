@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { createServer } from '../../src/mcp/server.js'
-import type { ToolDeps } from '../../src/tools/define.js'
+import type { ToolDeps } from '../../src/tools/lib/define.js'
 import { tools } from '../../src/tools/index.js'
 
 function configWith(env: Record<string, string>): Config {

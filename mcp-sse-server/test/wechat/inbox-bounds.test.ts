@@ -1,6 +1,6 @@
 /** The inbox holds what the agent may read back: bounded in bytes as well as in count, and unforgeable when read. */
 import { describe, expect, it } from 'vitest'
-import { describeMessage } from '../../src/tools/chat-target.js'
+import { describeMessage } from '../../src/tools/lib/chat-target.js'
 import { Inbox } from '../../src/wechat/inbox.js'
 
 const from = (chat: string, text: string, self = false) => ({

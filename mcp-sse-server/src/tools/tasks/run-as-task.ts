@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult, CreateTaskResult } from '@modelcontextprotocol/sdk/types.js'
-import type { ToolExtra } from '../define.js'
+import type { ToolExtra } from '../lib/define.js'
 import type { SessionTaskStore } from './store.js'
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown>

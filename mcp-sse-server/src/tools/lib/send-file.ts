@@ -1,11 +1,11 @@
 /** The two file tools differ only in who receives: this is everything they share. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { describeRawUrl, loadFromPath, loadFromUrl } from '../wechat/files.js'
-import type { FileSendRequest, TargetKind } from '../wechat/sender.js'
+import { describeRawUrl, loadFromPath, loadFromUrl } from '../../wechat/files.js'
+import type { FileSendRequest, TargetKind } from '../../wechat/sender.js'
 import type { ToolDeps } from './define.js'
 import { confirmInput, pickTarget, sendOutputShape, sendResultToTool } from './shared.js'
-import type { ConfirmClient } from '../confirm/confirmer.js'
+import type { ConfirmClient } from '../../confirm/confirmer.js'
 
 export const fileSourceShape = {
   url: z.string().max(4000).optional().describe('an http(s) link to the file or image itself (not a web page about it)'),

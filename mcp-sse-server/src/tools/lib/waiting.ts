@@ -1,6 +1,6 @@
 /** Waiting for the next message in one chat, shared by waitForReply and waitForMyReply: deadline, progress, cancellation. */
-import type { InboxMessage } from '../wechat/inbox.js'
-import { quote } from '../wechat/quote.js'
+import type { InboxMessage } from '../../wechat/inbox.js'
+import { quote } from '../../wechat/quote.js'
 import type { ChatInfo } from './chat-target.js'
 import type { ToolDeps, ToolExtra } from './define.js'
 

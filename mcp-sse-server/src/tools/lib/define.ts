@@ -7,17 +7,17 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js'
 import * as z from 'zod'
-import type { Config } from '../config.js'
-import { confirmClient } from '../confirm/client.js'
-import type { ConfirmClient } from '../confirm/confirmer.js'
-import type { Logger } from '../logger.js'
-import type { Notifier } from '../notify/types.js'
-import type { OwnerConversation } from '../owner/owner-conversation.js'
-import type { RoadId } from '../roads/road.js'
-import type { Roads } from '../roads/roads.js'
-import type { Directory } from '../wechat/directory.js'
-import type { Inbox } from '../wechat/inbox.js'
-import type { Sender } from '../wechat/sender.js'
+import type { Config } from '../../config.js'
+import { confirmClient } from '../../confirm/client.js'
+import type { ConfirmClient } from '../../confirm/confirmer.js'
+import type { Logger } from '../../logger.js'
+import type { Notifier } from '../../notify/types.js'
+import type { OwnerConversation } from '../../owner/owner-conversation.js'
+import type { RoadId } from '../../roads/road.js'
+import type { Roads } from '../../roads/roads.js'
+import type { Directory } from '../../wechat/directory.js'
+import type { Inbox } from '../../wechat/inbox.js'
+import type { Sender } from '../../wechat/sender.js'
 
 /** What every tool handler gets: narrow parts built once at startup (compose.ts), shared by every session. */
 export interface ToolDeps {

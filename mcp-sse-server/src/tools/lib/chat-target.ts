@@ -1,10 +1,10 @@
 /** What the conversation tools share: naming a chat (friend, group or id) and the shape of a kept message. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { OWNER_CHAT_ID } from '../owner/owner-road.js'
-import { FILEHELPER_ID } from '../wechat/directory.js'
-import { CHAT_TYPES, MESSAGE_KINDS, type ChatType, type InboxMessage } from '../wechat/inbox.js'
-import { quote } from '../wechat/quote.js'
+import { OWNER_CHAT_ID } from '../../owner/owner-road.js'
+import { FILEHELPER_ID } from '../../wechat/directory.js'
+import { CHAT_TYPES, MESSAGE_KINDS, type ChatType, type InboxMessage } from '../../wechat/inbox.js'
+import { quote } from '../../wechat/quote.js'
 import { failure, type ToolDeps } from './define.js'
 import { candidateShape, loginStatusShape, notLoggedIn } from './shared.js'
 

@@ -1,10 +1,10 @@
 /** Schema pieces and helpers that several WeChat tools share, so the model sees the same shapes everywhere. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { CHAT_TYPES } from '../wechat/inbox.js'
-import { SEND_ERROR_CODES, type SendResult } from '../wechat/sender.js'
-import { ROAD_STATUSES } from '../roads/road.js'
-import { CONFIRMED_BY } from '../confirm/settings.js'
+import { CHAT_TYPES } from '../../wechat/inbox.js'
+import { SEND_ERROR_CODES, type SendResult } from '../../wechat/sender.js'
+import { ROAD_STATUSES } from '../../roads/road.js'
+import { CONFIRMED_BY } from '../../confirm/settings.js'
 import { failure, success, type ToolDeps } from './define.js'
 
 export const candidateShape = z.object({
