@@ -5,12 +5,11 @@ import { defineConfig } from 'vitest/config'
  * Suites that start child processes (the server, the CLI, npm, a browser). Everything else runs in-process and is
  * the `unit` project: `npm run test:unit` is the inner loop, and `npm test` runs it first, then these.
  */
-const SPAWNING = [
+export const SPAWNING = [
   'test/e2e/**/*.test.ts',
   'test/deploy/**/*.test.ts',
   'test/bench-smoke.test.ts',
   'test/support/summary-reporter.test.ts',
-  'test/notify/cli.test.ts',
   'test/security/account-safety.test.ts',
   'test/security/auth.test.ts',
   'test/security/bad-input.test.ts',
