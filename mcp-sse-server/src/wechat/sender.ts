@@ -96,6 +96,10 @@ export type SendResult =
   | ({ ok: true; target: ResolvedTarget; message: string; sentAt?: string } & ConfirmationFacts)
   | ({ ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string } & ConfirmationFacts)
 
+/** A target that did not resolve: `detail` is why, without the send's "Not sent:" lead, for callers that are not sending. */
+export type Unresolved = Extract<SendResult, { ok: false }> & { detail: string }
+export type ResolveResult = Extract<SendResult, { ok: true }> | Unresolved
+
 /** What the sender needs from the road its sends go out on (the composition root wires it to the web road). */
 export interface OutboundPort {
   isLoggedIn(): boolean
@@ -213,14 +217,17 @@ export class Sender {
     })
   }
 
-  /** Resolves a target under the send rule without sending (the inbox and file tools reuse it). */
-  async resolve(kind: TargetKind, target: { id?: string; name?: string }): Promise<SendResult> {
+  /**
+   * Resolves a target under the send rule without sending (the inbox and file tools reuse it). `retry` is the advice
+   * that ends a refusal with candidates: how to try again with the id, in the caller's words.
+   */
+  async resolve(kind: TargetKind, target: { id?: string; name?: string }, retry = 'send again'): Promise<ResolveResult> {
     let resolution = this.lookup(kind, target)
     if (!resolution.ok && resolution.reason !== 'ambiguous' && target.id !== FILEHELPER) {
       await this.port.refreshIfStale()
       resolution = this.lookup(kind, target)
     }
-    return describeResolution(kind, target, resolution)
+    return describeResolution(kind, target, resolution, retry)
   }
 
   /** While the audit log cannot be written, every send is refused (after one more try at writing it). */
@@ -430,7 +437,8 @@ function describeResolution(
   kind: TargetKind,
   target: { id?: string; name?: string },
   resolution: Resolution<ContactEntry | RoomEntry>,
-): SendResult {
+  retry: string,
+): ResolveResult {
   const what = kind === 'contact' ? 'friend' : 'room'
   const find = kind === 'contact' ? 'findFriend' : 'findRoom'
   if (resolution.ok) {
@@ -439,28 +447,24 @@ function describeResolution(
   }
   switch (resolution.reason) {
     case 'unknown_id':
-      return {
-        ok: false,
-        code: 'unknown_id',
-        message: `Not sent: no ${what} has the id ${quote(target.id ?? '')}. Ids change at every WeChat login; look the ${what} up again with ${find} and use the id it returns.`,
-      }
+      return unresolved('unknown_id', `no ${what} has the id ${quote(target.id ?? '')}. Ids change at every WeChat login; look the ${what} up again with ${find} and use the id it returns.`)
     case 'ambiguous': {
       const candidates = resolution.candidates.map(toCandidate)
-      return {
-        ok: false,
-        code: 'ambiguous',
-        candidates,
-        message: `Not sent: ${candidates.length} ${what}s match ${quote(target.name ?? '')} exactly: ${candidates.map(describeCandidate).join('; ')}. Ask the user which one they mean, then send again with that id.`,
-      }
+      const listed = candidates.map(describeCandidate).join('; ')
+      return unresolved('ambiguous', `${candidates.length} ${what}s match ${quote(target.name ?? '')} exactly: ${listed}. Ask the user which one they mean, then ${retry} with that id.`, candidates)
     }
     case 'not_found': {
       const candidates = resolution.suggestions.map(toCandidate)
       const hint = candidates.length
-        ? `Partial matches (not used without confirmation): ${candidates.map(describeCandidate).join('; ')}. If one of them is meant, send again with its id.`
+        ? `Partial matches (not used without confirmation): ${candidates.map(describeCandidate).join('; ')}. If one of them is meant, ${retry} with its id.`
         : `Check the spelling, or use ${find} with part of the name.`
-      return { ok: false, code: 'not_found', candidates, message: `Not sent: no ${what} is named exactly ${quote(target.name ?? '')}. ${hint}` }
+      return unresolved('not_found', `no ${what} is named exactly ${quote(target.name ?? '')}. ${hint}`, candidates)
     }
   }
+}
+
+function unresolved(code: 'unknown_id' | 'ambiguous' | 'not_found', detail: string, candidates?: Candidate[]): Unresolved {
+  return { ok: false, code, detail, message: `Not sent: ${detail}`, ...(candidates ? { candidates } : {}) }
 }
 
 function toCandidate(e: ContactEntry | RoomEntry): Candidate {

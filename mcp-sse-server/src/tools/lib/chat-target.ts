@@ -76,12 +76,11 @@ export async function resolveChat(
     )
   }
   const kind: ChatType = args.nickname !== undefined ? 'contact' : 'room'
-  const found = await sender.resolve(kind, { name: args.nickname ?? args.topic })
+  const found = await sender.resolve(kind, { name: args.nickname ?? args.topic }, 'call again')
   if (found.ok) return { ok: true, chat: found.target }
-  // The resolver speaks for the send tools; the same advice fits here once it stops saying "Not sent".
-  const text = found.message.replace(/^Not sent: /, '').replace(/send again/g, 'call again')
+  // The resolver speaks for the send tools; its reason without the "Not sent" lead fits here.
   const error = found.code === 'ambiguous' || found.code === 'unknown_id' ? found.code : 'not_found'
-  return refuse(error, text, found.candidates ? { candidates: found.candidates } : {})
+  return refuse(error, found.detail, found.candidates ? { candidates: found.candidates } : {})
 }
 
 /**
