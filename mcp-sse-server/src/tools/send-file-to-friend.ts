@@ -1,9 +1,8 @@
-import * as z from 'zod'
-import { defineTool } from './lib/define.js'
-import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './lib/send-file.js'
-import { CONFIRM_HINT, FILE_TRANSFER_HINT, SEND_ANNOTATIONS } from './lib/shared.js'
+import { FILE_RULES } from './lib/send-file.js'
+import { CONFIRM_HINT, FILE_TRANSFER_HINT } from './lib/shared.js'
+import { FRIEND, sendFileTool } from './lib/twins.js'
 
-export default defineTool({
+export default sendFileTool(FRIEND, {
   name: 'sendFileToFriend',
   title: 'Send a file or image to a WeChat friend',
   description:
@@ -14,15 +13,4 @@ export default defineTool({
     CONFIRM_HINT +
     'Never retry a send that was refused as a repeat. ' +
     FILE_TRANSFER_HINT,
-  inputSchema: {
-    nickname: z.string().max(200).optional().describe("the friend's exact remark (备注) or nickname"),
-    id: z.string().max(200).optional().describe('a friend id from findFriend (valid for the current login only)'),
-    ...fileSourceShape,
-  },
-  outputSchema: fileSendOutputShape,
-  annotations: SEND_ANNOTATIONS,
-  road: 'web',
-  async handler({ nickname, id, ...source }, deps, extra, client) {
-    return sendFile(deps, { tool: 'sendFileToFriend', kind: 'contact', nameField: 'nickname', name: nickname, id }, source, extra.signal, client)
-  },
 })

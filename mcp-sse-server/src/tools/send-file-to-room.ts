@@ -1,9 +1,8 @@
-import * as z from 'zod'
-import { defineTool } from './lib/define.js'
-import { FILE_RULES, fileSendOutputShape, fileSourceShape, sendFile } from './lib/send-file.js'
-import { CONFIRM_HINT, SEND_ANNOTATIONS } from './lib/shared.js'
+import { FILE_RULES } from './lib/send-file.js'
+import { CONFIRM_HINT } from './lib/shared.js'
+import { ROOM, sendFileTool } from './lib/twins.js'
 
-export default defineTool({
+export default sendFileTool(ROOM, {
   name: 'sendFileToRoom',
   title: 'Send a file or image to a WeChat group',
   description:
@@ -13,15 +12,4 @@ export default defineTool({
     FILE_RULES +
     CONFIRM_HINT +
     'Never retry a send that was refused as a repeat.',
-  inputSchema: {
-    topic: z.string().max(200).optional().describe('the exact group name'),
-    id: z.string().max(200).optional().describe('a group id from findRoom (valid for the current login only)'),
-    ...fileSourceShape,
-  },
-  outputSchema: fileSendOutputShape,
-  annotations: SEND_ANNOTATIONS,
-  road: 'web',
-  async handler({ topic, id, ...source }, deps, extra, client) {
-    return sendFile(deps, { tool: 'sendFileToRoom', kind: 'room', nameField: 'topic', name: topic, id }, source, extra.signal, client)
-  },
 })

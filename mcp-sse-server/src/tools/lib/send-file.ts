@@ -1,4 +1,4 @@
-/** The two file tools differ only in who receives: this is everything they share. */
+/** The two file tools differ only in who receives (lib/twins.ts): this is what the file sends share. */
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { describeRawUrl, loadFromPath, loadFromUrl } from '../../wechat/files.js'
