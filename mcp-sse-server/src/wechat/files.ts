@@ -215,6 +215,32 @@ function errorText(err: unknown): string {
 }
 
 export async function loadFromUrl(raw: string, options: UrlOptions): Promise<LoadedFile | FileRefusal> {
+  const url = parseLink(raw)
+  if (!(url instanceof URL)) return url
+  const source = describeUrl(url)
+  const controller = new AbortController()
+  const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
+  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
+  const pinned = new Map<string, Resolved[]>()
+  const agent = new Agent({ connect: { lookup: pinnedLookup(pinned) } })
+  const visited = [url]
+  try {
+    const res = await followRedirects({ visited, source, options, signal, agent, pinned })
+    if ('refused' in res) return res
+    return await takeBody(res, source, visited.at(-1)!, options)
+  } catch (err) {
+    if (signal.aborted && !controller.signal.aborted) {
+      return { refused: `Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.` }
+    }
+    return { refused: `Downloading ${source} failed: ${redact(errorText(err), raw, visited)}. Check that the link works.` }
+  } finally {
+    // Whatever the answer, the download ends here: a refused body is read no further.
+    controller.abort()
+    void agent.destroy().catch(() => undefined)
+  }
+}
+
+function parseLink(raw: string): URL | FileRefusal {
   let url: URL
   try {
     url = new URL(raw)
@@ -222,101 +248,101 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
     return { refused: '`url` is not a valid link. Give a full http(s) link to the file, e.g. https://example.com/report.pdf.' }
   }
   const bad = checkShape(url)
-  if (bad) return { refused: bad }
-  const source = describeUrl(url)
-  const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
-  const controller = new AbortController()
-  const timeoutMs = options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS
-  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])
-  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isRefusedByDefault(address)))
-  const pinned = new Map<string, Resolved[]>()
-  const agent = new Agent({ connect: { lookup: pinnedLookup(pinned) } })
-  const visited = [url]
-  /** Resolves the host of a hop and checks every address it has; pins them for the connection. */
-  const checkHost = async (hop: URL): Promise<string | undefined> => {
-    const host = hostKey(hop.hostname)
-    let addresses: Resolved[]
+  return bad ? { refused: bad } : url
+}
+
+/** One download under way: the hops so far (the link first), and what every hop is fetched with. */
+interface Download {
+  visited: URL[]
+  source: string
+  options: UrlOptions
+  signal: AbortSignal
+  agent: Agent
+  pinned: Map<string, Resolved[]>
+}
+
+/** Fetches the link, following redirects by hand: each hop's host is checked and pinned before it is connected to. */
+async function followRedirects(download: Download): Promise<Response | FileRefusal> {
+  const { visited, source, signal, agent } = download
+  for (let hop = visited[0]; ; ) {
+    const refused = await checkHost(download, hop)
+    if (refused) return { refused }
+    const res = await fetch(hop, { signal, redirect: 'manual', dispatcher: agent, headers: { accept: '*/*' } })
+    const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null
+    if (location === null) return res
+    await res.body?.cancel().catch(() => undefined)
+    if (visited.length > MAX_REDIRECTS) {
+      return { refused: `Not sent: ${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
+    }
+    let next: URL
     try {
-      addresses = await abortable(lookup(host, { all: true, verbatim: true }), signal)
-    } catch (err) {
-      if (signal.aborted) throw err
-      return `Downloading ${describeUrl(hop)} failed: its host name could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'no address'}). Check the link.`
+      next = new URL(location, hop)
+    } catch {
+      return { refused: `Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.` }
     }
-    if (addresses.length === 0) return `Downloading ${describeUrl(hop)} failed: its host name has no address. Check the link.`
-    if (addresses.some((a) => refuses(a.address, hop))) {
-      const where = hop === url ? `the URL (${source})` : `${source} redirected to ${describeUrl(hop)}, which`
-      return `Not sent: ${where} points to a private or local address; ${PRIVATE_HINT}.`
-    }
-    pinned.set(host, addresses)
-    return undefined
+    const badHop = checkShape(next, source)
+    if (badHop) return { refused: badHop }
+    visited.push(next)
+    hop = next
   }
+}
+
+/** Resolves the host of a hop and checks every address it has; pins them for the connection. */
+async function checkHost({ visited, source, options, signal, pinned }: Download, hop: URL): Promise<string | undefined> {
+  const refuses = options.allowPrivateUrls ? () => false : (options.isRefusedAddress ?? ((address: string) => isRefusedByDefault(address)))
+  const host = hostKey(hop.hostname)
+  let addresses: Resolved[]
   try {
-    let res: Response
-    for (let hop = url; ; ) {
-      const refused = await checkHost(hop)
-      if (refused) return { refused }
-      res = await fetch(hop, { signal, redirect: 'manual', dispatcher: agent, headers: { accept: '*/*' } })
-      const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null
-      if (location === null) break
-      await res.body?.cancel().catch(() => undefined)
-      if (visited.length > MAX_REDIRECTS) {
-        return { refused: `Not sent: ${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
-      }
-      let next: URL
-      try {
-        next = new URL(location, hop)
-      } catch {
-        return { refused: `Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.` }
-      }
-      const badHop = checkShape(next, source)
-      if (badHop) return { refused: badHop }
-      visited.push(next)
-      hop = next
-    }
-    const final = visited.at(-1)!
-    if (!res.ok) {
-      controller.abort()
-      return { refused: `Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.` }
-    }
-    const declared = Number(res.headers.get('content-length') ?? NaN)
-    if (declared > options.maxBytes) {
-      controller.abort()
-      return { refused: `The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.` }
-    }
-    const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(final))
-    const mediaType = acceptType(contentType, given)
-    if (typeof mediaType !== 'string') {
-      controller.abort()
-      return { refused: `${source} ${mediaType.refused}` }
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of res.body ?? []) {
-      size += chunk.byteLength
-      if (size > options.maxBytes) break // leaving the loop cancels the body; nothing past the cap is read
-      chunks.push(Buffer.from(chunk))
-    }
-    if (size > options.maxBytes) {
-      controller.abort()
-      return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
-    }
-    const bytes = Buffer.concat(chunks)
-    if (!mediaType.startsWith('text/') && looksLikeHtml(bytes)) {
-      return { refused: `${source} returned a web page, not a file (it may need a login). Ask the user for a direct download link.` }
-    }
-    if (size === 0) return { refused: `${source} returned an empty body; nothing to send.` }
-    const name = nameFor(given, mediaType)
-    return { file: await toFileBox(bytes, name), name, size, mediaType, source }
+    addresses = await abortable(lookup(host, { all: true, verbatim: true }), signal)
   } catch (err) {
-    if (signal.aborted && !controller.signal.aborted) {
-      return { refused: `Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.` }
-    }
-    return { refused: `Downloading ${source} failed: ${redact(errorText(err), raw, visited)}. Check that the link works.` }
-  } finally {
-    controller.abort()
-    void agent.destroy().catch(() => undefined)
+    if (signal.aborted) throw err
+    return `Downloading ${describeUrl(hop)} failed: its host name could not be resolved (${(err as NodeJS.ErrnoException).code ?? 'no address'}). Check the link.`
   }
+  if (addresses.length === 0) return `Downloading ${describeUrl(hop)} failed: its host name has no address. Check the link.`
+  if (addresses.some((a) => refuses(a.address, hop))) {
+    const where = hop === visited[0] ? `the URL (${source})` : `${source} redirected to ${describeUrl(hop)}, which`
+    return `Not sent: ${where} points to a private or local address; ${PRIVATE_HINT}.`
+  }
+  pinned.set(host, addresses)
+  return undefined
+}
+
+/** The file in the answer to the last hop, or why it is not one to send (its status, size, type or content). */
+async function takeBody(res: Response, source: string, final: URL, options: UrlOptions): Promise<LoadedFile | FileRefusal> {
+  if (!res.ok) {
+    return { refused: `Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.` }
+  }
+  const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
+  const declared = Number(res.headers.get('content-length') ?? NaN)
+  if (declared > options.maxBytes) {
+    return { refused: `The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.` }
+  }
+  const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(final))
+  const mediaType = acceptType(contentType, given)
+  if (typeof mediaType !== 'string') return { refused: `${source} ${mediaType.refused}` }
+  const bytes = await readCapped(res, options.maxBytes)
+  if (!bytes) {
+    return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
+  }
+  if (!mediaType.startsWith('text/') && looksLikeHtml(bytes)) {
+    return { refused: `${source} returned a web page, not a file (it may need a login). Ask the user for a direct download link.` }
+  }
+  if (bytes.length === 0) return { refused: `${source} returned an empty body; nothing to send.` }
+  const name = nameFor(given, mediaType)
+  return { file: await toFileBox(bytes, name), name, size: bytes.length, mediaType, source }
+}
+
+/** The body, or undefined once it passes `maxBytes`: nothing past the cap is read. */
+async function readCapped(res: Response, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength
+    if (size > maxBytes) return undefined // leaving the loop cancels the body
+    chunks.push(Buffer.from(chunk))
+  }
+  return Buffer.concat(chunks)
 }
 
 /** The media type to send under, or why this body is not something to send. */
