@@ -3,7 +3,7 @@
  * with an auth provider) answer our 401 by probing OAuth discovery and registering a client; each probe, and the 401
  * itself, must end in the words "Authorization: Bearer <MCP_AUTH_TOKEN>", not "Dynamic Client Registration rejected
  * (HTTP 404)". Tried with the SDK Client over both transports, with and without an OAuth provider, and with
- * mcp-remote when it can be found (MCP_REMOTE_CLIENT, or installed beside the project).
+ * mcp-remote (a dev dependency, or MCP_REMOTE_CLIENT).
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -140,7 +140,7 @@ describe('a client that tries OAuth is told to send the bearer token', () => {
   })
 })
 
-/** mcp-remote is not a dependency of the project: it is tried when it can be found. */
+/** mcp-remote is a dev dependency (npm ci installs it); MCP_REMOTE_CLIENT names another copy. */
 function findMcpRemote(): string | undefined {
   if (process.env.MCP_REMOTE_CLIENT && existsSync(process.env.MCP_REMOTE_CLIENT)) return process.env.MCP_REMOTE_CLIENT
   try {
