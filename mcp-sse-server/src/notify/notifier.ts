@@ -57,51 +57,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   // config holds the registry's secrets; a channel set given by a test may bring its own.
   const secrets = [...new Set([...config.secrets, ...channelSecrets(env, all)])].filter((s) => s.length >= 4)
 
-  const targets: Target[] = [
-    ...enabled.map(
-      (c): Target => ({
-        id: c.id,
-        deadlineMs: (message) => timeoutMs * Math.max(1, c.sequentialRequests?.(message, env) ?? 1),
-        run: (message, signal) => {
-          const fitted = fitMessage(message, c.limits)
-          return c.send(fitted, { env, signal, timeoutMs, secrets })
-        },
-      }),
-    ),
-    ...extras.map((x): Target => ({ id: x.id, deadlineMs: () => x.timeoutMs ?? timeoutMs, run: (m, s) => x.send(m, s) })),
-  ]
+  const targets = toTargets(enabled, extras, env, timeoutMs, secrets)
   const knownIds = [...all.map((c) => c.id), ...extras.map((x) => x.id)]
-
-  async function runOne(target: Target, message: NotifyMessage): Promise<ChannelResult> {
-    const started = performance.now()
-    const controller = new AbortController()
-    const deadline = target.deadlineMs(message)
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<SendOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort()
-        resolve({ ok: false, error: `timed out after ${deadline} ms` })
-      }, deadline)
-    })
-    // A send that throws (synchronously or not) despite the contract is one failed channel, nothing more.
-    const attempt = Promise.resolve()
-      .then(() => target.run(message, controller.signal))
-      .catch((err: unknown): SendOutcome => ({ ok: false, error: `channel crashed: ${describeError(err)}` }))
-    const outcome = await Promise.race([attempt, timedOut])
-    clearTimeout(timer)
-    return toResult(target.id, outcome, Math.round(performance.now() - started))
-  }
-
-  function toResult(channel: string, outcome: SendOutcome | undefined, durationMs: number): ChannelResult {
-    const ok = outcome?.ok === true
-    const result: ChannelResult = { channel, ok, durationMs }
-    if (typeof outcome?.status === 'number') result.status = outcome.status
-    if (!ok) {
-      const error = redactSecrets(String(outcome?.error ?? 'failed without saying why'), secrets)
-      result.error = error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error
-    }
-    return result
-  }
 
   function unselectable(id: string): ChannelResult {
     const status = statuses.find((s) => s.id === id)
@@ -145,7 +102,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       }
 
       const message = await withHitokoto({ title: request.title, content: request.content })
-      const results = [...(await Promise.all(selected.map((t) => runOne(t, message)))), ...rejected]
+      const results = [...(await Promise.all(selected.map((t) => runOne(t, message, secrets)))), ...rejected]
       for (const r of results) {
         if (r.ok) log.info({ channel: r.channel, status: r.status, durationMs: r.durationMs }, 'notification delivered')
         else log.warn({ channel: r.channel, status: r.status, error: r.error, durationMs: r.durationMs }, 'notification failed')
@@ -158,6 +115,55 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   function withHalf(report: NotifyReport): NotifyReport {
     return halfConfigured.length ? { ...report, halfConfigured } : report
   }
+}
+
+/** Every enabled channel and every extra one, as targets with their deadline. */
+function toTargets(enabled: readonly ChannelDefinition[], extras: readonly ExtraChannel[], env: Record<string, string>, timeoutMs: number, secrets: string[]): Target[] {
+  return [
+    ...enabled.map(
+      (c): Target => ({
+        id: c.id,
+        deadlineMs: (message) => timeoutMs * Math.max(1, c.sequentialRequests?.(message, env) ?? 1),
+        run: (message, signal) => {
+          const fitted = fitMessage(message, c.limits)
+          return c.send(fitted, { env, signal, timeoutMs, secrets })
+        },
+      }),
+    ),
+    ...extras.map((x): Target => ({ id: x.id, deadlineMs: () => x.timeoutMs ?? timeoutMs, run: (m, s) => x.send(m, s) })),
+  ]
+}
+
+/** One channel under its deadline: a hang is cut off (and aborted), a crash is its own failure, the error redacted. */
+async function runOne(target: Target, message: NotifyMessage, secrets: readonly string[]): Promise<ChannelResult> {
+  const started = performance.now()
+  const controller = new AbortController()
+  const deadline = target.deadlineMs(message)
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<SendOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      resolve({ ok: false, error: `timed out after ${deadline} ms` })
+    }, deadline)
+  })
+  // A send that throws (synchronously or not) despite the contract is one failed channel, nothing more.
+  const attempt = Promise.resolve()
+    .then(() => target.run(message, controller.signal))
+    .catch((err: unknown): SendOutcome => ({ ok: false, error: `channel crashed: ${describeError(err)}` }))
+  const outcome = await Promise.race([attempt, timedOut])
+  clearTimeout(timer)
+  return toResult(target.id, outcome, Math.round(performance.now() - started), secrets)
+}
+
+function toResult(channel: string, outcome: SendOutcome | undefined, durationMs: number, secrets: readonly string[]): ChannelResult {
+  const ok = outcome?.ok === true
+  const result: ChannelResult = { channel, ok, durationMs }
+  if (typeof outcome?.status === 'number') result.status = outcome.status
+  if (!ok) {
+    const error = redactSecrets(String(outcome?.error ?? 'failed without saying why'), secrets)
+    result.error = error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error
+  }
+  return result
 }
 
 /** At start-up: where notifications go, and one warning per half-configured channel saying what to add. */
