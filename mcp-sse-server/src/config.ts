@@ -209,25 +209,35 @@ const SERVER_SECRET_VARIABLES: ReadonlySet<string> = new Set(['MCP_AUTH_TOKEN', 
  * Pure apart from reading .env and checking that files exist: tests pass their own env.
  */
 export function loadConfig(env: Env = process.env, options: { dotenv?: boolean } = {}): ConfigResult {
+  const { raw, dotenvText } = readVariables(env, options.dotenv ?? env === process.env)
+  const parsed = schema.safeParse(raw)
+  const errors = parsed.success ? [] : parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0])
+    return `${name}=${JSON.stringify(describeValue(name, raw[name]))}: ${issue.message}`
+  })
+  // Checks across variables and on the file system run even when others failed, so every problem is listed at once.
+  errors.push(...crossChecks(raw, parsed.data?.WECHAT_FILE_DIRS ?? []))
+  if (errors.length || !parsed.success) return { ok: false, errors }
+  return { ok: true, config: toConfig(parsed.data, raw, env, dotenvText) }
+}
+
+/** The environment with `.env` under it (real variables win), empty ones dropped, and the `.env` text for its own checks. */
+function readVariables(env: Env, withDotenv: boolean): { raw: Record<string, string>; dotenvText?: string } {
   const merged: Record<string, string | undefined> = { ...env }
   let dotenvText: string | undefined
-  if (options.dotenv ?? env === process.env) {
+  if (withDotenv) {
     const parsed = loadDotenv({ quiet: true, processEnv: {} }).parsed ?? {}
     for (const [k, v] of Object.entries(parsed)) if (merged[k] === undefined) merged[k] = v
     dotenvText = readDotenvText()
   }
   // An empty variable means "not set", as in shells and .env files.
-  const raw = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''))
+  const raw = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
+  return { raw, dotenvText }
+}
 
+/** What no single variable's schema can see: combinations that are unsafe or incomplete, and files that are not there. */
+function crossChecks(raw: Record<string, string>, fileDirs: readonly string[]): string[] {
   const errors: string[] = []
-  const parsed = schema.safeParse(raw)
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0])
-      errors.push(`${name}=${JSON.stringify(describeValue(name, raw[name]))}: ${issue.message}`)
-    }
-  }
-  // Checks across variables and on the file system run even when others failed, so every problem is listed at once.
   const host = raw.HOST ?? '127.0.0.1'
   if (raw.MCP_AUTH_TOKEN === undefined && !isLoopbackHost(host)) {
     errors.push(
@@ -249,12 +259,14 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       errors.push(`WECHAT_MOCK_FIXTURE=${JSON.stringify(fixture)}: cannot read that file; give the path of a readable JSON fixture (see docs/configuration.md)`)
     }
   }
-  for (const dir of parsed.data?.WECHAT_FILE_DIRS ?? []) {
+  for (const dir of fileDirs) {
     if (!path.isAbsolute(dir)) errors.push(`WECHAT_FILE_DIRS: "${dir}" must be an absolute path`)
   }
-  if (errors.length || !parsed.success) return { ok: false, errors }
-  const v = parsed.data
+  return errors
+}
 
+/** The validated variables as the server's one frozen Config, with the secrets to scrub and the warnings to show. */
+function toConfig(v: z.infer<typeof schema>, raw: Record<string, string>, env: Env, dotenvText: string | undefined): Config {
   const allowedHosts = v.ALLOWED_HOSTS ?? defaultAllowedHosts(v.HOST, v.PORT)
   const allowedOrigins = v.ALLOWED_ORIGINS ?? defaultAllowedOrigins(v.PORT)
   const channelEnv: Record<string, string> = {}
@@ -333,7 +345,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     secrets,
     warnings: configWarnings({ env, dotenvText, raw, known: KNOWN_VARIABLES, fileDirs: (v.WECHAT_FILE_DIRS ?? []).map((d) => path.resolve(d)) }),
   })
-  return { ok: true, config }
+  return config
 }
 
 const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...SERVER_VARIABLES, ...CHANNEL_VARIABLES])

@@ -2,7 +2,7 @@
  * `wechat-mcp serve`: listen first (so /health answers at once), then start the roads into WeChat in the background;
  * shut down cleanly on SIGINT/SIGTERM within 10 s.
  */
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
 import { compose } from './compose.js'
@@ -16,6 +16,11 @@ import type { WebRoad } from './roads/web/web-road.js'
 import { loadFixture, FixtureError } from './roads/web/sandbox.js'
 import { channelStreamChanged } from './channel/attach.js'
 import { checkDataDir } from './wechat/data-dir.js'
+import type { Pacer } from './wechat/pacer.js'
+import type { AuditLog } from './wechat/audit.js'
+import type { Roads } from './roads/roads.js'
+import type { Notifier } from './notify/types.js'
+import type { SessionRegistry } from './http/sessions.js'
 
 const SHUTDOWN_BUDGET_MS = 9_000
 
@@ -30,15 +35,7 @@ export async function serve(config: Config): Promise<void> {
   process.umask(0o077)
   exitUnlessDataDirWritable(config.dataDir, logger)
 
-  if (config.sandbox && config.mockFixture) {
-    try {
-      loadFixture(config.mockFixture)
-    } catch (err) {
-      if (!(err instanceof FixtureError)) throw err
-      process.stderr.write(`wechat-mcp: ${err.message}\n`)
-      process.exit(1)
-    }
-  }
+  if (config.sandbox && config.mockFixture) exitUnlessFixtureLoads(config.mockFixture)
 
   const parts = compose(config, logger, { runtimeSecrets })
   const { roads, pacer, audit } = parts
@@ -65,6 +62,28 @@ export async function serve(config: Config): Promise<void> {
   // the clients' own idle timeouts instead, as servers behind load balancers do.
   http.keepAliveTimeout = 65_000
   http.headersTimeout = 66_000
+  const port = await listenOrExit(http, config)
+  roads.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
+  announce(config, logger, roads, notifier, port)
+  exitCleanlyOnSignals({ logger, http, pacer, audit, sessions, roads })
+
+  printRoadStates(roads)
+  roads.startAll()
+}
+
+/** A sandbox fixture that cannot be read or is malformed stops the server here, with the cause (exit 1). */
+function exitUnlessFixtureLoads(fixture: string): void {
+  try {
+    loadFixture(fixture)
+  } catch (err) {
+    if (!(err instanceof FixtureError)) throw err
+    process.stderr.write(`wechat-mcp: ${err.message}\n`)
+    process.exit(1)
+  }
+}
+
+/** Listens on HOST:PORT and returns the port; a port taken or not allowed stops the server with what to do (exit 1). */
+async function listenOrExit(http: Server, config: Config): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(config.port, config.host, resolve)
@@ -77,8 +96,11 @@ export async function serve(config: Config): Promise<void> {
     )
     process.exit(1)
   })
-  const port = (http.address() as AddressInfo).port
-  roads.loginPageUrl = `${config.publicUrl ?? `http://${displayHost(config.host)}:${port}`}/login`
+  return (http.address() as AddressInfo).port
+}
+
+/** Where the server listens and what it runs: one log line, the notification channels, and the start banner. */
+function announce(config: Config, logger: Logger, roads: Roads, notifier: Notifier, port: number): void {
   logger.info(
     { url: `http://${displayHost(config.host)}:${port}`, port, sse: '/sse', streamableHttp: '/mcp', puppet: config.puppet, roads: roads.list().filter((r) => roads.has(r.id)).map((r) => r.id), auth: Boolean(config.authToken), readOnly: config.readOnly },
     'wechat-mcp listening',
@@ -95,7 +117,19 @@ export async function serve(config: Config): Promise<void> {
       readOnly: config.readOnly,
     }),
   )
+}
 
+interface Running {
+  logger: Logger
+  http: Server
+  pacer: Pacer
+  audit: AuditLog
+  sessions: Pick<SessionRegistry, 'closeAll'>
+  roads: Roads
+}
+
+/** SIGINT/SIGTERM: stop taking work, let queued sends finish and be audited, close sessions and roads, exit 0. */
+function exitCleanlyOnSignals({ logger, http, pacer, audit, sessions, roads }: Running): void {
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
@@ -128,9 +162,6 @@ export async function serve(config: Config): Promise<void> {
   }
   process.on('SIGINT', () => void shutdown('SIGINT'))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
-
-  printRoadStates(roads)
-  roads.startAll()
 }
 
 /** A DATA_DIR the audit log cannot be written to stops the server here, with the cause (exit 1). */

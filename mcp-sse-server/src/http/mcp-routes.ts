@@ -83,6 +83,32 @@ function sessionHints(req: Request): { name?: string } {
   return name ? { name: name.slice(0, 100) } : {}
 }
 
+/** The session a request names, of the transport it came on; otherwise answered with why not (and undefined). */
+function findSession(sessions: SessionRegistry, res: Response, id: string | undefined, kind: SessionKind): Session | undefined {
+  if (!id) {
+    rpcError(res, 400, -32000, kind === 'sse' ? 'Bad Request: sessionId query parameter is required' : 'Bad Request: Mcp-Session-Id header is required (send an initialize request first)')
+    return undefined
+  }
+  const session = sessions.get(id)
+  if (!session) {
+    rpcError(res, 404, -32001, 'Session not found: it expired or the server restarted; reconnect to start a new session')
+    return undefined
+  }
+  if (session.kind !== kind) {
+    rpcError(res, 400, -32000, `Bad Request: session ${id} belongs to the ${session.kind === 'sse' ? 'legacy SSE (/sse)' : 'Streamable HTTP (/mcp)'} transport`)
+    return undefined
+  }
+  return session
+}
+
+/** True (and answered 503) when no session can be opened: every one is in use. */
+function refusedWhenFull(sessions: SessionRegistry, res: Response): boolean {
+  if (sessions.makeRoom()) return false
+  res.setHeader('Retry-After', '30')
+  rpcError(res, 503, -32000, 'Server busy: every MCP session is in use (MCP_MAX_SESSIONS, each with an open stream or a call in flight); close unused clients and retry')
+  return true
+}
+
 export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits, onServerStream }: McpRouteOptions): Router {
   const router = Router()
   const watchServerStream = (server: McpServer, res: Response) => {
@@ -110,33 +136,9 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
       },
     })
 
-  const lookup = (res: Response, id: string | undefined, kind: SessionKind): Session | undefined => {
-    if (!id) {
-      rpcError(res, 400, -32000, kind === 'sse' ? 'Bad Request: sessionId query parameter is required' : 'Bad Request: Mcp-Session-Id header is required (send an initialize request first)')
-      return undefined
-    }
-    const session = sessions.get(id)
-    if (!session) {
-      rpcError(res, 404, -32001, 'Session not found: it expired or the server restarted; reconnect to start a new session')
-      return undefined
-    }
-    if (session.kind !== kind) {
-      rpcError(res, 400, -32000, `Bad Request: session ${id} belongs to the ${session.kind === 'sse' ? 'legacy SSE (/sse)' : 'Streamable HTTP (/mcp)'} transport`)
-      return undefined
-    }
-    return session
-  }
-
-  const refuseWhenFull = (res: Response): boolean => {
-    if (sessions.makeRoom()) return false
-    res.setHeader('Retry-After', '30')
-    rpcError(res, 503, -32000, 'Server busy: every MCP session is in use (MCP_MAX_SESSIONS, each with an open stream or a call in flight); close unused clients and retry')
-    return true
-  }
-
   // Legacy HTTP+SSE.
   router.get('/sse', async (req: Request, res: Response) => {
-    if (refuseWhenFull(res)) return
+    if (refusedWhenFull(sessions, res)) return
     keepStreamAlive(res, keepAliveMs)
     const transport = new SSEServerTransport('/messages', res)
     const server = newServer(sessionHints(req))
@@ -157,7 +159,7 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
 
   router.post('/messages', async (req: Request, res: Response) => {
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : undefined
-    const session = lookup(res, id, 'sse')
+    const session = findSession(sessions, res, id, 'sse')
     if (!session) return
     // The SDK answers a message it cannot take with "Invalid message: <the body>", as text a browser may render:
     // checked here first, and the answer never repeats what was sent.
@@ -169,22 +171,21 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
   })
 
   // Streamable HTTP.
-  router.post('/mcp', async (req: Request, res: Response) => {
-    const id = req.headers['mcp-session-id']
-    if (typeof id === 'string') {
-      const session = lookup(res, id, 'streamableHttp')
-      if (!session) return
-      // A call still being answered (a long waitForReply) keeps its session alive: the session's CallGate counts it.
-      keepStreamAlive(res, keepAliveMs)
-      cancelOnDisconnect(session.transport as StreamableHTTPServerTransport, req, res)
-      await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
-      return
-    }
+  const postToSession = async (req: Request, res: Response, id: string) => {
+    const session = findSession(sessions, res, id, 'streamableHttp')
+    if (!session) return
+    // A call still being answered (a long waitForReply) keeps its session alive: the session's CallGate counts it.
+    keepStreamAlive(res, keepAliveMs)
+    cancelOnDisconnect(session.transport as StreamableHTTPServerTransport, req, res)
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, req.body)
+  }
+
+  const openStreamableSession = async (req: Request, res: Response) => {
     if (!isInitializeRequest(req.body)) {
       rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; the first request of a session must be initialize')
       return
     }
-    if (refuseWhenFull(res)) return
+    if (refusedWhenFull(sessions, res)) return
     const server = newServer(sessionHints(req))
     let session: Session | undefined
     const calls = newGate(() => session)
@@ -206,11 +207,16 @@ export function mcpRoutes({ sessions, newServer, logger, keepAliveMs, callLimits
       log.error({ err: String(err) }, 'Streamable HTTP session failed to start')
       rpcError(res, 500, -32603, 'Internal error while starting the session')
     }
+  }
+
+  router.post('/mcp', async (req: Request, res: Response) => {
+    const id = req.headers['mcp-session-id']
+    await (typeof id === 'string' ? postToSession(req, res, id) : openStreamableSession(req, res))
   })
 
   const streamOrDelete = async (req: Request, res: Response) => {
     const header = req.headers['mcp-session-id']
-    const session = lookup(res, typeof header === 'string' ? header : undefined, 'streamableHttp')
+    const session = findSession(sessions, res, typeof header === 'string' ? header : undefined, 'streamableHttp')
     if (!session) return
     if (req.method === 'GET') {
       sessions.holdStream(session, res)
