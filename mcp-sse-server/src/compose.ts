@@ -83,7 +83,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   const confirmer: Confirmer = new Confirmer({
     config,
     answers,
-    // The owner conversation (ClawBot, else File Transfer) carries the question; its sends are never asked about.
+    // The owner conversation (ClawBot, else File Transfer) carries the question; the question itself is never asked about.
     owner: {
       available: () => owner.road().ok,
       ask: async (text) => {
@@ -101,7 +101,7 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
   })
   const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
   const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
-  const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, ...(ilink ? { ilink } : {}) })
+  const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, confirmer, ...(ilink ? { ilink } : {}) })
   const inbox = new Inbox(config.inbox)
   roads.on('message', (road, message) => {
     const viewed = owner.view(road, message)

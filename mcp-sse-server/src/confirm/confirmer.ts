@@ -6,6 +6,8 @@
  * preview with a one-time id that only a second call with exactly the same send can spend.
  */
 import type { Config } from '../config.js'
+import { createHash } from 'node:crypto'
+import { OWNER_CHAT_ID } from '../owner/owner-road.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
 import { quote } from '../wechat/quote.js'
 import type { OwnerAnswers } from './owner-answers.js'
@@ -65,12 +67,13 @@ export class Confirmer {
 
   /**
    * False when this send needs nobody's approval: confirmation is off, the send did not come from a tool (a
-   * notification, an answer to the owner), or it goes to the user's own File Transfer under `others`.
+   * notification, an answer to the owner), or it goes to the user themself (File Transfer, or sendMessageToMe's chat
+   * `me`) under `others`.
    */
   needed(recipient: { type: 'contact' | 'room'; id: string }, request: ConfirmRequest | undefined): request is ConfirmRequest {
     const { sends } = this.deps.config.confirm
     if (sends === 'off' || !request) return false
-    return !(sends === 'others' && recipient.type === 'contact' && recipient.id === FILEHELPER_ID)
+    return !(sends === 'others' && recipient.type === 'contact' && (recipient.id === FILEHELPER_ID || recipient.id === OWNER_CHAT_ID))
   }
 
   /** Asks, or checks a preview's id; call only for a send that needed() says must be approved. */
@@ -161,10 +164,19 @@ function isTimeout(err: unknown): boolean {
 /** "Send to "张三" (remark "老张", friend, id c-zhang): «…»" — names quoted, as everything that came from WeChat. */
 export function describe(summary: SendSummary): string {
   const { recipient: r, what } = summary
-  const who = `${quote(r.name)} (${r.alias ? `remark ${quote(r.alias)}, ` : ''}${r.type === 'room' ? 'group' : r.id === FILEHELPER_ID ? 'your File Transfer' : 'friend'}, id ${quote(r.id)})`
+  const who = `${quote(r.name)} (${r.alias ? `remark ${quote(r.alias)}, ` : ''}${r.type === 'room' ? 'group' : r.id === FILEHELPER_ID ? 'your File Transfer' : r.id === OWNER_CHAT_ID ? 'yourself' : 'friend'}, id ${quote(r.id)})`
   if (what.kind === 'text') return `Send to ${who}:\n«${what.text}»`
   const caption = what.caption !== undefined ? `\nthen the caption:\n«${what.caption}»` : ''
   return `Send to ${who} the file ${quote(what.name)} (${describeSize(what.size)})${caption}`
+}
+
+/** SHA-256 of exactly what would go out: what a preview's id is bound to. `bytes` are the file's, for a file. */
+export function sendDigest(what: SendSummary['what'], bytes?: Uint8Array): string {
+  const hash = createHash('sha256')
+  if (what.kind === 'text') return hash.update('text\u0000').update(what.text).digest('hex')
+  hash.update(`file\u0000${what.name}\u0000${what.caption ?? ''}\u0000`)
+  if (bytes) hash.update(bytes)
+  return hash.digest('hex')
 }
 
 function describeSize(bytes: number): string {

@@ -4,12 +4,14 @@
  * else File Transfer (文件传输助手) on the web road, where the owner types on their phone. WECHAT_OWNER_ROAD pins one.
  * Sends go through the same pacing queue and audit log as every other send; the answers are the inbox's chat `me`.
  */
+import { sendDigest, type Confirmer, type ConfirmRequest, type SendSummary } from '../confirm/confirmer.js'
+import type { ConfirmedBy } from '../confirm/settings.js'
 import type { OutboundContent, RoadId, RoadMessage, RoadTarget } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
 import type { FileRefusal, LoadedFile } from '../wechat/files.js'
 import type { InboxMessage } from '../wechat/inbox.js'
-import type { FileSendRequest, SendErrorCode, SendResult, Sender } from '../wechat/sender.js'
+import type { ConfirmationFacts, FileSendRequest, SendErrorCode, SendResult, Sender } from '../wechat/sender.js'
 import { FileHelperEchoes, ownerView } from './filehelper-echo.js'
 import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting } from './owner-road.js'
 
@@ -20,7 +22,7 @@ import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting
 export interface IlinkOwnerPort {
   /** Synchronous: may a message go to the owner now (the 24-hour window, the per-message budget)? */
   canSend(): { ok: true } | { ok: false; code: string; detail: string }
-  send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<{ ok: true; sentAt: string } | { ok: false; code: string; detail: string }>
+  send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<{ ok: true; sentAt: string } | { ok: false; code: string; detail: string }>
 }
 
 export interface OwnerConversationDeps {
@@ -28,6 +30,8 @@ export interface OwnerConversationDeps {
   roads: Pick<Roads, 'isLoggedIn' | 'hint' | 'has'>
   sender: Sender
   ilink?: IlinkOwnerPort
+  /** WECHAT_CONFIRM_SENDS=all: sendMessageToMe is approved like every other send, whatever road then carries it. */
+  confirmer?: Confirmer
 }
 
 export type OwnerFileRequest = Pick<FileSendRequest, 'source' | 'load' | 'caption'>
@@ -89,23 +93,53 @@ export class OwnerConversation {
     return road === 'web' ? ownerView(message, this.echoes, this.usesFileHelper()) : message
   }
 
-  async sendText(tool: string, text: string, signal?: AbortSignal): Promise<OwnerSendResult> {
+  /** `confirm`: set by sendMessageToMe, never by the confirmation question itself (which would ask about itself). */
+  async sendText(tool: string, text: string, signal?: AbortSignal, confirm?: ConfirmRequest): Promise<OwnerSendResult> {
     const choice = this.road()
     if (!choice.ok) return this.refuse(tool, text, choice.code, `Not sent: ${choice.message}`)
+    let confirmedBy: ConfirmedBy | undefined
+    if (this.mustConfirm(confirm)) {
+      // Refusals that need no person come first: nobody is asked about a send that could not go out anyway.
+      const invalid = this.deps.sender.checkText(text)
+      if (invalid) return this.refuse(tool, text, 'invalid_message', invalid)
+      const closed = choice.road === 'ilink' ? this.ilinkClosed() : undefined
+      if (closed) return this.refuse(tool, text, 'road_unavailable', closed)
+      const what: SendSummary['what'] = { kind: 'text', text }
+      const approval = await this.approve(tool, what, sendDigest(what), confirm, signal)
+      if (!approval.ok) return this.refuse(tool, text, approval.code, approval.message, approval)
+      confirmedBy = approval.by
+    }
+    const approved = confirmedBy ? { confirmedBy } : {}
     if (choice.road === 'ilink') {
       const invalid = this.deps.sender.checkText(text)
       if (invalid) return this.refuse(tool, text, 'invalid_message', invalid)
-      return this.viaIlink(tool, { kind: 'text', text }, signal)
+      return this.viaIlink(tool, { kind: 'text', text }, signal, confirmedBy)
     }
-    return this.onRoad('filehelper', await this.deps.sender.send({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, text }, signal))
+    return this.onRoad('filehelper', await this.deps.sender.send({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, text, ...approved }, signal))
   }
 
-  async sendFile(tool: string, request: OwnerFileRequest, signal?: AbortSignal): Promise<OwnerSendResult> {
+  async sendFile(tool: string, request: OwnerFileRequest, signal?: AbortSignal, confirm?: ConfirmRequest): Promise<OwnerSendResult> {
     const choice = this.road()
     const caption = request.caption ?? ''
     if (!choice.ok) return this.refuse(tool, caption, choice.code, `Not sent: ${choice.message}`)
+    let confirmedBy: ConfirmedBy | undefined
+    if (this.mustConfirm(confirm)) {
+      const invalid = request.caption !== undefined ? this.deps.sender.checkText(request.caption, 'caption') : undefined
+      if (invalid) return this.refuse(tool, caption, 'invalid_message', invalid)
+      const closed = choice.road === 'ilink' ? this.ilinkClosed() : undefined
+      if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
+      // Loaded once, here: the person approves these bytes, and the road sends these bytes.
+      const loaded = await request.load()
+      if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+      const what: SendSummary['what'] = { kind: 'file', name: loaded.name, size: loaded.size, ...(request.caption !== undefined ? { caption: request.caption } : {}) }
+      const approval = await this.approve(tool, what, sendDigest(what, Buffer.from(await loaded.file.toBuffer())), confirm, signal)
+      if (!approval.ok) return { ...(await this.refuse(tool, caption, approval.code, approval.message, approval)), file: fileFacts(loaded) }
+      confirmedBy = approval.by
+      request = { ...request, load: async () => loaded }
+    }
     if (choice.road === 'filehelper') {
-      return this.onRoad('filehelper', await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request }, signal))
+      const approved = confirmedBy ? { confirmedBy } : {}
+      return this.onRoad('filehelper', await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request, ...approved }, signal))
     }
     const invalid = request.caption !== undefined ? this.deps.sender.checkText(request.caption, 'caption') : undefined
     if (invalid) return this.refuse(tool, caption, 'invalid_message', invalid)
@@ -116,16 +150,30 @@ export class OwnerConversation {
     if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
     const { file: box, ...file } = loaded
     const content: OutboundContent = { kind: 'file', name: file.name, mediaType: file.mediaType, size: file.size, bytes: async () => Buffer.from(await box.toBuffer()) }
-    const sent = await this.viaIlink(tool, content, signal)
+    const sent = await this.viaIlink(tool, content, signal, confirmedBy)
     if (!sent.ok || request.caption === undefined) return { ...sent, file }
-    const after = await this.viaIlink(tool, { kind: 'text', text: request.caption }, signal)
+    const after = await this.viaIlink(tool, { kind: 'text', text: request.caption }, signal, confirmedBy)
     if (after.ok) return { ...sent, file, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink} with its caption.` }
     return { ...sent, file, captionError: after.code, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink}, but not its caption (${after.message.replace(/^Not sent: /, '')}).` }
   }
 
+  private mustConfirm(confirm: ConfirmRequest | undefined): confirm is ConfirmRequest {
+    return this.deps.confirmer?.needed({ type: 'contact', id: OWNER_CHAT_ID }, confirm) ?? false
+  }
+
+  /**
+   * Asked before a road is taken, with the recipient `me`: a preview stays good if ClawBot comes or goes in between,
+   * since either road reaches the same person.
+   */
+  private approve(tool: string, what: SendSummary['what'], digest: string, confirm: ConfirmRequest, signal?: AbortSignal) {
+    const recipient = { type: 'contact' as const, id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
+    return this.deps.confirmer!.confirm({ tool, recipient, what, digest }, confirm, signal)
+  }
+
   /** A send refused before any road took it: audited like every other attempt. */
-  refuse(tool: string, text: string, code: SendErrorCode, message: string): Promise<OwnerSendResult> {
-    return this.deps.sender.refuse({ tool, kind: 'contact', target: { id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }, text }, message, code)
+  refuse(tool: string, text: string, code: SendErrorCode, message: string, facts: Pick<ConfirmationFacts, 'asked' | 'preview'> = {}): Promise<OwnerSendResult> {
+    const { asked, preview } = facts
+    return this.deps.sender.refuse({ tool, kind: 'contact', target: { id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }, text }, message, code, { ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) })
   }
 
   /** Refused at once outside ClawBot's window or budget: queued, it would only fail later. */
@@ -135,11 +183,11 @@ export class OwnerConversation {
   }
 
   /** The iLink outbox audits every attempt itself, refusals included. */
-  private async viaIlink(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OwnerSendResult> {
+  private async viaIlink(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<OwnerSendResult> {
     const target = { type: 'contact' as const, id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
-    const result = await this.deps.ilink!.send(tool, content, signal)
+    const result = await this.deps.ilink!.send(tool, content, signal, confirmedBy)
     const what = content.kind === 'file' ? `the file "${content.name}"` : 'it'
-    if (result.ok) return { ok: true, road: 'ilink', target, sentAt: result.sentAt, message: `Sent ${what} to the user through ${ROAD_NAMES.ilink}.` }
+    if (result.ok) return { ok: true, road: 'ilink', target, sentAt: result.sentAt, message: `Sent ${what} to the user through ${ROAD_NAMES.ilink}.`, ...(confirmedBy ? { confirmedBy } : {}) }
     const code: SendErrorCode = result.code === 'queue_full' || result.code === 'cancelled' || result.code === 'send_failed' ? result.code : 'road_unavailable'
     return { ok: false, road: 'ilink', target, code, message: result.detail.startsWith('Not sent') ? result.detail : `Not sent: ${result.detail}` }
   }
@@ -150,4 +198,8 @@ export class OwnerConversation {
     const message = named ? result.message.replace(named, `to the user through ${ROAD_NAMES[road]}`) : result.message
     return { ...result, road, message }
   }
+}
+
+function fileFacts({ name, size, mediaType, source }: LoadedFile): Omit<LoadedFile, 'file'> {
+  return { name, size, mediaType, source }
 }

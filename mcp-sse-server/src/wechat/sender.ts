@@ -18,8 +18,7 @@ import {
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
-import { createHash } from 'node:crypto'
-import type { Confirmer, ConfirmRequest, SendSummary } from '../confirm/confirmer.js'
+import { sendDigest, type Confirmer, type ConfirmRequest, type SendSummary } from '../confirm/confirmer.js'
 import { CONFIRM_STOPS, type ConfirmedBy, type ConfirmStop } from '../confirm/settings.js'
 
 import type { ChatType } from './inbox.js'
@@ -47,6 +46,8 @@ export interface FileSendRequest {
   source: string
   caption?: string
   confirm?: ConfirmRequest
+  /** Already approved (sendMessageToMe asks before it picks the road). */
+  confirmedBy?: ConfirmedBy
   /** Downloads or reads and checks the file; called only once the target is known and allowed, so a refused send costs no download. */
   load: () => Promise<LoadedFile | FileRefusal>
 }
@@ -184,9 +185,9 @@ export class Sender {
   }
 
   /** A send refused before it reached the sender (malformed arguments, no road): audited like every other attempt. */
-  async refuse(request: SendRequest, message: string, code: SendErrorCode = 'invalid_message'): Promise<SendResult> {
+  async refuse(request: SendRequest, message: string, code: SendErrorCode = 'invalid_message', facts: Omit<ConfirmationFacts, 'confirmedBy'> = {}): Promise<SendResult> {
     const blocked = await this.auditBlocks()
-    const result: SendResult = blocked ?? { ok: false, code, message }
+    const result: SendResult = blocked ?? { ok: false, code, message, ...facts }
     await this.record(request, result, { text: request.text })
     return result
   }
@@ -354,17 +355,12 @@ export class Sender {
         ? { type: target.type, id: target.id, name: entry.entry.topic }
         : { type: target.type, id: target.id, name: entry.entry.name, ...(entry.entry.alias ? { alias: entry.entry.alias } : {}) }
       : target
-    const hash = createHash('sha256')
-    let what: SendSummary['what']
-    if (content.kind === 'text') {
-      what = { kind: 'text', text: content.text }
-      hash.update('text\u0000').update(content.text)
-    } else {
-      const caption = content.request.caption
-      what = { kind: 'file', name: loaded!.name, size: loaded!.size, ...(caption !== undefined ? { caption } : {}) }
-      hash.update(`file\u0000${loaded!.name}\u0000${caption ?? ''}\u0000`).update(Buffer.from(await loaded!.file.toBuffer()))
-    }
-    return confirmer.confirm({ tool: request.tool, recipient, what, digest: hash.digest('hex') }, request.confirm!, signal)
+    const what: SendSummary['what'] =
+      content.kind === 'text'
+        ? { kind: 'text', text: content.text }
+        : { kind: 'file', name: loaded!.name, size: loaded!.size, ...(content.request.caption !== undefined ? { caption: content.request.caption } : {}) }
+    const bytes = content.kind === 'file' ? Buffer.from(await loaded!.file.toBuffer()) : undefined
+    return confirmer.confirm({ tool: request.tool, recipient, what, digest: sendDigest(what, bytes) }, request.confirm!, signal)
   }
 
   /** Downloads or reads a file, at most MAX_PARALLEL_LOADS at a time. */

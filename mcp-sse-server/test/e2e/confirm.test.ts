@@ -352,6 +352,21 @@ describe('confirmation on the owner’s phone (WECHAT_CONFIRM_SENDS=all, WECHAT_
       await asking.client.close()
     }
   }, 60_000)
+
+  it('asks the owner about sendMessageToMe too under `all`, and sends it through ClawBot on "ok <code>"', async () => {
+    const message = 'me: approved on the phone'
+    await ownerSays('still here')
+    const mark = fake.requests.length
+    const pending = call(plain, 'sendMessageToMe', { message })
+    const question = await nextQuestion(mark)
+    expect(question.text).toContain(`🔐 Send to "Me (the user)" (yourself, id "me"):\n«${message}»\nReply "ok ${question.code}"`)
+    await ownerSays(`ok ${question.code}`)
+    const r = await pending
+    expect(structured(r)).toMatchObject({ sent: true, road: 'ilink', confirmedBy: 'owner' })
+    const delivered = fake.requests.filter((q, i) => i >= mark && q.path === '/ilink/bot/sendmessage').map((q) => JSON.stringify(q.body))
+    expect(delivered.some((b) => b.includes(message) && !b.includes('Reply'))).toBe(true)
+    expect(lastAudit(server, message)).toMatchObject({ ok: true, confirmed_by: 'owner', target: { id: 'me' } })
+  })
 })
 
 describe('confirmation on the owner’s File Transfer (no ClawBot; WECHAT_CONFIRM_VIA=owner)', () => {

@@ -182,6 +182,10 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same text again', on: 'live', args: { message: 'me: sent' }, error: 'repeat' },
     { why: 'no road to the user is logged in', on: 'waiting', args: { message: 'me: offline' }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { message: 'me: unaudited' }, error: 'audit_unavailable' },
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { message: 'me: confirm preview' }, error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { message: 'me: confirm forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: { message: 'me: confirm declined' }, error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: { message: 'me: confirm timeout' }, error: 'confirmation_timeout' },
   ],
   waitForMyReply: [
     { why: 'the user\'s answer already there', on: 'live', args: { since: '2000-01-01T00:00:00Z', timeoutSeconds: 5 } },

@@ -5,6 +5,7 @@
  */
 import { auditRefusal, type AuditLog } from '../../wechat/audit.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from '../../wechat/pacer.js'
+import type { ConfirmedBy } from '../../confirm/settings.js'
 import type { OutboundContent } from '../road.js'
 import { OWNER_CHAT } from './inbound.js'
 import type { IlinkRoad, IlinkSendCode } from './road.js'
@@ -31,7 +32,8 @@ export class IlinkOutbox {
     return this.road.canSend(this.queued)
   }
 
-  async send(tool: string, content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
+  /** `confirmedBy`: who approved it (sendMessageToMe under WECHAT_CONFIRM_SENDS=all), for the audit line. */
+  async send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<OutboxResult> {
     const result = await this.attempt(content, signal)
     const written = await this.audit.record({
       tool,
@@ -40,6 +42,7 @@ export class IlinkOutbox {
       ...(content.kind === 'file' ? { file: content.name } : {}),
       ok: result.ok,
       ...(result.ok ? {} : { error: `${result.code}: ${result.detail}` }),
+      ...(confirmedBy ? { confirmed_by: confirmedBy } : {}),
     })
     if (written || !result.ok) return result
     // It went out; only its line is missing. Say so, and the sender refuses everything until the log is writable.
