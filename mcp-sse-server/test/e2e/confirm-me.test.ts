@@ -5,13 +5,12 @@
  * the tool answered, what reached File Transfer (read back as the chat `me`) and what the audit log says.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
+import { type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect } from '../helpers/clients.js'
+import { askingClient, call, listingClient } from '../helpers/clients.js'
 import { nextLog } from '../helpers/conversation.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
 
@@ -20,26 +19,6 @@ const FIXTURE = { self: { name: 'Me' }, contacts: [{ id: 'c-zhang', name: 'å¼ ä¸
 const fileDir = mkdtempSync(path.join(tmpdir(), 'wechat-mcp-confirm-me-'))
 const FILE = path.join(fileDir, 'report.txt')
 writeFileSync(FILE, 'the report\n')
-
-/** An SDK client that declares elicitation; `answer` plays the person at the screen, and sees every question. */
-async function askingClient(url: string, answer: { current: ElicitResult }): Promise<{ client: Client; questions: string[] }> {
-  const client = new Client({ name: 'asking-client', version: '1.0.0' }, { capabilities: { elicitation: {} } })
-  const questions: string[] = []
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    questions.push(request.params.message)
-    return answer.current
-  })
-  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', url)))
-  // Listing the tools makes the SDK client validate every structuredContent against its outputSchema.
-  await client.listTools()
-  return { client, questions }
-}
-
-async function listingClient(url: string): Promise<Client> {
-  const client = await connect(url, 'streamableHttp')
-  await client.listTools()
-  return client
-}
 
 function structured(r: CallToolResult): Record<string, any> {
   return r.structuredContent as Record<string, any>
@@ -73,7 +52,7 @@ describe('sendMessageToMe under WECHAT_CONFIRM_SENDS=all (File Transfer, WECHAT_
 
   beforeAll(async () => {
     server = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), WECHAT_CONFIRM_SENDS: 'all', WECHAT_CONFIRM_VIA: 'client', WECHAT_FILE_DIRS: fileDir, LOG_LEVEL: 'debug' })
-    asking = await askingClient(server.url, answer)
+    asking = await askingClient(server.url, 'streamableHttp', { current: async () => answer.current })
     plain = await listingClient(server.url)
     other = await listingClient(server.url)
   }, 60_000)
@@ -156,7 +135,7 @@ describe('sendMessageToMe under WECHAT_CONFIRM_SENDS=others', () => {
 
   beforeAll(async () => {
     server = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), WECHAT_CONFIRM_SENDS: 'others', WECHAT_CONFIRM_VIA: 'client', LOG_LEVEL: 'debug' })
-    asking = await askingClient(server.url, { current: { action: 'decline' } })
+    asking = await askingClient(server.url, 'streamableHttp', { current: async () => ({ action: 'decline' }) })
   }, 60_000)
 
   afterAll(async () => {

@@ -5,14 +5,12 @@
  * reached the mock WeChat (the chat read back with getRecentMessages) and what the audit log says.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
+import { type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { call, connect, text } from '../helpers/clients.js'
+import { askingClient, call, listingClient, text, type ElicitAnswer } from '../helpers/clients.js'
 import { inbound, nextLog } from '../helpers/conversation.js'
 import { FakeIlink } from '../helpers/fake-ilink.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
@@ -32,28 +30,7 @@ const fileDir = mkdtempSync(path.join(tmpdir(), 'wechat-mcp-confirm-'))
 const FILE = path.join(fileDir, 'plan.txt')
 writeFileSync(FILE, 'the plan\n')
 
-type Answer = (request: ElicitRequest['params']) => Promise<ElicitResult>
-
-/** An SDK client that declares elicitation; `answer` plays the person at the screen, and sees every question. */
-async function askingClient(url: string, kind: 'sse' | 'streamableHttp', answer: { current: Answer }): Promise<{ client: Client; questions: string[] }> {
-  const client = new Client({ name: 'asking-client', version: '1.0.0' }, { capabilities: { elicitation: {} } })
-  const questions: string[] = []
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    questions.push(request.params.message)
-    return answer.current(request.params)
-  })
-  const transport = kind === 'sse' ? new SSEClientTransport(new URL('/sse', url)) : new StreamableHTTPClientTransport(new URL('/mcp', url))
-  await client.connect(transport)
-  await client.listTools()
-  return { client, questions }
-}
-
-async function listingClient(url: string): Promise<Client> {
-  const client = await connect(url, 'streamableHttp')
-  // Listing the tools makes the SDK client validate every structuredContent against its outputSchema.
-  await client.listTools()
-  return client
-}
+type Answer = ElicitAnswer
 
 function structured(r: CallToolResult): Record<string, any> {
   return r.structuredContent as Record<string, any>

@@ -2,7 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 
 export type TransportKind = 'sse' | 'streamableHttp'
 export const TRANSPORTS: TransportKind[] = ['sse', 'streamableHttp']
@@ -27,4 +27,27 @@ export async function call(client: Client, name: string, args: Record<string, un
 
 export function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n')
+}
+
+/** A client that has listed the tools, so the SDK validates every structuredContent against its outputSchema. */
+export async function listingClient(url: string, kind: TransportKind = 'streamableHttp'): Promise<Client> {
+  const client = await connect(url, kind)
+  await client.listTools()
+  return client
+}
+
+export type ElicitAnswer = (request: ElicitRequest['params']) => Promise<ElicitResult>
+
+/** A client that declares elicitation; `answer.current` plays the person at the screen, and sees every question. */
+export async function askingClient(url: string, kind: TransportKind, answer: { current: ElicitAnswer }): Promise<{ client: Client; questions: string[] }> {
+  const client = new Client({ name: 'asking-client', version: '1.0.0' }, { capabilities: { elicitation: {} } })
+  const questions: string[] = []
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    questions.push(request.params.message)
+    return answer.current(request.params)
+  })
+  const transport = kind === 'sse' ? new SSEClientTransport(new URL('/sse', url)) : new StreamableHTTPClientTransport(new URL('/mcp', url))
+  await client.connect(transport)
+  await client.listTools()
+  return { client, questions }
 }
