@@ -57,7 +57,11 @@ export class StdioBridge {
   /** The client's initialize was answered here (the server was down): tell it to list tools again once connected. */
   private answeredLocally = false
 
+  /** The server's address as shown to people and the model: no credentials, no query (a `?token=` stays private). */
+  private readonly where: string
+
   constructor(private readonly options: BridgeOptions) {
+    this.where = `${options.url.origin}${options.url.pathname}`
     this.stdio = new StdioServerTransport(options.stdin, options.stdout)
     const stderr = options.stderr ?? process.stderr
     this.log = (line) => void stderr.write(`wechat-mcp stdio: ${line}\n`)
@@ -201,7 +205,7 @@ export class StdioBridge {
       throw err
     }
     this.upstream = upstream
-    if (this.wasDown) this.log(`connected again to ${this.options.url.href}`)
+    if (this.wasDown) this.log(`connected again to ${this.where}`)
     this.wasDown = false
     if (this.answeredLocally) {
       this.answeredLocally = false
@@ -221,7 +225,7 @@ export class StdioBridge {
   private serverDown(err: unknown): void {
     if (!this.wasDown) {
       this.log(
-        `cannot reach the wechat-mcp server at ${this.options.url.href} (${describe(err)}). ` +
+        `cannot reach the wechat-mcp server at ${this.where} (${describe(err)}). ` +
           'Start it (npm start, or PM2/Docker), or set WECHAT_MCP_URL; this bridge keeps trying.',
       )
     }
@@ -255,7 +259,7 @@ export class StdioBridge {
       protocolVersion: requested && SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
       capabilities: { tools: { listChanged: true } },
       serverInfo: { name: 'wechat-mcp', version: 'bridge' },
-      instructions: `The wechat-mcp server at ${this.options.url.href} is not running yet; its tools appear once it is reachable.`,
+      instructions: `The wechat-mcp server at ${this.where} is not running yet; its tools appear once it is reachable.`,
     })
     this.scheduleReconnect()
   }
@@ -272,9 +276,9 @@ export class StdioBridge {
   private answerDown(id: string | number, midCall = false): void {
     this.pending.delete(id)
     const message = midCall
-      ? `The connection to the wechat-mcp server at ${this.options.url.href} was lost during this call; it may or may not have ` +
+      ? `The connection to the wechat-mcp server at ${this.where} was lost during this call; it may or may not have ` +
         'completed (check before repeating a send). The bridge reconnects by itself: try again in a few seconds.'
-      : `The wechat-mcp server at ${this.options.url.href} is not reachable. Ask the user to start it (npm start, PM2 or Docker); ` +
+      : `The wechat-mcp server at ${this.where} is not reachable. Ask the user to start it (npm start, PM2 or Docker); ` +
         'the bridge reconnects by itself, then try again.'
     void this.stdio.send({ jsonrpc: '2.0', id, error: { code: UPSTREAM_DOWN, message } }).catch(() => undefined)
   }
