@@ -26,6 +26,7 @@ const cores = availableParallelism()
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
+    globalSetup: ['./test/support/build.ts'],
     // One worker per core, whatever the machine: the unit project runs first and fills them; the e2e project
     // runs after it, each worker driving a child process of its own.
     poolOptions: { forks: { maxForks: cores, minForks: 1 } },

@@ -40,7 +40,7 @@ const EXPECTED = [
 
 function runQuickBench(out: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_TS, path.join(PACKAGE_DIR, 'bench/run.ts'), '--quick', '--out', out], {
+    const child = spawn(process.execPath, [...NODE_TS, path.join(PACKAGE_DIR, 'bench/run.ts'), '--quick', '--runtime', 'dist', '--no-build', '--out', out], {
       cwd: PACKAGE_DIR,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -6,6 +6,8 @@
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
 
+import { stampsFor, type Stamps } from './clock.js'
+
 /** The one list behind the type and every schema that names a chat's kind. */
 export const CHAT_TYPES = ['contact', 'room'] as const
 export type ChatType = (typeof CHAT_TYPES)[number]
@@ -120,11 +122,14 @@ export class Inbox {
   private readonly waiters = new Map<string, Set<Waiter>>()
   private total = 0
   private bytes = 0
-  private lastAt = 0
 
   private readonly listeners = new Set<(message: InboxMessage) => void>()
 
-  constructor(private readonly options: InboxOptions) {}
+  private readonly stamps: Stamps
+
+  constructor(private readonly options: InboxOptions) {
+    this.stamps = stampsFor(options.now)
+  }
 
   /** Calls `listener` with every message kept from now on (the channel pushes the owner's from here). */
   onMessage(listener: (message: InboxMessage) => void): () => void {
@@ -150,8 +155,7 @@ export class Inbox {
   /** Adds a message (its `time` is assigned here) and wakes the waiters it answers. */
   add(input: Omit<InboxMessage, 'time'>): InboxMessage {
     // Times are unique and increasing, so "after the message I last saw" never drops or repeats one.
-    const at = Math.max(this.now(), this.lastAt + 1)
-    this.lastAt = at
+    const at = this.stamps.next()
     const message: InboxMessage = { ...input, ...this.capped(input.text), time: new Date(at).toISOString() }
     const key = chatKey(message.chat.type, message.chat.id)
     let chat = this.chats.get(key)

@@ -18,6 +18,7 @@ import {
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
+import { processStamps } from './clock.js'
 import { sendDigest, type Confirmer, type ConfirmRequest, type SendSummary } from '../confirm/confirmer.js'
 import { CONFIRM_STOPS, type ConfirmedBy, type ConfirmStop } from '../confirm/settings.js'
 
@@ -309,7 +310,7 @@ export class Sender {
       await this.pacer.schedule(
         () => {
           // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
-          sentAt = new Date().toISOString()
+          sentAt = new Date(processStamps.next()).toISOString()
           return this.port.send({ type: kind, id: target.id }, payload)
         },
         signal,

@@ -7,9 +7,8 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOOPBACK_ONLY_ENV, NODE_TS, PACKAGE_DIR, startServer, tempDir, type RunningServer } from '../helpers/server.js'
+import { LOOPBACK_ONLY_ENV, MAIN, PACKAGE_DIR, startServer, tempDir, type RunningServer } from '../helpers/server.js'
 
-const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
 /** CLAUDE_BIN points at another install (say, a newer CLI) without touching this one. */
 const CLAUDE =
   process.env.CLAUDE_BIN ??
@@ -59,7 +58,7 @@ async function add(home: string, args: string[]): Promise<void> {
 }
 
 function stdioEntry(): string[] {
-  return ['--', process.execPath, ...NODE_TS, MAIN, 'stdio', '--name', 'x']
+  return ['--', process.execPath, MAIN, 'stdio', '--name', 'x']
 }
 
 describe.skipIf(!CLAUDE)('claude mcp list', { timeout: 240_000 }, () => {

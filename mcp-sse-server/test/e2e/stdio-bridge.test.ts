@@ -4,17 +4,15 @@
  * server that is down at start and one that restarts mid-session. stdout must stay pure JSON-RPC throughout.
  */
 import { createServer } from 'node:net'
-import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as z from 'zod'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { LOOPBACK_ONLY_ENV, NODE_TS, PACKAGE_DIR, startServer, tempDir, type RunningServer } from '../helpers/server.js'
+import { LOOPBACK_ONLY_ENV, MAIN, startServer, tempDir, type RunningServer } from '../helpers/server.js'
 import { inbound } from '../helpers/conversation.js'
 import { text } from '../helpers/clients.js'
 
-const MAIN = path.join(PACKAGE_DIR, 'src/main.ts')
 const ChannelEvent = z.object({ method: z.literal('notifications/claude/channel'), params: z.object({ content: z.string() }).passthrough() })
 const Verdict = z.object({
   method: z.literal('notifications/claude/channel/permission'),
@@ -46,7 +44,7 @@ async function server(env: Record<string, string> = {}): Promise<RunningServer> 
 async function bridge(url: string, env: Record<string, string> = {}, args: string[] = []) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [...NODE_TS, MAIN, 'stdio', ...args],
+    args: [MAIN, 'stdio', ...args],
     cwd: tempDir(),
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...LOOPBACK_ONLY_ENV, WECHAT_MCP_URL: `${url}/mcp`, ...env },
     stderr: 'pipe',

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { call, connect, text } from '../helpers/clients.js'
-import { LOOPBACK_ONLY_ENV, MAIN, runCli, runTs, startServer, tempDir, type RunningServer } from '../helpers/server.js'
+import { LOOPBACK_ONLY_ENV, MAIN, runCli, runNode, startServer, tempDir, type RunningServer } from '../helpers/server.js'
 import { mountTmpfs, mountUnavailable, type Tmpfs } from '../helpers/tmpfs.js'
 import { startServer as startChannelServer, type TestServer } from '../notify/helpers.js'
 
@@ -75,7 +75,7 @@ describe('start-up: a DATA_DIR the audit log cannot be written to stops the serv
     chmodSync(parent, 0o755)
     const dataDir = path.join(parent, 'data')
     mkdirSync(dataDir, { mode: 0o755 })
-    const r = await runTs([MAIN, 'serve'], {
+    const r = await runNode([MAIN, 'serve'], {
       cwd: '/',
       env: { PATH: process.env.PATH, HOME: parent, ...LOOPBACK_ONLY_ENV, DATA_DIR: dataDir, WECHATY_PUPPET: 'mock', PORT: '0', LOG_LEVEL: 'warn' },
       as: NOBODY,

@@ -17,6 +17,7 @@ import type { IlinkSimulator } from './simulator.js'
 import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
 import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
+import { stampsFor, type Stamps } from '../../wechat/clock.js'
 
 export interface IlinkRoadOptions {
   dataDir: string
@@ -56,6 +57,8 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
   private readonly client: IlinkClient
   private readonly log: Logger
   private readonly now: () => number
+  /** Send times, ordered with the inbox's message times (wechat/clock.ts). */
+  private readonly stamps: Stamps
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>
   private readonly backoff: Backoff
   private current: RoadState
@@ -72,6 +75,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     super()
     this.log = options.logger.child({ component: 'ilink' })
     this.now = options.now ?? Date.now
+    this.stamps = stampsFor(options.now)
     this.sleep = options.sleep ?? realSleep
     this.backoff = new Backoff(1_000, 60_000, options.random)
     this.store = new IlinkStore(options.dataDir, options.simulator ? SANDBOX_STORE_FILE : undefined)
@@ -165,7 +169,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
       const clientId = `wechat-mcp-${randomUUID()}`
       // Taken before WeChat has it, so the owner's answer can never carry an earlier time than the send it answers
       // (a wait from `sentAt` would miss it).
-      const sentAt = this.isoNow()
+      const sentAt = new Date(this.stamps.next()).toISOString()
       const answer = await this.client.sendMessage(
         {
           from_user_id: '',
