@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
+import SlowFirst from './test/support/sequencer.js'
 
 /**
  * Suites that start child processes (the server, the CLI, npm, a browser). Everything else runs in-process and is
@@ -27,6 +28,7 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     globalSetup: ['./test/support/build.ts'],
+    sequence: { sequencer: SlowFirst },
     // One worker per core, whatever the machine: the unit project runs first and fills them; the e2e project
     // runs after it, each worker driving a child process of its own.
     poolOptions: { forks: { maxForks: cores, minForks: 1 } },
