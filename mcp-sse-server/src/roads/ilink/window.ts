@@ -4,10 +4,11 @@
  * cannot go out is refused at once, with what to do, instead of waiting in the queue to fail.
  */
 import type { IlinkSaved } from './store.js'
+import type { Fail, Ok } from '../../result.js'
 
 export type IlinkRefusalCode = 'not_logged_in' | 'no_owner_message' | 'window_closed' | 'budget_spent'
 
-export type SendCheck = { ok: true } | { ok: false; code: IlinkRefusalCode; detail: string }
+export type SendCheck = Ok | Fail<IlinkRefusalCode>
 
 export interface WindowRules {
   windowMs: number
