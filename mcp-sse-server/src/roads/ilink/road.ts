@@ -18,6 +18,7 @@ import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
 import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
 import type { Result } from '../../result.js'
+import type { SendErrorCode } from '../../wechat/sender.js'
 
 export interface IlinkRoadOptions {
   dataDir: string
@@ -45,7 +46,7 @@ export interface IlinkRoadOptions {
 /** The sandbox's saved login is the simulator's, never mixed with a real one. */
 const SANDBOX_STORE_FILE = 'ilink-sandbox.json'
 
-export type IlinkSendCode = IlinkRefusalCode | 'expired' | 'send_failed'
+export type IlinkSendCode = IlinkRefusalCode | 'expired' | Extract<SendErrorCode, 'send_failed'>
 export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode>
 
 const CLAWBOT = { name: 'ClawBot' }

@@ -5,8 +5,10 @@
  */
 import type { IlinkSaved } from './store.js'
 import type { Fail, Ok } from '../../result.js'
+import type { SendErrorCode } from '../../wechat/sender.js'
 
-export type IlinkRefusalCode = 'not_logged_in' | 'no_owner_message' | 'window_closed' | 'budget_spent'
+/** ClawBot's own rules, plus the sender's code for a road that is not logged in (one meaning, one name). */
+export type IlinkRefusalCode = Extract<SendErrorCode, 'not_logged_in'> | 'no_owner_message' | 'window_closed' | 'budget_spent'
 
 export type SendCheck = Ok | Fail<IlinkRefusalCode>
 
