@@ -51,3 +51,14 @@ export async function askingClient(url: string, kind: TransportKind, answer: { c
   await client.listTools()
   return { client, questions }
 }
+
+/** A result's structuredContent, for tests that read its fields. */
+export function structured(result: CallToolResult): Record<string, any> {
+  return result.structuredContent as Record<string, any>
+}
+
+/** What this account itself said in a chat (texts, and files as `[file name]`), as getRecentMessages reads it back. */
+export async function ownMessages(client: Client, chat: Record<string, string>): Promise<string[]> {
+  const r = await call(client, 'getRecentMessages', chat)
+  return (structured(r).messages as Array<{ sender: { self: boolean }; text?: string; fileName?: string }>).filter((m) => m.sender.self).map((m) => m.text ?? `[file ${m.fileName}]`)
+}
