@@ -2,6 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { afterAll, beforeAll } from 'vitest'
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 
 export type TransportKind = 'sse' | 'streamableHttp'
@@ -61,4 +62,16 @@ export function structured(result: CallToolResult): Record<string, any> {
 export async function ownMessages(client: Client, chat: Record<string, string>): Promise<string[]> {
   const r = await call(client, 'getRecentMessages', chat)
   return (structured(r).messages as Array<{ sender: { self: boolean }; text?: string; fileName?: string }>).filter((m) => m.sender.self).map((m) => m.text ?? `[file ${m.fileName}]`)
+}
+
+/** A client over `kind` for the tests of the enclosing describe: connected before them, closed after them. */
+export function openClient(url: () => string, kind: TransportKind): { client: Client } {
+  const conn = {} as { client: Client }
+  beforeAll(async () => {
+    conn.client = await connect(url(), kind)
+  })
+  afterAll(async () => {
+    await conn.client?.close()
+  })
+  return conn
 }
