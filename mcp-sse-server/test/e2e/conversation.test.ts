@@ -6,6 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, connect, openClient, structured, text, TRANSPORTS, type TransportKind } from '../helpers/clients.js'
 import { inbound, nextLog } from '../helpers/conversation.js'
+import { rawSession, rpc } from '../helpers/raw-mcp.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
 
 const CROWD = 200
@@ -224,13 +225,9 @@ describe('a wait longer than the session idle timeout', () => {
 
   it('keeps its session alive while the request is open, for a client without a GET stream', async () => {
     // The SDK client opens a GET stream, which alone keeps a session; many clients only POST. This one only POSTs.
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-    const rpc = (body: object) => fetch(`${idle.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })
-    const init = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'post-only', version: '1' } } })
-    headers['mcp-session-id'] = init.headers.get('mcp-session-id')!
-    await init.text()
-    expect((await rpc({ method: 'notifications/initialized' })).status).toBe(202)
-    const wait = await rpc({ id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 3 } } })
+    const { session, ...handshake } = await rawSession(idle.url, 'post-only', '2025-03-26')
+    expect(handshake).toEqual({ status: 200, initialized: 202 })
+    const wait = await rpc(idle.url, { id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 3 } } }, session)
     const body = await wait.text()
     expect(body).toContain('"status":"timeout"')
   })
