@@ -65,6 +65,23 @@ export async function startServer(reply: Reply | ((req: Captured, index: number)
   return { ...(await listenLocal(server)), requests }
 }
 
+const BODY_TYPES = {
+  json: /^application\/json(\s*;\s*charset=utf-8)?$/i,
+  form: /^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i,
+}
+
+/**
+ * The request line and headers of a keyed webhook: a POST to `where` (its path, or its path and query as sent) with
+ * a `body` body, and no Authorization header: the contract puts the key in the URL or the body, never a header.
+ */
+export function expectKeyedPost(req: Captured, where: { path: string } | { url: string }, body: keyof typeof BODY_TYPES): void {
+  expect(req.method).toBe('POST')
+  if ('path' in where) expect(req.path).toBe(where.path)
+  else expect(req.url).toBe(where.url)
+  expect(req.headers['content-type']).toMatch(BODY_TYPES[body])
+  expect(req.headers.authorization).toBeUndefined()
+}
+
 /** A port with nothing listening on it: bind, note the port, close. */
 export async function closedPort(): Promise<number> {
   const { port, close } = await listenLocal(createServer())
