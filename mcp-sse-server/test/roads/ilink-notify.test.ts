@@ -50,8 +50,7 @@ describe('the ilink notification channel', () => {
   it('delivers to the owner inside the window, through the audit log', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'tell me when the build is done')
+    await login(h, 'tell me when the build is done')
     const { notifier, auditLines } = notifierFor(h)
     expect(notifier.configuredChannels()).toEqual(['ilink'])
     const report = await notifier.send({ title: 'Build finished', content: 'all green' })
@@ -91,8 +90,7 @@ describe('the ilink notification channel', () => {
   it('admits no more sends into the queue than the budget has room for', async () => {
     fake = await FakeIlink.start({ maxPerOwnerMessage: 2 })
     h = makeRoad(fake, undefined, { maxPerOwnerMessage: 2 })
-    await login(h)
-    await ownerSays(h, 'go')
+    await login(h, 'go')
     const { outbox } = notifierFor(h)
     const results = await Promise.all([1, 2, 3].map((n) => outbox.send('notify', { kind: 'text', text: `n${n}` })))
     expect(results.map((r) => (r.ok ? 'sent' : r.code))).toEqual(['sent', 'sent', 'budget_spent'])
@@ -104,8 +102,7 @@ describe('the owner outbox and the audit log', () => {
   it('sends nothing whose audit line could not follow', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ilink-audit-'))
     // The log's own path is taken by a directory: no line can be appended.
     mkdirSync(path.join(dataDir, 'audit.jsonl'))
@@ -136,8 +133,7 @@ describe('stale token notice', () => {
       unreachable: ['ilink'],
       message: ilinkExpiredMessage,
     }).watch(h.road)
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     fake.staleToken()
     await waitForStatus(h.road, 'expired', (s) => !!s.qr)
     await watcher.pending
@@ -159,8 +155,7 @@ describe('an audit log that cannot be written', () => {
   it('stops ClawBot sends too: refused with the cause, nothing reaches WeChat', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'tell me when the build is done')
+    await login(h, 'tell me when the build is done')
     const { outbox } = notifierFor(h)
     const { file } = (outbox as unknown as { audit: AuditLog }).audit
     mkdirSync(file)
