@@ -1,7 +1,8 @@
 import * as z from 'zod'
 import { EVENT_TYPES, sendEvent } from '../notify/event.js'
-import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './lib/define.js'
+import { reportOutputSchema } from '../notify/report.js'
+import { defineTool } from './lib/define.js'
+import { reportResult } from './lib/notify-report.js'
 
 export default defineTool({
   name: 'notify_event',
@@ -26,11 +27,6 @@ export default defineTool({
   },
   outputSchema: reportOutputSchema,
   async handler(ev, { notifier, config }) {
-    const report = await sendEvent(notifier, config.notify.events, ev)
-    const configured = notifier.configuredChannels()
-    const text = describeReport(report, configured)
-    const structured = structuredReport(report, configured)
-    const outcome = outcomeOf(report, configured)
-    return outcome === 'all-failed' || outcome === 'none-configured' ? failure(text, structured) : success(text, structured)
+    return reportResult(await sendEvent(notifier, config.notify.events, ev), notifier)
   },
 })

@@ -1,6 +1,7 @@
 import * as z from 'zod'
-import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './lib/define.js'
+import { reportOutputSchema } from '../notify/report.js'
+import { defineTool } from './lib/define.js'
+import { reportResult } from './lib/notify-report.js'
 
 export default defineTool({
   name: 'notify_send',
@@ -27,11 +28,6 @@ export default defineTool({
   },
   outputSchema: reportOutputSchema,
   async handler({ title, content, channels }, { notifier }) {
-    const report = await notifier.send({ title, content, channels })
-    const configured = notifier.configuredChannels()
-    const text = describeReport(report, configured)
-    const structured = structuredReport(report, configured)
-    const outcome = outcomeOf(report, configured)
-    return outcome === 'all-failed' || outcome === 'none-configured' ? failure(text, structured) : success(text, structured)
+    return reportResult(await notifier.send({ title, content, channels }), notifier)
   },
 })
