@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { reportOutputSchema } from '../notify/report.js'
 import { defineTool } from './lib/define.js'
 import { reportResult } from './lib/notify-report.js'
+import { SEND_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'notify_send',
@@ -15,7 +16,7 @@ export default defineTool({
     'For progress of a long run prefer notify_event. The result lists, per channel, whether it was accepted; it is an ' +
     'error only when every channel failed or none is configured. Do not resend to channels that already succeeded: ' +
     'use `channels` to retry only the failed ones.',
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: SEND_ANNOTATIONS,
   inputSchema: {
     title: z.string().trim().min(1).max(200).describe('Short headline, shown as the notification title'),
     content: z.string().max(10_000).describe('The message body (plain text; newlines are kept)'),
