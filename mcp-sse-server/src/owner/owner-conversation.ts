@@ -9,7 +9,7 @@ import type { ConfirmedBy } from '../confirm/settings.js'
 import type { OutboundContent, RoadId, RoadMessage, RoadTarget } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
-import type { FileRefusal, LoadedFile } from '../wechat/files.js'
+import { isRefusal, type FileRefusal, type LoadedFile } from '../wechat/files.js'
 import type { InboxMessage } from '../wechat/inbox.js'
 import type { ConfirmationFacts, FileFacts, FileSendRequest, FileSendResult, SendErrorCode, SendFailure, Sender } from '../wechat/sender.js'
 import type { Fail, Ok, Result } from '../result.js'
@@ -131,7 +131,7 @@ export class OwnerConversation {
       if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
       // Loaded once, here: the person approves these bytes, and the road sends these bytes.
       const loaded = await request.load()
-      if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+      if (isRefusal(loaded)) return this.refuse(tool, caption, loaded.code, loaded.detail)
       const what: SendSummary['what'] = { kind: 'file', name: loaded.name, size: loaded.size, ...(request.caption !== undefined ? { caption: request.caption } : {}) }
       const approval = await this.approve(tool, what, sendDigest(what, Buffer.from(await loaded.file.toBuffer())), confirm, signal)
       if (!approval.ok) return { ...(await this.refuse(tool, caption, approval.code, approval.detail, approval)), file: fileFacts(loaded) }
@@ -148,7 +148,7 @@ export class OwnerConversation {
     const closed = this.ilinkClosed()
     if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
     const loaded: LoadedFile | FileRefusal = await request.load()
-    if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+    if (isRefusal(loaded)) return this.refuse(tool, caption, loaded.code, loaded.detail)
     const { file: box, ...file } = loaded
     const content: OutboundContent = { kind: 'file', name: file.name, mediaType: file.mediaType, size: file.size, bytes: async () => Buffer.from(await box.toBuffer()) }
     const sent = await this.viaIlink(tool, content, signal, confirmedBy)

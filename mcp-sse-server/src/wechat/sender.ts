@@ -4,7 +4,7 @@
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
 import { auditRefusal, type AuditEntry, type AuditLog } from './audit.js'
-import type { FileRefusal, LoadedFile } from './files.js'
+import { isRefusal, type FileRefusal, type LoadedFile } from './files.js'
 import {
   FILEHELPER_ID as FILEHELPER,
   normalizeName,
@@ -281,7 +281,7 @@ export class Sender {
     let loaded: LoadedFile | undefined
     if (content.kind === 'file') {
       const file = await this.prepare(content.request.load)
-      if ('refused' in file) return { ok: false, code: 'file_refused', target, detail: file.refused }
+      if (isRefusal(file)) return { ...file, target }
       loaded = content.loaded = file
     }
     // Only awaited when someone may be asked: a send without confirmation keeps its place in line with the others.

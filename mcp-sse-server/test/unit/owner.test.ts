@@ -71,7 +71,7 @@ describe('on the iLink road', () => {
   it('refuses a file outside the window before downloading it, with what to do, audited', async () => {
     const { owner, refused, sent } = setup({ ok: false, code: 'window_closed', detail: 'The owner has not written for 24 hours: send any message to ClawBot in WeChat, then retry.' })
     let loads = 0
-    const result = await owner.sendFile('sendMessageToMe', { source: 'x.png', caption: 'the chart', load: async () => (loads++, { refused: 'never' }) })
+    const result = await owner.sendFile('sendMessageToMe', { source: 'x.png', caption: 'the chart', load: async () => (loads++, { ok: false, code: 'file_refused', detail: 'never' }) })
     expect(result).toMatchObject({ ok: false, code: 'road_unavailable' })
     expect(sendText(result)).toBe('Not sent: The owner has not written for 24 hours: send any message to ClawBot in WeChat, then retry.')
     expect(loads).toBe(0)
