@@ -24,6 +24,7 @@ export interface LoadedFile {
   source: string
 }
 
+/** Why a file will not be sent: the reason in words, without a "Not sent:" lead (the send's answer adds it). */
 export interface FileRefusal {
   refused: string
 }
@@ -186,12 +187,12 @@ function checkShape(url: URL, from?: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return from === undefined
       ? `Only http and https links can be sent (this one is ${url.protocol}). For a file on this machine use \`path\`.`
-      : `Not sent: ${from} redirected to a ${url.protocol} link; only http and https links are followed.`
+      : `${from} redirected to a ${url.protocol} link; only http and https links are followed.`
   }
   if (url.username || url.password) {
     return from === undefined
-      ? 'Not sent: the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
-      : `Not sent: ${from} redirected to a link with a user name or password in it, which is not followed.`
+      ? 'the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
+      : `${from} redirected to a link with a user name or password in it, which is not followed.`
   }
   return undefined
 }
@@ -272,7 +273,7 @@ async function followRedirects(download: Download): Promise<Response | FileRefus
     if (location === null) return res
     await res.body?.cancel().catch(() => undefined)
     if (visited.length > MAX_REDIRECTS) {
-      return { refused: `Not sent: ${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
+      return { refused: `${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
     }
     let next: URL
     try {
@@ -301,7 +302,7 @@ async function checkHost({ visited, source, options, signal, pinned }: Download,
   if (addresses.length === 0) return `Downloading ${describeUrl(hop)} failed: its host name has no address. Check the link.`
   if (addresses.some((a) => refuses(a.address, hop))) {
     const where = hop === visited[0] ? `the URL (${source})` : `${source} redirected to ${describeUrl(hop)}, which`
-    return `Not sent: ${where} points to a private or local address; ${PRIVATE_HINT}.`
+    return `${where} points to a private or local address; ${PRIVATE_HINT}.`
   }
   pinned.set(host, addresses)
   return undefined
@@ -379,16 +380,16 @@ export async function confinePath(requested: string, dirs: readonly string[]): P
   const lexical = path.resolve(dirs[0], requested)
   const realDirs = (await Promise.all(dirs.map((d) => realpath(d).catch(() => undefined)))).filter((d): d is string => d !== undefined)
   if (!dirs.some((d) => isInside(lexical, d)) && !realDirs.some((d) => isInside(lexical, d))) {
-    return { ok: false, refused: `Not sent: "${requested}" is outside the allowed directories. ${allowed}.` }
+    return { ok: false, refused: `"${requested}" is outside the allowed directories. ${allowed}.` }
   }
   let real: string
   try {
     real = await realpath(lexical)
   } catch {
-    return { ok: false, refused: `Not sent: there is no file "${requested}". ${allowed}; check the name.` }
+    return { ok: false, refused: `there is no file "${requested}". ${allowed}; check the name.` }
   }
   if (!realDirs.some((d) => isInside(real, d))) {
-    return { ok: false, refused: `Not sent: "${requested}" leads outside the allowed directories (through a symbolic link). ${allowed}.` }
+    return { ok: false, refused: `"${requested}" leads outside the allowed directories (through a symbolic link). ${allowed}.` }
   }
   return { ok: true, path: real }
 }
@@ -435,27 +436,27 @@ export async function loadFromPath(requested: string, options: { dirs: readonly 
   const confined = await confinePath(requested, options.dirs)
   if (!confined.ok) return { refused: confined.refused }
   const limit = `the limit is ${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
-  const tooLarge = (size: number) => ({ refused: `Not sent: "${requested}" is ${(size / MB).toFixed(1)} MB; ${limit}.` })
-  const changed = { refused: `Not sent: "${requested}" changed while it was being opened (replaced or moved). Try again once it is no longer being written.` }
+  const tooLarge = (size: number) => ({ refused: `"${requested}" is ${(size / MB).toFixed(1)} MB; ${limit}.` })
+  const changed = { refused: `"${requested}" changed while it was being opened (replaced or moved). Try again once it is no longer being written.` }
   // Checked before opening: opening a FIFO, a socket or a device may block or have side effects.
   let checked: Stats
   try {
     checked = await stat(confined.path)
   } catch {
-    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+    return { refused: `"${requested}" cannot be read by the server.` }
   }
   if (!checked.isFile()) {
-    return { refused: `Not sent: "${requested}" is not a regular file (it is a directory, pipe, socket or device). Only regular files can be sent.` }
+    return { refused: `"${requested}" is not a regular file (it is a directory, pipe, socket or device). Only regular files can be sent.` }
   }
   if (checked.size > options.maxBytes) return tooLarge(checked.size)
-  if (checked.size === 0) return { refused: `Not sent: "${requested}" is empty.` }
+  if (checked.size === 0) return { refused: `"${requested}" is empty.` }
   let handle: FileHandle
   try {
     handle = await open(confined.path, OPEN_FLAGS)
   } catch (err) {
     // ELOOP: the file became a symbolic link after it was checked.
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') return changed
-    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+    return { refused: `"${requested}" cannot be read by the server.` }
   }
   try {
     const opened = await handle.stat()
@@ -466,8 +467,8 @@ export async function loadFromPath(requested: string, options: { dirs: readonly 
       if (!again.ok || again.path !== where) return changed
     }
     const bytes = await readAtMost(handle, options.maxBytes)
-    if (!bytes) return { refused: `Not sent: "${requested}" grew past the size limit while it was being read; ${limit}.` }
-    if (bytes.length === 0) return { refused: `Not sent: "${requested}" is empty.` }
+    if (!bytes) return { refused: `"${requested}" grew past the size limit while it was being read; ${limit}.` }
+    if (bytes.length === 0) return { refused: `"${requested}" is empty.` }
     const given = cleanName(options.name ?? path.basename(confined.path))
     const mediaType = typeOfName(given) ?? typeOfName(confined.path) ?? 'application/octet-stream'
     const name = nameFor(given, mediaType)

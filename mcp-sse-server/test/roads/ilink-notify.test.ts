@@ -66,19 +66,25 @@ describe('the ilink notification channel', () => {
     const { notifier, auditLines } = notifierFor(h)
     const before = await notifier.send({ title: 't', content: 'before the owner wrote' })
     expect(before.results[0]).toMatchObject({ channel: 'ilink', ok: false })
-    expect(before.results[0].error).toMatch(/^no_owner_message: .*Send any message to ClawBot in WeChat, then retry\./)
+    expect(before.results[0].error).toMatch(/^Not sent: ClawBot may only message you after you message it\. Send any message to ClawBot in WeChat, then retry\.$/)
 
     await ownerSays(h, 'ok')
     expect((await notifier.send({ title: 't', content: 'one' })).results[0].ok).toBe(true)
     const over = await notifier.send({ title: 't', content: 'two' })
-    expect(over.results[0].error).toMatch(/^budget_spent: /)
+    expect(over.results[0].error).toMatch(/^Not sent: ClawBot has sent 1 messages since your last message/)
 
     await ownerSays(h, 'again')
     h.clock.now += 24 * HOUR
     const late = await notifier.send({ title: 't', content: 'late' })
-    expect(late.results[0].error).toMatch(/^window_closed: /)
+    expect(late.results[0].error).toMatch(/^Not sent: Your last message to ClawBot was 24 hours ago/)
     expect(fake.count('/ilink/bot/sendmessage')).toBe(1)
-    expect((await auditLines()).map((l) => l.ok)).toEqual([false, true, false, false])
+    // The audit log records the sentence the notification reported, from the same one function.
+    expect((await auditLines()).map((l) => [l.ok, l.error])).toEqual([
+      [false, before.results[0].error],
+      [true, undefined],
+      [false, over.results[0].error],
+      [false, late.results[0].error],
+    ])
   })
 
   it('admits no more sends into the queue than the budget has room for', async () => {
@@ -105,7 +111,7 @@ describe('the owner outbox and the audit log', () => {
       const outbox = new IlinkOutbox(h.road, new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 20 }), audit)
       const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
       expect(result).toMatchObject({ ok: false, code: 'audit_unavailable' })
-      expect(!result.ok && result.detail).toMatch(/^Not sent: the audit log/)
+      expect(!result.ok && result.detail).toMatch(/^the audit log/)
       expect(fake.count('/ilink/bot/sendmessage')).toBe(0)
     } finally {
       audit.close()

@@ -217,7 +217,7 @@ describe('iLink road: trouble', () => {
     fake.staleToken({ wakePolls: false })
     const result = await h.road.sendToOwner({ kind: 'text', text: 'x' })
     expect(result).toMatchObject({ ok: false, code: 'expired' })
-    expect(!result.ok && result.detail).toMatch(/^Not sent: WeChat ended the ClawBot login/)
+    expect(!result.ok && result.detail).toMatch(/^WeChat ended the ClawBot login/)
     // The held long poll with the dead token is dropped and a new QR follows without waiting for it.
     await waitForStatus(h.road, 'expired', (s) => !!s.qr)
     expect(fake.qrIssued).toBe(2)
