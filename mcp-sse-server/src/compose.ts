@@ -87,8 +87,8 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     owner: {
       available: () => owner.road().ok,
       ask: async (text) => {
-        const sent: { ok: boolean; message: string } = await owner.sendText('confirm', text)
-        return sent.ok ? undefined : sent.message
+        const sent = await owner.sendText('confirm', text)
+        return sent.ok ? undefined : sent.detail
       },
     },
   })

@@ -13,6 +13,7 @@ import { quote } from '../wechat/quote.js'
 import type { OwnerAnswers } from './owner-answers.js'
 import { Previews } from './previews.js'
 import type { ConfirmedBy, ConfirmStop } from './settings.js'
+import type { Fail, Ok } from '../result.js'
 
 /** The MCP session a tool call came from, as far as confirmation needs it. */
 export interface ConfirmClient {
@@ -47,9 +48,8 @@ export interface SendSummary {
   digest: string
 }
 
-export type ConfirmOutcome =
-  | { ok: true; by: ConfirmedBy }
-  | { ok: false; code: ConfirmStop; message: string; asked?: 'client' | 'owner'; preview?: { id: string; expiresAt: string } }
+/** A stop's `detail` is the reason without a lead: the sender's refusal text writes "Not sent (yet)". */
+export type ConfirmOutcome = Ok<{ by: ConfirmedBy }> | Fail<ConfirmStop, { asked?: 'client' | 'owner'; preview?: { id: string; expiresAt: string } }>
 
 export interface ConfirmerDeps {
   config: Pick<Config, 'confirm'>
@@ -86,7 +86,7 @@ export class Confirmer {
       return {
         ok: false,
         code: 'confirmation_invalid',
-        message: `Not sent: the confirmation id ${quote(request.token)} does not fit this send: ${redeemed.why}. Nothing went out. Call again without \`confirm\` for a new preview, show it to the user, and wait for their word.`,
+        detail: `the confirmation id ${quote(request.token)} does not fit this send: ${redeemed.why}. Nothing went out. Call again without \`confirm\` for a new preview, show it to the user, and wait for their word.`,
       }
     }
     const via = this.deps.config.confirm.via
@@ -102,8 +102,8 @@ export class Confirmer {
       ok: false,
       code: 'confirmation_required',
       preview,
-      message:
-        `Not sent yet: the user approves every message before it goes out, and this client cannot ask them. Show the user exactly this and wait for their word:\n` +
+      detail:
+        `the user approves every message before it goes out, and this client cannot ask them. Show the user exactly this and wait for their word:\n` +
         `${describe(summary)}\n` +
         `Only if they approve, call ${summary.tool} again with the same recipient and exactly the same content, plus confirm: ${quote(preview.id)} ` +
         `(good once, for 5 minutes, in this session only). If they change anything, call without \`confirm\` for a new preview. If they say no, send nothing.`,
@@ -148,12 +148,12 @@ export class Confirmer {
 }
 
 function declined(asked: 'client' | 'owner', why: string): ConfirmOutcome {
-  return { ok: false, code: 'declined', asked, message: `Not sent: ${why}. Nothing went out; do not send it again unless the user asks.` }
+  return { ok: false, code: 'declined', asked, detail: `${why}. Nothing went out; do not send it again unless the user asks.` }
 }
 
 function timedOut(asked: 'client' | 'owner', timeoutS: number): ConfirmOutcome {
   const where = asked === 'client' ? 'in the client' : 'on their phone'
-  return { ok: false, code: 'confirmation_timeout', asked, message: `Not sent: the user did not answer ${where} within ${describeSeconds(timeoutS)} (WECHAT_CONFIRM_TIMEOUT_S). Nothing went out; ask the user before trying again.` }
+  return { ok: false, code: 'confirmation_timeout', asked, detail: `the user did not answer ${where} within ${describeSeconds(timeoutS)} (WECHAT_CONFIRM_TIMEOUT_S). Nothing went out; ask the user before trying again.` }
 }
 
 /** The SDK's own request timeout (-32001), as opposed to a closed session or a cancelled call. */

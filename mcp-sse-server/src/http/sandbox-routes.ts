@@ -68,8 +68,8 @@ function ownerInbound(
   room: string | undefined,
 ): Injected {
   if (room !== undefined) return { ok: false, status: 400, message: '"me" is the owner writing to the agent directly; leave out "room"' }
-  const road = owner?.road() ?? { ok: false, message: 'this server has no owner conversation' }
-  if (!road.ok) return { ok: false, status: 409, message: road.message }
+  const road = owner?.road() ?? { ok: false, detail: 'this server has no owner conversation' }
+  if (!road.ok) return { ok: false, status: 409, message: road.detail }
   if (road.road === 'filehelper') return sandbox.ownerTypes(text)
   if (!clawbot) return { ok: false, status: 409, message: 'the owner road is ClawBot (ilink), which the sandbox simulates only when ILINK_BASE_URL is unset' }
   // The owner writes to ClawBot: the reply window opens and the budget refills, as on a phone.

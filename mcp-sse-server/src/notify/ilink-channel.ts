@@ -4,6 +4,7 @@
  */
 import type { IlinkOutbox } from '../roads/ilink/outbox.js'
 import type { ExtraChannel } from './types.js'
+import { refusalText } from '../wechat/send-text.js'
 
 export function ilinkChannel(outbox: Pick<IlinkOutbox, 'send'>, options: { maxChars: number; timeoutMs: number }): ExtraChannel {
   return {
@@ -12,7 +13,8 @@ export function ilinkChannel(outbox: Pick<IlinkOutbox, 'send'>, options: { maxCh
     async send(message, signal) {
       const text = `${message.title}\n\n${message.content}`.slice(0, options.maxChars)
       const result = await outbox.send('notify', { kind: 'text', text }, signal)
-      return result.ok ? { ok: true } : { ok: false, error: `${result.code}: ${result.detail}` }
+      // A refusal reads as the send tools would say it (and as the audit line records it).
+      return result.ok ? { ok: true } : { ok: false, error: refusalText(result) }
     },
   }
 }

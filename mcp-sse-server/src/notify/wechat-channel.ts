@@ -3,7 +3,8 @@
  * friend's/group's exact name. It goes through the sender like any send: the send rule, allow-list, pacing and audit.
  */
 import type { Config } from '../config.js'
-import type { Sender } from '../wechat/sender.js'
+import type { Sender, SendResult } from '../wechat/sender.js'
+import { refusalText } from '../wechat/send-text.js'
 import { SAY_TIMEOUT_MS } from '../roads/web/web-road.js'
 import { FILEHELPER_ID, isFileTransferName } from '../wechat/directory.js'
 import type { ExtraChannel } from './types.js'
@@ -42,6 +43,7 @@ export function queueDeadlineMs({ send }: Config): number {
   return Math.max(bySpacing, byRate) + SAY_TIMEOUT_MS + 5_000
 }
 
-function outcome(result: { ok: boolean; message: string }): { ok: boolean; error?: string } {
-  return result.ok ? { ok: true } : { ok: false, error: result.message }
+/** A refusal reads as the send tools would say it (and as the audit line records it). */
+function outcome(result: SendResult): { ok: boolean; error?: string } {
+  return result.ok ? { ok: true } : { ok: false, error: refusalText(result) }
 }

@@ -9,9 +9,11 @@ import type { ConfirmedBy } from '../confirm/settings.js'
 import type { OutboundContent, RoadId, RoadMessage, RoadTarget } from '../roads/road.js'
 import type { Roads } from '../roads/roads.js'
 import { FILEHELPER_ID } from '../wechat/directory.js'
-import type { FileRefusal, LoadedFile } from '../wechat/files.js'
+import { isRefusal, type FileRefusal, type LoadedFile } from '../wechat/files.js'
 import type { InboxMessage } from '../wechat/inbox.js'
-import type { ConfirmationFacts, FileSendRequest, SendErrorCode, SendResult, Sender } from '../wechat/sender.js'
+import type { ConfirmationFacts, FileFacts, FileSendRequest, FileSendResult, SendErrorCode, SendFailure, Sender } from '../wechat/sender.js'
+import type { Fail, Ok, Result } from '../result.js'
+import type { OutboxCode } from '../roads/ilink/outbox.js'
 import { FileHelperEchoes, ownerView } from './filehelper-echo.js'
 import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting } from './owner-road.js'
 
@@ -21,8 +23,8 @@ import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting
  */
 export interface IlinkOwnerPort {
   /** Synchronous: may a message go to the owner now (the 24-hour window, the per-message budget)? */
-  canSend(): { ok: true } | { ok: false; code: string; detail: string }
-  send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<{ ok: true; sentAt: string } | { ok: false; code: string; detail: string }>
+  canSend(): Ok | Fail<string>
+  send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<Result<{ sentAt: string; auditProblem?: string }, OutboxCode>>
 }
 
 export interface OwnerConversationDeps {
@@ -37,11 +39,10 @@ export interface OwnerConversationDeps {
 export type OwnerFileRequest = Pick<FileSendRequest, 'source' | 'load' | 'caption'>
 
 /** No road: `not_logged_in` when logging in would open one, `road_unavailable` when the configuration rules it out. */
-export type RoadChoice = { ok: true; road: OwnerRoadId } | { ok: false; code: 'not_logged_in' | 'road_unavailable'; message: string }
+export type RoadChoice = Ok<{ road: OwnerRoadId }> | Fail<'not_logged_in' | 'road_unavailable'>
 
-export type OwnerSendResult = SendResult & { road?: OwnerRoadId; file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }
-
-const ROAD_NAMES: Record<OwnerRoadId, string> = { ilink: 'ClawBot (iLink)', filehelper: 'File Transfer (文件传输助手)' }
+/** A send's facts plus the road that carried it (wechat/send-text.ts then names the user, not File Transfer). */
+export type OwnerSendResult = FileSendResult & { road?: OwnerRoadId }
 
 export class OwnerConversation {
   /** The chat as the conversation tools show it. */
@@ -60,19 +61,19 @@ export class OwnerConversation {
         return {
           ok: false,
           code: 'road_unavailable',
-          message:
+          detail:
             'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off. Ask the user to set ILINK_ENABLED=true and bind ClawBot ' +
             'on the login page, or to set WECHAT_OWNER_ROAD=auto so File Transfer on the web road is used; then restart the server.',
         }
       }
-      if (!roads.isLoggedIn('ilink')) return { ok: false, code: 'not_logged_in', message: `The iLink (ClawBot) road is not logged in (WECHAT_OWNER_ROAD=ilink). ${roads.hint('ilink')}` }
+      if (!roads.isLoggedIn('ilink')) return { ok: false, code: 'not_logged_in', detail: `The iLink (ClawBot) road is not logged in (WECHAT_OWNER_ROAD=ilink). ${roads.hint('ilink')}` }
       return { ok: true, road: 'ilink' }
     }
     if (roads.isLoggedIn('web')) return { ok: true, road: 'filehelper' }
     if (setting === 'auto' && ilinkRuns) {
-      return { ok: false, code: 'not_logged_in', message: `No road to the user is open: neither WeChat nor ClawBot (iLink) is logged in. ${roads.hint('web')} ${roads.hint('ilink')}` }
+      return { ok: false, code: 'not_logged_in', detail: `No road to the user is open: neither WeChat nor ClawBot (iLink) is logged in. ${roads.hint('web')} ${roads.hint('ilink')}` }
     }
-    return { ok: false, code: 'not_logged_in', message: `No road to the user is open: WeChat is not logged in. ${roads.hint('web')}` }
+    return { ok: false, code: 'not_logged_in', detail: `No road to the user is open: WeChat is not logged in. ${roads.hint('web')}` }
   }
 
   /** Whether File Transfer carries the owner conversation right now (its messages then belong to the chat `me`). */
@@ -96,7 +97,7 @@ export class OwnerConversation {
   /** `confirm`: set by sendMessageToMe, never by the confirmation question itself (which would ask about itself). */
   async sendText(tool: string, text: string, signal?: AbortSignal, confirm?: ConfirmRequest): Promise<OwnerSendResult> {
     const choice = this.road()
-    if (!choice.ok) return this.refuse(tool, text, choice.code, `Not sent: ${choice.message}`)
+    if (!choice.ok) return this.refuse(tool, text, choice.code, choice.detail)
     let confirmedBy: ConfirmedBy | undefined
     if (this.mustConfirm(confirm)) {
       // Refusals that need no person come first: nobody is asked about a send that could not go out anyway.
@@ -106,7 +107,7 @@ export class OwnerConversation {
       if (closed) return this.refuse(tool, text, 'road_unavailable', closed)
       const what: SendSummary['what'] = { kind: 'text', text }
       const approval = await this.approve(tool, what, sendDigest(what), confirm, signal)
-      if (!approval.ok) return this.refuse(tool, text, approval.code, approval.message, approval)
+      if (!approval.ok) return this.refuse(tool, text, approval.code, approval.detail, approval)
       confirmedBy = approval.by
     }
     const approved = confirmedBy ? { confirmedBy } : {}
@@ -115,13 +116,13 @@ export class OwnerConversation {
       if (invalid) return this.refuse(tool, text, 'invalid_message', invalid)
       return this.viaIlink(tool, { kind: 'text', text }, signal, confirmedBy)
     }
-    return this.onRoad('filehelper', await this.deps.sender.send({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, text, ...approved }, signal))
+    return { ...(await this.deps.sender.send({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, text, ...approved }, signal)), road: 'filehelper' }
   }
 
   async sendFile(tool: string, request: OwnerFileRequest, signal?: AbortSignal, confirm?: ConfirmRequest): Promise<OwnerSendResult> {
     const choice = this.road()
     const caption = request.caption ?? ''
-    if (!choice.ok) return this.refuse(tool, caption, choice.code, `Not sent: ${choice.message}`)
+    if (!choice.ok) return this.refuse(tool, caption, choice.code, choice.detail)
     let confirmedBy: ConfirmedBy | undefined
     if (this.mustConfirm(confirm)) {
       const invalid = request.caption !== undefined ? this.deps.sender.checkText(request.caption, 'caption') : undefined
@@ -130,16 +131,16 @@ export class OwnerConversation {
       if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
       // Loaded once, here: the person approves these bytes, and the road sends these bytes.
       const loaded = await request.load()
-      if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+      if (isRefusal(loaded)) return this.refuse(tool, caption, loaded.code, loaded.detail)
       const what: SendSummary['what'] = { kind: 'file', name: loaded.name, size: loaded.size, ...(request.caption !== undefined ? { caption: request.caption } : {}) }
       const approval = await this.approve(tool, what, sendDigest(what, Buffer.from(await loaded.file.toBuffer())), confirm, signal)
-      if (!approval.ok) return { ...(await this.refuse(tool, caption, approval.code, approval.message, approval)), file: fileFacts(loaded) }
+      if (!approval.ok) return { ...(await this.refuse(tool, caption, approval.code, approval.detail, approval)), file: fileFacts(loaded) }
       confirmedBy = approval.by
       request = { ...request, load: async () => loaded }
     }
     if (choice.road === 'filehelper') {
       const approved = confirmedBy ? { confirmedBy } : {}
-      return this.onRoad('filehelper', await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request, ...approved }, signal))
+      return { ...(await this.deps.sender.sendFile({ tool, kind: 'contact', target: { id: FILEHELPER_ID }, ...request, ...approved }, signal)), road: 'filehelper' }
     }
     const invalid = request.caption !== undefined ? this.deps.sender.checkText(request.caption, 'caption') : undefined
     if (invalid) return this.refuse(tool, caption, 'invalid_message', invalid)
@@ -147,14 +148,14 @@ export class OwnerConversation {
     const closed = this.ilinkClosed()
     if (closed) return this.refuse(tool, caption, 'road_unavailable', closed)
     const loaded: LoadedFile | FileRefusal = await request.load()
-    if ('refused' in loaded) return this.refuse(tool, caption, 'file_refused', loaded.refused)
+    if (isRefusal(loaded)) return this.refuse(tool, caption, loaded.code, loaded.detail)
     const { file: box, ...file } = loaded
     const content: OutboundContent = { kind: 'file', name: file.name, mediaType: file.mediaType, size: file.size, bytes: async () => Buffer.from(await box.toBuffer()) }
     const sent = await this.viaIlink(tool, content, signal, confirmedBy)
     if (!sent.ok || request.caption === undefined) return { ...sent, file }
     const after = await this.viaIlink(tool, { kind: 'text', text: request.caption }, signal, confirmedBy)
-    if (after.ok) return { ...sent, file, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink} with its caption.` }
-    return { ...sent, file, captionError: after.code, message: `Sent the file "${file.name}" to the user through ${ROAD_NAMES.ilink}, but not its caption (${after.message.replace(/^Not sent: /, '')}).` }
+    const auditProblem = sent.auditProblem ?? (after.ok ? after.auditProblem : undefined)
+    return { ...sent, file, caption: after.ok ? { ok: true } : after, ...(auditProblem ? { auditProblem } : {}) }
   }
 
   private mustConfirm(confirm: ConfirmRequest | undefined): confirm is ConfirmRequest {
@@ -171,35 +172,35 @@ export class OwnerConversation {
   }
 
   /** A send refused before any road took it: audited like every other attempt. */
-  refuse(tool: string, text: string, code: SendErrorCode, message: string, facts: Pick<ConfirmationFacts, 'asked' | 'preview'> = {}): Promise<OwnerSendResult> {
+  refuse(tool: string, text: string, code: SendErrorCode, detail: string, facts: Pick<ConfirmationFacts, 'asked' | 'preview'> = {}): Promise<SendFailure> {
     const { asked, preview } = facts
-    return this.deps.sender.refuse({ tool, kind: 'contact', target: { id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }, text }, message, code, { ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) })
+    return this.deps.sender.refuse({ tool, kind: 'contact', target: { id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }, text }, detail, code, { ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) })
   }
 
   /** Refused at once outside ClawBot's window or budget: queued, it would only fail later. */
   private ilinkClosed(): string | undefined {
     const allowed = this.deps.ilink!.canSend()
-    return allowed.ok ? undefined : `Not sent: ${allowed.detail}`
+    return allowed.ok ? undefined : allowed.detail
   }
 
   /** The iLink outbox audits every attempt itself, refusals included. */
   private async viaIlink(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<OwnerSendResult> {
     const target = { type: 'contact' as const, id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
     const result = await this.deps.ilink!.send(tool, content, signal, confirmedBy)
-    const what = content.kind === 'file' ? `the file "${content.name}"` : 'it'
-    if (result.ok) return { ok: true, road: 'ilink', target, sentAt: result.sentAt, message: `Sent ${what} to the user through ${ROAD_NAMES.ilink}.`, ...(confirmedBy ? { confirmedBy } : {}) }
-    const code: SendErrorCode = result.code === 'queue_full' || result.code === 'cancelled' || result.code === 'send_failed' ? result.code : 'road_unavailable'
-    return { ok: false, road: 'ilink', target, code, message: result.detail.startsWith('Not sent') ? result.detail : `Not sent: ${result.detail}` }
-  }
-
-  private onRoad(road: OwnerRoadId, result: OwnerSendResult): OwnerSendResult {
-    // The sender names File Transfer by its contact name; to the model this is "the user", reached on a road.
-    const named = result.target ? `to "${result.target.name}"` : undefined
-    const message = named ? result.message.replace(named, `to the user through ${ROAD_NAMES[road]}`) : result.message
-    return { ...result, road, message }
+    if (!result.ok) return { ok: false, road: 'ilink', target, code: ownerCode(result.code), detail: result.detail }
+    const { sentAt, auditProblem } = result
+    return { ok: true, road: 'ilink', target, sentAt, ...(auditProblem ? { auditProblem } : {}), ...(confirmedBy ? { confirmedBy } : {}) }
   }
 }
 
-function fileFacts({ name, size, mediaType, source }: LoadedFile): Omit<LoadedFile, 'file'> {
+/**
+ * What an iLink refusal answers: the codes it shares with every send pass as they are; ClawBot's own (no login,
+ * window, budget, an ended login) mean this road to the user is closed for now.
+ */
+function ownerCode(code: OutboxCode): SendErrorCode {
+  return code === 'queue_full' || code === 'cancelled' || code === 'send_failed' || code === 'audit_unavailable' ? code : 'road_unavailable'
+}
+
+function fileFacts({ name, size, mediaType, source }: LoadedFile): FileFacts {
   return { name, size, mediaType, source }
 }

@@ -1,7 +1,9 @@
 import * as z from 'zod'
 import { EVENT_TYPES, sendEvent } from '../notify/event.js'
-import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './lib/define.js'
+import { reportOutputSchema } from '../notify/report.js'
+import { defineTool } from './lib/define.js'
+import { reportResult } from './lib/notify-report.js'
+import { SEND_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'notify_event',
@@ -13,7 +15,7 @@ export default defineTool({
     'fails; keep the same run_id for one run. Which event types are delivered is the user\'s choice (NOTIFY_EVENTS): a ' +
     'filtered type is reported as skipped, which is not an error. It is an error only when every channel failed or ' +
     'none is configured.',
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: SEND_ANNOTATIONS,
   inputSchema: {
     run_id: z.string().trim().min(1).max(100).describe('Identifies the run, e.g. "build-1234"; the same for all its events'),
     event: z.enum(EVENT_TYPES).describe('start, update, end or error'),
@@ -26,11 +28,6 @@ export default defineTool({
   },
   outputSchema: reportOutputSchema,
   async handler(ev, { notifier, config }) {
-    const report = await sendEvent(notifier, config.notify.events, ev)
-    const configured = notifier.configuredChannels()
-    const text = describeReport(report, configured)
-    const structured = structuredReport(report, configured)
-    const outcome = outcomeOf(report, configured)
-    return outcome === 'all-failed' || outcome === 'none-configured' ? failure(text, structured) : success(text, structured)
+    return reportResult(await sendEvent(notifier, config.notify.events, ev), notifier)
   },
 })

@@ -1,6 +1,8 @@
 import * as z from 'zod'
-import { describeReport, outcomeOf, reportOutputSchema, structuredReport } from '../notify/report.js'
-import { defineTool, failure, success } from './lib/define.js'
+import { reportOutputSchema } from '../notify/report.js'
+import { defineTool } from './lib/define.js'
+import { reportResult } from './lib/notify-report.js'
+import { SEND_ANNOTATIONS } from './lib/shared.js'
 
 export default defineTool({
   name: 'notify_send',
@@ -14,7 +16,7 @@ export default defineTool({
     'For progress of a long run prefer notify_event. The result lists, per channel, whether it was accepted; it is an ' +
     'error only when every channel failed or none is configured. Do not resend to channels that already succeeded: ' +
     'use `channels` to retry only the failed ones.',
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: SEND_ANNOTATIONS,
   inputSchema: {
     title: z.string().trim().min(1).max(200).describe('Short headline, shown as the notification title'),
     content: z.string().max(10_000).describe('The message body (plain text; newlines are kept)'),
@@ -27,11 +29,6 @@ export default defineTool({
   },
   outputSchema: reportOutputSchema,
   async handler({ title, content, channels }, { notifier }) {
-    const report = await notifier.send({ title, content, channels })
-    const configured = notifier.configuredChannels()
-    const text = describeReport(report, configured)
-    const structured = structuredReport(report, configured)
-    const outcome = outcomeOf(report, configured)
-    return outcome === 'all-failed' || outcome === 'none-configured' ? failure(text, structured) : success(text, structured)
+    return reportResult(await notifier.send({ title, content, channels }), notifier)
   },
 })

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { OWNER_ROAD_IDS } from '../owner/owner-road.js'
 import type { OwnerSendResult } from '../owner/owner-conversation.js'
 import { SEND_ERROR_CODES } from '../wechat/sender.js'
+import { sendText } from '../wechat/send-text.js'
 import { defineTool, failure, success } from './lib/define.js'
 import { FILE_RULES, fileSource, fileSourceShape } from './lib/send-file.js'
 import { CONFIRM_HINT, confirmInput, SEND_ANNOTATIONS, sendOutputShape } from './lib/shared.js'
@@ -44,11 +45,11 @@ export default defineTool({
   async handler({ message, url, path, name, confirm: token }, { owner, config }, extra, client) {
     const confirm = { ...(client ? { client } : {}), ...(token !== undefined ? { token } : {}) }
     if (url === undefined && path === undefined) {
-      if (name !== undefined) return toTool(await owner.refuse(TOOL, message, 'invalid_message', 'Not sent: `name` names an attached file; give `url` or `path` too, or leave `name` out.'))
+      if (name !== undefined) return toTool(await owner.refuse(TOOL, message, 'invalid_message', '`name` names an attached file; give `url` or `path` too, or leave `name` out.'))
       return toTool(await owner.sendText(TOOL, message, extra.signal, confirm))
     }
     const from = fileSource({ config }, { url, path, name })
-    if (typeof from === 'string') return toTool(await owner.refuse(TOOL, message, 'invalid_message', `Not sent: ${from}`))
+    if (typeof from === 'string') return toTool(await owner.refuse(TOOL, message, 'invalid_message', from))
     // With a file the message is optional: an empty one is not sent after it.
     const caption = message.trim() === '' ? {} : { caption: message }
     return toTool(await owner.sendFile(TOOL, { ...from, ...caption }, extra.signal, confirm))
@@ -63,8 +64,9 @@ function toTool(result: OwnerSendResult) {
     ...(result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}),
     ...(result.preview ? { confirmation: result.preview } : {}),
   }
+  const text = sendText(result)
   // The file went but the message after it did not: not "sent", since what the user was meant to read is missing.
-  if (result.ok && result.captionError) return failure(result.message, { sent: false, error: result.captionError, ...shared })
-  if (result.ok) return success(result.message, { sent: true, ...shared })
-  return failure(result.message, { sent: false, error: result.code, ...shared })
+  if (result.ok && result.caption && !result.caption.ok) return failure(text, { sent: false, error: result.caption.code, ...shared })
+  if (result.ok) return success(text, { sent: true, ...shared })
+  return failure(text, { sent: false, error: result.code, ...shared })
 }

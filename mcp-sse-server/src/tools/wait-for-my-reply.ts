@@ -40,7 +40,7 @@ export default defineTool({
   async handler({ timeoutSeconds, since }, deps, extra) {
     const { owner, config } = deps
     const choice = owner.road()
-    if (!choice.ok) return failure(`Not waiting: ${choice.message}`, { error: choice.code })
+    if (!choice.ok) return failure(`Not waiting: ${choice.detail}`, { error: choice.code })
     const road = choice.road
     const sinceMs = parseSince(since)
     if (typeof sinceMs === 'string') return failure(sinceMs, { error: 'invalid_argument', road })
@@ -62,7 +62,7 @@ export default defineTool({
         })
       case 'cleared': {
         const now = owner.road()
-        const hint = now.ok ? 'A road to the user is open again: wait again.' : now.message
+        const hint = now.ok ? 'A road to the user is open again: wait again.' : now.detail
         return failure(`The road to the user logged out while waiting; nothing more can arrive on it. ${hint}`, { error: 'not_logged_in', road, waitedSeconds: end.waitedSeconds })
       }
       case 'cancelled':

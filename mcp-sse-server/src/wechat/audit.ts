@@ -242,10 +242,10 @@ export class AuditLog extends EventEmitter<AuditLogEvents> {
   }
 }
 
-/** The answer to a send refused because its audit line could not be written. */
+/** Why a send is refused while its audit line cannot be written (a refusal's `detail`). */
 export function auditRefusal(problem: string): string {
   return (
-    `Not sent: the audit log (DATA_DIR/audit.jsonl) cannot be written: ${problem}. No WeChat message goes out unless it can be recorded. ` +
+    `the audit log (DATA_DIR/audit.jsonl) cannot be written: ${problem}. No WeChat message goes out unless it can be recorded. ` +
     'Tell the user to free space in, or fix the permissions of, DATA_DIR; sends resume by themselves once it is writable.'
   )
 }

@@ -13,6 +13,7 @@ import type { FileBoxInterface } from 'file-box'
 import { Agent, fetch, type Response } from 'undici'
 import { isRefusedByDefault } from './private-address.js'
 import { quote } from './quote.js'
+import type { Fail, Ok } from '../result.js'
 
 export interface LoadedFile {
   file: FileBoxInterface
@@ -24,8 +25,16 @@ export interface LoadedFile {
   source: string
 }
 
-export interface FileRefusal {
-  refused: string
+/** Why a file will not be sent: the reason in words, without a "Not sent:" lead (the send's answer adds it). */
+export type FileRefusal = Fail<'file_refused'>
+
+function refusal(detail: string): FileRefusal {
+  return { ok: false, code: 'file_refused', detail }
+}
+
+/** A loaded file carries no code: what does is a refusal. */
+export function isRefusal(loaded: LoadedFile | FileRefusal): loaded is FileRefusal {
+  return 'code' in loaded
 }
 
 export const DOWNLOAD_TIMEOUT_MS = 60_000
@@ -186,12 +195,12 @@ function checkShape(url: URL, from?: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return from === undefined
       ? `Only http and https links can be sent (this one is ${url.protocol}). For a file on this machine use \`path\`.`
-      : `Not sent: ${from} redirected to a ${url.protocol} link; only http and https links are followed.`
+      : `${from} redirected to a ${url.protocol} link; only http and https links are followed.`
   }
   if (url.username || url.password) {
     return from === undefined
-      ? 'Not sent: the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
-      : `Not sent: ${from} redirected to a link with a user name or password in it, which is not followed.`
+      ? 'the link has a user name or password in it (user:password@…); credentials are never used or sent along. Give a link that needs no login, e.g. a share or download link.'
+      : `${from} redirected to a link with a user name or password in it, which is not followed.`
   }
   return undefined
 }
@@ -226,13 +235,13 @@ export async function loadFromUrl(raw: string, options: UrlOptions): Promise<Loa
   const visited = [url]
   try {
     const res = await followRedirects({ visited, source, options, signal, agent, pinned })
-    if ('refused' in res) return res
+    if ('code' in res) return res
     return await takeBody(res, source, visited.at(-1)!, options)
   } catch (err) {
     if (signal.aborted && !controller.signal.aborted) {
-      return { refused: `Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.` }
+      return refusal(`Downloading ${source} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped. Try again later, or send the link as text.`)
     }
-    return { refused: `Downloading ${source} failed: ${redact(errorText(err), raw, visited)}. Check that the link works.` }
+    return refusal(`Downloading ${source} failed: ${redact(errorText(err), raw, visited)}. Check that the link works.`)
   } finally {
     // Whatever the answer, the download ends here: a refused body is read no further.
     controller.abort()
@@ -245,10 +254,10 @@ function parseLink(raw: string): URL | FileRefusal {
   try {
     url = new URL(raw)
   } catch {
-    return { refused: '`url` is not a valid link. Give a full http(s) link to the file, e.g. https://example.com/report.pdf.' }
+    return refusal('`url` is not a valid link. Give a full http(s) link to the file, e.g. https://example.com/report.pdf.')
   }
   const bad = checkShape(url)
-  return bad ? { refused: bad } : url
+  return bad ? refusal(bad) : url
 }
 
 /** One download under way: the hops so far (the link first), and what every hop is fetched with. */
@@ -266,22 +275,22 @@ async function followRedirects(download: Download): Promise<Response | FileRefus
   const { visited, source, signal, agent } = download
   for (let hop = visited[0]; ; ) {
     const refused = await checkHost(download, hop)
-    if (refused) return { refused }
+    if (refused) return refusal(refused)
     const res = await fetch(hop, { signal, redirect: 'manual', dispatcher: agent, headers: { accept: '*/*' } })
     const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null
     if (location === null) return res
     await res.body?.cancel().catch(() => undefined)
     if (visited.length > MAX_REDIRECTS) {
-      return { refused: `Not sent: ${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.` }
+      return refusal(`${source} redirected more than ${MAX_REDIRECTS} times. Give the final link to the file itself.`)
     }
     let next: URL
     try {
       next = new URL(location, hop)
     } catch {
-      return { refused: `Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.` }
+      return refusal(`Downloading ${source} failed: it redirected to something that is not a link. Check the link, or ask the user for a direct download link.`)
     }
     const badHop = checkShape(next, source)
-    if (badHop) return { refused: badHop }
+    if (badHop) return refusal(badHop)
     visited.push(next)
     hop = next
   }
@@ -301,7 +310,7 @@ async function checkHost({ visited, source, options, signal, pinned }: Download,
   if (addresses.length === 0) return `Downloading ${describeUrl(hop)} failed: its host name has no address. Check the link.`
   if (addresses.some((a) => refuses(a.address, hop))) {
     const where = hop === visited[0] ? `the URL (${source})` : `${source} redirected to ${describeUrl(hop)}, which`
-    return `Not sent: ${where} points to a private or local address; ${PRIVATE_HINT}.`
+    return `${where} points to a private or local address; ${PRIVATE_HINT}.`
   }
   pinned.set(host, addresses)
   return undefined
@@ -310,25 +319,25 @@ async function checkHost({ visited, source, options, signal, pinned }: Download,
 /** The file in the answer to the last hop, or why it is not one to send (its status, size, type or content). */
 async function takeBody(res: Response, source: string, final: URL, options: UrlOptions): Promise<LoadedFile | FileRefusal> {
   if (!res.ok) {
-    return { refused: `Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.` }
+    return refusal(`Downloading ${source} failed: the server answered HTTP ${res.status}. Check the link, or ask the user for a direct download link.`)
   }
   const limit = `${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
   const declared = Number(res.headers.get('content-length') ?? NaN)
   if (declared > options.maxBytes) {
-    return { refused: `The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.` }
+    return refusal(`The file at ${source} is ${(declared / MB).toFixed(1)} MB; the limit is ${limit}. Send a link to it as text instead.`)
   }
   const contentType = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
   const given = cleanName(options.name ?? fileNameFromDisposition(res.headers.get('content-disposition')) ?? lastSegment(final))
-  const mediaType = acceptType(contentType, given)
-  if (typeof mediaType !== 'string') return { refused: `${source} ${mediaType.refused}` }
+  const mediaType = acceptType(source, contentType, given)
+  if (typeof mediaType !== 'string') return mediaType
   const bytes = await readCapped(res, options.maxBytes)
   if (!bytes) {
-    return { refused: `The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.` }
+    return refusal(`The file at ${source} is larger than the limit of ${limit}; the download was stopped. Send a link to it as text instead.`)
   }
   if (!mediaType.startsWith('text/') && looksLikeHtml(bytes)) {
-    return { refused: `${source} returned a web page, not a file (it may need a login). Ask the user for a direct download link.` }
+    return refusal(`${source} returned a web page, not a file (it may need a login). Ask the user for a direct download link.`)
   }
-  if (bytes.length === 0) return { refused: `${source} returned an empty body; nothing to send.` }
+  if (bytes.length === 0) return refusal(`${source} returned an empty body; nothing to send.`)
   const name = nameFor(given, mediaType)
   return { file: await toFileBox(bytes, name), name, size: bytes.length, mediaType, source }
 }
@@ -346,20 +355,20 @@ async function readCapped(res: Response, maxBytes: number): Promise<Buffer | und
 }
 
 /** The media type to send under, or why this body is not something to send. */
-function acceptType(contentType: string, name: string): string | FileRefusal {
+function acceptType(source: string, contentType: string, name: string): string | FileRefusal {
   if (contentType === 'text/html' || contentType === 'application/xhtml+xml') {
-    return { refused: 'returned a web page (text/html), not a file. Give a direct link to the file itself, or send the page link as text.' }
+    return refusal(`${source} returned a web page (text/html), not a file. Give a direct link to the file itself, or send the page link as text.`)
   }
   if (KNOWN_TYPES.has(contentType) || /^(image|video|audio)\//.test(contentType)) return contentType
   if (GENERIC_TYPES.has(contentType)) {
     const byName = typeOfName(name)
     if (byName) return byName
-    return { refused: `did not say what kind of file it is (${contentType ? quote(contentType) : 'no content type'}) and its name ${quote(name)} has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.` }
+    return refusal(`${source} did not say what kind of file it is (${contentType ? quote(contentType) : 'no content type'}) and its name ${quote(name)} has no known extension. Give \`name\` with the right extension (e.g. report.pdf) if it really is a file.`)
   }
-  return { refused: `is of type ${quote(contentType)}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).` }
+  return refusal(`${source} is of type ${quote(contentType)}, which is not a file type this tool sends (images, PDF, office documents, text, archives, audio and video are).`)
 }
 
-export type Confined = { ok: true; path: string } | { ok: false; refused: string }
+export type Confined = Ok<{ path: string }> | FileRefusal
 
 function isInside(file: string, dir: string): boolean {
   const rel = path.relative(dir, file)
@@ -373,22 +382,22 @@ function isInside(file: string, dir: string): boolean {
  */
 export async function confinePath(requested: string, dirs: readonly string[]): Promise<Confined> {
   if (dirs.length === 0) {
-    return { ok: false, refused: 'Sending local files is turned off: no directories are configured. The user can set WECHAT_FILE_DIRS to the absolute directories files may be sent from; until then, send a URL instead.' }
+    return refusal('Sending local files is turned off: no directories are configured. The user can set WECHAT_FILE_DIRS to the absolute directories files may be sent from; until then, send a URL instead.')
   }
   const allowed = `Files can only be sent from ${dirs.join(', ')} (WECHAT_FILE_DIRS)`
   const lexical = path.resolve(dirs[0], requested)
   const realDirs = (await Promise.all(dirs.map((d) => realpath(d).catch(() => undefined)))).filter((d): d is string => d !== undefined)
   if (!dirs.some((d) => isInside(lexical, d)) && !realDirs.some((d) => isInside(lexical, d))) {
-    return { ok: false, refused: `Not sent: "${requested}" is outside the allowed directories. ${allowed}.` }
+    return refusal(`"${requested}" is outside the allowed directories. ${allowed}.`)
   }
   let real: string
   try {
     real = await realpath(lexical)
   } catch {
-    return { ok: false, refused: `Not sent: there is no file "${requested}". ${allowed}; check the name.` }
+    return refusal(`there is no file "${requested}". ${allowed}; check the name.`)
   }
   if (!realDirs.some((d) => isInside(real, d))) {
-    return { ok: false, refused: `Not sent: "${requested}" leads outside the allowed directories (through a symbolic link). ${allowed}.` }
+    return refusal(`"${requested}" leads outside the allowed directories (through a symbolic link). ${allowed}.`)
   }
   return { ok: true, path: real }
 }
@@ -433,29 +442,29 @@ async function openedPath(handle: FileHandle): Promise<string | undefined> {
 
 export async function loadFromPath(requested: string, options: { dirs: readonly string[]; maxBytes: number; name?: string }): Promise<LoadedFile | FileRefusal> {
   const confined = await confinePath(requested, options.dirs)
-  if (!confined.ok) return { refused: confined.refused }
+  if (!confined.ok) return confined
   const limit = `the limit is ${Math.round(options.maxBytes / MB)} MB (WECHAT_MAX_FILE_MB)`
-  const tooLarge = (size: number) => ({ refused: `Not sent: "${requested}" is ${(size / MB).toFixed(1)} MB; ${limit}.` })
-  const changed = { refused: `Not sent: "${requested}" changed while it was being opened (replaced or moved). Try again once it is no longer being written.` }
+  const tooLarge = (size: number) => refusal(`"${requested}" is ${(size / MB).toFixed(1)} MB; ${limit}.`)
+  const changed = refusal(`"${requested}" changed while it was being opened (replaced or moved). Try again once it is no longer being written.`)
   // Checked before opening: opening a FIFO, a socket or a device may block or have side effects.
   let checked: Stats
   try {
     checked = await stat(confined.path)
   } catch {
-    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+    return refusal(`"${requested}" cannot be read by the server.`)
   }
   if (!checked.isFile()) {
-    return { refused: `Not sent: "${requested}" is not a regular file (it is a directory, pipe, socket or device). Only regular files can be sent.` }
+    return refusal(`"${requested}" is not a regular file (it is a directory, pipe, socket or device). Only regular files can be sent.`)
   }
   if (checked.size > options.maxBytes) return tooLarge(checked.size)
-  if (checked.size === 0) return { refused: `Not sent: "${requested}" is empty.` }
+  if (checked.size === 0) return refusal(`"${requested}" is empty.`)
   let handle: FileHandle
   try {
     handle = await open(confined.path, OPEN_FLAGS)
   } catch (err) {
     // ELOOP: the file became a symbolic link after it was checked.
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') return changed
-    return { refused: `Not sent: "${requested}" cannot be read by the server.` }
+    return refusal(`"${requested}" cannot be read by the server.`)
   }
   try {
     const opened = await handle.stat()
@@ -466,8 +475,8 @@ export async function loadFromPath(requested: string, options: { dirs: readonly 
       if (!again.ok || again.path !== where) return changed
     }
     const bytes = await readAtMost(handle, options.maxBytes)
-    if (!bytes) return { refused: `Not sent: "${requested}" grew past the size limit while it was being read; ${limit}.` }
-    if (bytes.length === 0) return { refused: `Not sent: "${requested}" is empty.` }
+    if (!bytes) return refusal(`"${requested}" grew past the size limit while it was being read; ${limit}.`)
+    if (bytes.length === 0) return refusal(`"${requested}" is empty.`)
     const given = cleanName(options.name ?? path.basename(confined.path))
     const mediaType = typeOfName(given) ?? typeOfName(confined.path) ?? 'application/octet-stream'
     const name = nameFor(given, mediaType)

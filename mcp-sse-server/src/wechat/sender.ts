@@ -4,7 +4,7 @@
  * for every attempt, refused or not. Nothing here guesses: ambiguity and partial matches are refused.
  */
 import { auditRefusal, type AuditEntry, type AuditLog } from './audit.js'
-import type { FileRefusal, LoadedFile } from './files.js'
+import { isRefusal, type FileRefusal, type LoadedFile } from './files.js'
 import {
   FILEHELPER_ID as FILEHELPER,
   normalizeName,
@@ -19,6 +19,8 @@ import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
 import { processStamps } from './clock.js'
+import { label, refusalText } from './send-text.js'
+import type { Fail, Ok } from '../result.js'
 import { sendDigest, type Confirmer, type ConfirmRequest, type SendSummary } from '../confirm/confirmer.js'
 import { CONFIRM_STOPS, type ConfirmedBy, type ConfirmStop } from '../confirm/settings.js'
 
@@ -94,13 +96,18 @@ export interface ConfirmationFacts {
   preview?: { id: string; expiresAt: string }
 }
 
-export type SendResult =
-  | ({ ok: true; target: ResolvedTarget; message: string; sentAt?: string } & ConfirmationFacts)
-  | ({ ok: false; code: SendErrorCode; message: string; target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string } & ConfirmationFacts)
+/** A send that went out: facts only (wechat/send-text.ts says it in words). `auditProblem`: it went out unrecorded. */
+export type SendSuccess = Ok<{ target: ResolvedTarget; sentAt?: string; auditProblem?: string } & ConfirmationFacts>
+export type SendFailure = Fail<SendErrorCode, { target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string } & ConfirmationFacts>
+export type SendResult = SendSuccess | SendFailure
 
-/** A target that did not resolve: `detail` is why, without the send's "Not sent:" lead, for callers that are not sending. */
-export type Unresolved = Extract<SendResult, { ok: false }> & { detail: string }
-export type ResolveResult = Extract<SendResult, { ok: true }> | Unresolved
+/** The file that was sent (or would have been), without its bytes. */
+export type FileFacts = Omit<LoadedFile, 'file'>
+/** `caption`, only when one was given with a file that went out: whether it followed. */
+export type FileSendResult = SendResult & { file?: FileFacts; caption?: Ok | SendFailure }
+
+export type Unresolved = Fail<'unknown_id' | 'ambiguous' | 'not_found', { candidates?: Candidate[] }>
+export type ResolveResult = Ok<{ target: ResolvedTarget }> | Unresolved
 
 /** What the sender needs from the road its sends go out on (the composition root wires it to the web road). */
 export interface OutboundPort {
@@ -169,7 +176,7 @@ export class Sender {
    * A file or image under the same rule, allow-list, repeat guard, pacing and audit as text. The caption is a text
    * send of its own to the same chat, with its own audit line, once the file went out.
    */
-  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<SendResult & { file?: Omit<LoadedFile, 'file'>; captionError?: SendErrorCode }> {
+  async sendFile(request: FileSendRequest, signal?: AbortSignal): Promise<FileSendResult> {
     const content: Content = { kind: 'file', request }
     let result = await this.attempt(request, content, signal)
     const loaded = content.loaded
@@ -181,14 +188,15 @@ export class Sender {
     if (!result.ok || request.caption === undefined) return { ...result, file }
     const approved = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
     const caption = await this.send({ tool: request.tool, kind: request.kind, target: { id: result.target.id }, text: request.caption, ...approved }, signal)
-    const note = caption.ok ? ' with its caption' : `, but not its caption (${caption.message.replace(/^Not sent: /, '')})`
-    return { ...result, file, message: `${result.message.replace(/\.$/, '')}${note}.`, ...(caption.ok ? {} : { captionError: caption.code }) }
+    // Its own audit line may be the one that failed: the answer says so either way.
+    const auditProblem = result.auditProblem ?? (caption.ok ? caption.auditProblem : undefined)
+    return { ...result, file, caption: caption.ok ? { ok: true } : caption, ...(auditProblem ? { auditProblem } : {}) }
   }
 
   /** A send refused before it reached the sender (malformed arguments, no road): audited like every other attempt. */
-  async refuse(request: SendRequest, message: string, code: SendErrorCode = 'invalid_message', facts: Omit<ConfirmationFacts, 'confirmedBy'> = {}): Promise<SendResult> {
+  async refuse(request: SendRequest, detail: string, code: SendErrorCode = 'invalid_message', facts: Omit<ConfirmationFacts, 'confirmedBy'> = {}): Promise<SendFailure> {
     const blocked = await this.auditBlocks()
-    const result: SendResult = blocked ?? { ok: false, code, message, ...facts }
+    const result: SendFailure = blocked ?? { ok: false, code, detail, ...facts }
     await this.record(request, result, { text: request.text })
     return result
   }
@@ -199,8 +207,7 @@ export class Sender {
    */
   private recorded(result: SendResult, written: boolean): SendResult {
     if (written || !result.ok) return result
-    const problem = this.audit.health.ok ? 'the write failed' : this.audit.health.error
-    return { ...result, message: `${result.message} But its audit line could not be written (${problem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.` }
+    return { ...result, auditProblem: this.audit.health.ok ? 'the write failed' : this.audit.health.error }
   }
 
   private record(request: SendRequest | FileSendRequest, result: SendResult, content: Pick<AuditEntry, 'text' | 'file' | 'source'>): Promise<boolean> {
@@ -213,7 +220,8 @@ export class Sender {
         : { type: request.kind, ...(request.target.id !== undefined ? { id: request.target.id } : {}), ...(request.target.name !== undefined ? { name: request.target.name } : {}) },
       ...content,
       ok: result.ok,
-      ...(result.ok ? {} : { error: result.message }),
+      // The same sentence the tool answers with.
+      ...(result.ok ? {} : { error: refusalText(result) }),
       ...(result.confirmedBy ? { confirmed_by: result.confirmedBy } : {}),
       ...(!result.ok && isConfirmStop(result.code) ? { confirmation: result.code, ...(result.asked ? { asked: result.asked } : {}) } : {}),
     })
@@ -233,9 +241,9 @@ export class Sender {
   }
 
   /** While the audit log cannot be written, every send is refused (after one more try at writing it). */
-  private async auditBlocks(): Promise<SendResult | undefined> {
+  private async auditBlocks(): Promise<SendFailure | undefined> {
     const problem = await this.audit.blocking()
-    return problem ? { ok: false, code: 'audit_unavailable', message: auditRefusal(problem) } : undefined
+    return problem ? { ok: false, code: 'audit_unavailable', detail: auditRefusal(problem) } : undefined
   }
 
   private async attempt(request: SendRequest | FileSendRequest, content: Content, signal?: AbortSignal): Promise<SendResult> {
@@ -248,9 +256,9 @@ export class Sender {
         : content.request.caption !== undefined
           ? this.checkText(content.request.caption, 'caption')
           : undefined
-    if (invalid) return { ok: false, code: 'invalid_message', message: invalid }
+    if (invalid) return { ok: false, code: 'invalid_message', detail: invalid }
     if (!this.port.isLoggedIn()) {
-      return { ok: false, code: 'not_logged_in', message: `Not sent: WeChat is not logged in. ${this.port.loginHint()}` }
+      return { ok: false, code: 'not_logged_in', detail: `WeChat is not logged in. ${this.port.loginHint()}` }
     }
     const resolved = await this.resolve(kind, request.target)
     if (!resolved.ok) return resolved
@@ -262,26 +270,26 @@ export class Sender {
         ok: false,
         code: 'not_allowed',
         target,
-        message: `Not sent: ${label(target)} is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
+        detail: `${label(target)} is not on the allow-list (${list}). Only the people and rooms the user listed there may be messaged (an entry that matches several of them allows none); ask the user to add it if this send is intended.`,
       }
     }
     // Before a download: a send that cannot get into the queue should not cost 25 MB first. Files being prepared
     // count as queued, so concurrent file sends cannot pile up in memory ahead of the queue.
     if (this.pacer.waiting + this.preparing >= this.pacer.queueMax) {
-      return { ok: false, code: 'queue_full', target, message: `Not sent: ${new QueueFullError(this.pacer.queueMax).message}.` }
+      return { ok: false, code: 'queue_full', target, detail: `${new QueueFullError(this.pacer.queueMax).message}.` }
     }
 
     let loaded: LoadedFile | undefined
     if (content.kind === 'file') {
       const file = await this.prepare(content.request.load)
-      if ('refused' in file) return { ok: false, code: 'file_refused', target, message: file.refused }
+      if (isRefusal(file)) return { ...file, target }
       loaded = content.loaded = file
     }
     // Only awaited when someone may be asked: a send without confirmation keeps its place in line with the others.
     const confirmation = this.options.confirmer?.needed(target, request.confirm) ? await this.confirmation(request, content, target, loaded, signal) : undefined
     if (confirmation && !confirmation.ok) {
-      const { code, message, asked, preview } = confirmation
-      return { ok: false, code, message, target, ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) }
+      const { code, detail, asked, preview } = confirmation
+      return { ok: false, code, detail, target, ...(asked ? { asked } : {}), ...(preview ? { preview } : {}) }
     }
     const confirmedBy = confirmation?.by ?? ('confirmedBy' in request ? request.confirmedBy : undefined)
     const approved = confirmedBy ? { confirmedBy } : {}
@@ -301,7 +309,7 @@ export class Sender {
         code: 'repeat',
         target,
         ...approved,
-        message: `Not sent: the same ${what} already went to ${label(target)} within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
+        detail: `the same ${what} already went to ${label(target)} within the last ${this.options.repeatWindowS} s. This looks like a loop; do not resend unless the user asks for it.`,
       }
     }
 
@@ -330,21 +338,18 @@ export class Sender {
       const refused = this.answerFailure(err, target, sentAt)
       return { ...refused, ...approved }
     }
-    const to = `${kind === 'room' ? 'room ' : ''}${label(target)}`
-    const by = confirmedBy ? ` (approved ${confirmedBy === 'preview' ? 'after the preview' : confirmedBy === 'owner' ? 'by the user on their phone' : 'by the user in the client'})` : ''
-    if (content.kind === 'text') return { ok: true, target, sentAt, ...approved, message: `Sent to ${to}${by}.` }
-    return { ok: true, target, sentAt, ...approved, message: `Sent the file ${quote(loaded!.name)} to ${to}${by}.` }
+    return { ok: true, target, sentAt, ...approved }
   }
 
   /** What a send that entered the queue but did not reach WeChat, or failed there, answers. */
-  private answerFailure(err: unknown, target: ResolvedTarget, sentAt: string): SendResult {
-    if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, message: `Not sent: ${err.message}.` }
-    if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', target, message: auditRefusal(err.message) }
+  private answerFailure(err: unknown, target: ResolvedTarget, sentAt: string): SendFailure {
+    if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', target, detail: `${err.message}.` }
+    if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', target, detail: auditRefusal(err.message) }
     if (err instanceof SendAbandonedError && err.reason === 'logout') {
-      return { ok: false, code: 'not_logged_in', target, message: `Not sent: ${err.message}. ${this.port.loginHint()}` }
+      return { ok: false, code: 'not_logged_in', target, detail: `${err.message}. ${this.port.loginHint()}` }
     }
-    if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, message: `Not sent: ${err.message}.` }
-    return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), message: `Sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
+    if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, detail: `${err.message}.` }
+    return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), detail: `sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
   }
 
   /** Asks whoever WECHAT_CONFIRM_VIA names, when this send needs a person's approval (confirm/confirmer.ts). */
@@ -385,20 +390,20 @@ export class Sender {
     return kind === 'contact' ? this.directory.resolveFriend(target) : this.directory.resolveRoom(target)
   }
 
-  /** Why a text cannot be sent (empty, broken, too long), in words for the model; undefined when it can. */
+  /** Why a text cannot be sent (empty, broken, too long), as a refusal's `detail`; undefined when it can. */
   checkText(text: string, field: 'message' | 'caption' = 'message'): string | undefined {
     const write = `Write the text to send in \`${field}\`${field === 'caption' ? ', or leave it out' : ''}.`
-    if (text.trim() === '') return `Not sent: the ${field} is empty. ${write}`
+    if (text.trim() === '') return `the ${field} is empty. ${write}`
     const broken = LONE_SURROGATE.exec(text)
     if (broken) {
-      return `Not sent: the ${field} holds a broken character (a lone UTF-16 surrogate, \\u${broken[0].charCodeAt(0).toString(16)}, at position ${broken.index}), which WeChat cannot carry. Remove it, or re-encode the text, and send again.`
+      return `the ${field} holds a broken character (a lone UTF-16 surrogate, \\u${broken[0].charCodeAt(0).toString(16)}, at position ${broken.index}), which WeChat cannot carry. Remove it, or re-encode the text, and send again.`
     }
     if (INVISIBLE_ONLY.test(text)) {
-      return `Not sent: the ${field} has no visible text, only zero-width, control or blank characters. ${write}`
+      return `the ${field} has no visible text, only zero-width, control or blank characters. ${write}`
     }
     const length = [...text].length
     if (length > this.options.maxMessageChars) {
-      return `Not sent: the ${field} has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
+      return `the ${field} has ${length} characters; the limit is ${this.options.maxMessageChars} (WECHAT_MAX_MESSAGE_CHARS). Shorten it or split it into a few messages.`
     }
     return undefined
   }
@@ -440,7 +445,7 @@ function describeResolution(
   const find = kind === 'contact' ? 'findFriend' : 'findRoom'
   if (resolution.ok) {
     const e = resolution.entry
-    return { ok: true, target: { type: kind, id: e.id, name: 'topic' in e ? e.topic : e.alias || e.name }, message: '' }
+    return { ok: true, target: { type: kind, id: e.id, name: 'topic' in e ? e.topic : e.alias || e.name } }
   }
   switch (resolution.reason) {
     case 'unknown_id':
@@ -461,7 +466,7 @@ function describeResolution(
 }
 
 function unresolved(code: 'unknown_id' | 'ambiguous' | 'not_found', detail: string, candidates?: Candidate[]): Unresolved {
-  return { ok: false, code, detail, message: `Not sent: ${detail}`, ...(candidates ? { candidates } : {}) }
+  return { ok: false, code, detail, ...(candidates ? { candidates } : {}) }
 }
 
 function toCandidate(e: ContactEntry | RoomEntry): Candidate {
@@ -489,10 +494,4 @@ function isConfirmStop(code: SendErrorCode): code is ConfirmStop {
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
   return quote(text.length > 300 ? `${text.slice(0, 297)}...` : text)
-}
-
-/** A chat as the model reads it: its name quoted, and a friend carrying File Transfer's name told apart from it. */
-function label(target: ResolvedTarget): string {
-  const impostor = target.type === 'contact' && takesFileTransferName(target)
-  return impostor ? `${quote(target.name)} (id ${quote(target.id)}: ${TAKES_FILE_TRANSFER_NAME})` : quote(target.name)
 }

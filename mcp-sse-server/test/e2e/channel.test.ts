@@ -69,6 +69,15 @@ describe('channel', { timeout: 120_000 }, () => {
     await server?.stop()
   })
 
+  /** A session the hub has taken in; closed after the tests unless a test closes it first. */
+  async function joined(name: string, via: 'header' | 'query' = 'query'): Promise<Session> {
+    const s = await session(server, name, via)
+    open.push(s.client)
+    // The hub logs each join: once it has, the session is one that inbound messages can reach.
+    await server.waitForLog((l) => l.msg === 'channel session joined' && l.session === name)
+    return s
+  }
+
   it('declares the channel and permission capabilities, and tells Claude what the events are', async () => {
     const s = await session(server, 'caps')
     open.push(s.client)
@@ -78,9 +87,7 @@ describe('channel', { timeout: 120_000 }, () => {
   })
 
   it('a listed sender reaches the one session; an unlisted friend never does', async () => {
-    const s = await session(server, 'solo')
-    open.push(s.client)
-    await waitForSessions(server, ['solo'])
+    const s = await joined('solo')
     expect((await inbound(server, { from: '李四', text: 'not listed: must not arrive' })).status).toBe(200)
     expect((await inbound(server, { from: '张三', text: 'listed: hello agent' })).status).toBe(200)
     const event = await s.next()
@@ -92,17 +99,13 @@ describe('channel', { timeout: 120_000 }, () => {
   })
 
   it('the owner: one session gets it; with several, @name routes, no name gets the list back, /sessions lists', async () => {
-    const a = await session(server, 'proj-a')
-    open.push(a.client)
-    await waitForSessions(server, ['proj-a'])
+    const a = await joined('proj-a')
     expect((await inbound(server, { from: 'me', text: 'run the tests' })).status).toBe(200)
     const first = await a.next()
     expect(first.content).toBe('run the tests')
     expect(first.meta).toMatchObject({ from: 'owner', chat_id: 'me' })
 
-    const b = await session(server, 'proj-b', 'header')
-    open.push(b.client)
-    await waitForSessions(server, ['proj-b'])
+    const b = await joined('proj-b', 'header')
     const sinceList = new Date().toISOString()
     await inbound(server, { from: 'me', text: 'which one gets this?' })
     const list = await ownerGets(a.client, sinceList, /@proj-a.*@proj-b/)
@@ -128,10 +131,8 @@ describe('channel', { timeout: 120_000 }, () => {
   })
 
   it('permission relay: the owner approves from the phone, only the asking session hears it, once', async () => {
-    const a = await session(server, 'perm-a')
-    const b = await session(server, 'perm-b')
-    open.push(a.client, b.client)
-    await waitForSessions(server, ['perm-a', 'perm-b'])
+    const a = await joined('perm-a')
+    const b = await joined('perm-b')
     const verdicts: { a: unknown[]; b: unknown[] } = { a: [], b: [] }
     let gotVerdict!: () => void
     const verdictArrived = new Promise<void>((resolve) => (gotVerdict = resolve))
@@ -176,8 +177,3 @@ describe('channel', { timeout: 120_000 }, () => {
     }
   })
 })
-
-/** The hub logs each join and leave; wait until exactly these sessions are in. */
-async function waitForSessions(server: RunningServer, names: string[]): Promise<void> {
-  for (const name of names) await server.waitForLog((l) => l.msg === 'channel session joined' && l.session === name)
-}

@@ -10,7 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { askingClient, call, listingClient, text, type ElicitAnswer } from '../helpers/clients.js'
+import { askingClient, call, listingClient, ownMessages, structured, text, type ElicitAnswer } from '../helpers/clients.js'
+import { confirmRig, lastAudit } from '../helpers/confirm.js'
 import { inbound, nextLog } from '../helpers/conversation.js'
 import { FakeIlink } from '../helpers/fake-ilink.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
@@ -32,62 +33,33 @@ writeFileSync(FILE, 'the plan\n')
 
 type Answer = ElicitAnswer
 
-function structured(r: CallToolResult): Record<string, any> {
-  return r.structuredContent as Record<string, any>
-}
-
-/** What this account sent into a chat, as the mock WeChat echoed it back. */
-async function sentTo(client: Client, args: Record<string, string>): Promise<string[]> {
-  const r = await call(client, 'getRecentMessages', args)
-  return (structured(r).messages as Array<{ sender: { self: boolean }; text?: string; fileName?: string }>).filter((m) => m.sender.self).map((m) => m.text ?? `[file ${m.fileName}]`)
-}
-
-function lastAudit(server: RunningServer, text: string): Record<string, unknown> | undefined {
-  return server.auditLines().filter((l) => l.text === text).at(-1)
-}
-
 const transcripts: string[] = []
 function transcript(title: string, lines: string[]): void {
   transcripts.push(`## ${title}\n${lines.join('\n')}`)
 }
 
 describe('confirmation in the client and by preview (WECHAT_CONFIRM_SENDS=others, WECHAT_CONFIRM_VIA=client)', () => {
-  let server: RunningServer
-  let asking: { client: Client; questions: string[] }
-  let plain: Client
-  let other: Client
   const answer: { current: Answer } = { current: async () => ({ action: 'accept', content: {} }) }
-
-  beforeAll(async () => {
-    server = await startServer({ WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), WECHAT_CONFIRM_SENDS: 'others', WECHAT_CONFIRM_VIA: 'client', WECHAT_FILE_DIRS: fileDir, ...ALLOWED })
-    asking = await askingClient(server.url, 'streamableHttp', answer)
-    plain = await listingClient(server.url)
-    other = await listingClient(server.url)
-  }, 60_000)
-
-  afterAll(async () => {
-    for (const c of [asking?.client, plain, other]) await c?.close().catch(() => undefined)
-    await server?.stop()
-  })
+  const rig = confirmRig({ WECHAT_MOCK_FIXTURE: writeFixture(FIXTURE), WECHAT_CONFIRM_SENDS: 'others', WECHAT_CONFIRM_VIA: 'client', WECHAT_FILE_DIRS: fileDir, ...ALLOWED }, answer)
 
   it('asks the person, and sends only on accept', async () => {
     answer.current = async () => ({ action: 'accept', content: {} })
-    const r = await call(asking.client, 'sendMessageToFriend', { nickname: '老张', message: 'client: see you at 6' })
+    const r = await call(rig.asking.client, 'sendMessageToFriend', { nickname: '老张', message: 'client: see you at 6' })
     expect(r.isError).toBeFalsy()
     expect(structured(r)).toMatchObject({ sent: true, confirmedBy: 'client', target: { id: 'c-zhang' } })
-    expect(asking.questions.at(-1)).toBe('Send to "张三" (remark "老张", friend, id "c-zhang"):\n«client: see you at 6»\n\nSend it?')
-    expect(await sentTo(plain, { id: 'c-zhang' })).toContain('client: see you at 6')
-    expect(lastAudit(server, 'client: see you at 6')).toMatchObject({ ok: true, confirmed_by: 'client' })
-    transcript('client accepts', [`question: ${asking.questions.at(-1)}`, `answer: accept`, `tool: ${text(r)}`, `audit: ${JSON.stringify(lastAudit(server, 'client: see you at 6'))}`])
+    expect(rig.asking.questions.at(-1)).toBe('Send to "张三" (remark "老张", friend, id "c-zhang"):\n«client: see you at 6»\n\nSend it?')
+    expect(await ownMessages(rig.plain, { id: 'c-zhang' })).toContain('client: see you at 6')
+    expect(lastAudit(rig.server, 'client: see you at 6')).toMatchObject({ ok: true, confirmed_by: 'client' })
+    transcript('client accepts', [`question: ${rig.asking.questions.at(-1)}`, `answer: accept`, `tool: ${text(r)}`, `audit: ${JSON.stringify(lastAudit(rig.server, 'client: see you at 6'))}`])
   })
 
   it('shows a file by name and size, and sends it with its caption on accept', async () => {
-    const r = await call(asking.client, 'sendFileToRoom', { topic: 'Family', path: FILE, caption: 'client: the plan' })
+    const r = await call(rig.asking.client, 'sendFileToRoom', { topic: 'Family', path: FILE, caption: 'client: the plan' })
     expect(structured(r)).toMatchObject({ sent: true, confirmedBy: 'client' })
-    expect(asking.questions.at(-1)).toContain('the file "plan.txt" (9 bytes)\nthen the caption:\n«client: the plan»')
-    expect(await sentTo(plain, { id: 'r-family@chatroom' })).toEqual(expect.arrayContaining(['client: the plan']))
-    expect(lastAudit(server, 'client: the plan')).toMatchObject({ ok: true, confirmed_by: 'client' })
-    expect(server.auditLines().find((l) => l.file === 'plan.txt')).toMatchObject({ ok: true, confirmed_by: 'client' })
+    expect(rig.asking.questions.at(-1)).toContain('the file "plan.txt" (9 bytes)\nthen the caption:\n«client: the plan»')
+    expect(await ownMessages(rig.plain, { id: 'r-family@chatroom' })).toEqual(expect.arrayContaining(['client: the plan']))
+    expect(lastAudit(rig.server, 'client: the plan')).toMatchObject({ ok: true, confirmed_by: 'client' })
+    expect(rig.server.auditLines().find((l) => l.file === 'plan.txt')).toMatchObject({ ok: true, confirmed_by: 'client' })
   })
 
   it.each([
@@ -96,40 +68,40 @@ describe('confirmation in the client and by preview (WECHAT_CONFIRM_SENDS=others
   ])('sends nothing on %s', async (action, result, says) => {
     answer.current = async () => result
     const message = `client: ${action} me`
-    const r = await call(asking.client, 'sendMessageToFriend', { nickname: '老张', message })
+    const r = await call(rig.asking.client, 'sendMessageToFriend', { nickname: '老张', message })
     expect(r.isError).toBe(true)
     expect(structured(r)).toMatchObject({ sent: false, error: 'declined' })
     expect(text(r)).toMatch(says)
-    expect(await sentTo(plain, { id: 'c-zhang' })).not.toContain(message)
-    expect(lastAudit(server, message)).toMatchObject({ ok: false, confirmation: 'declined', asked: 'client' })
-    if (action === 'decline') transcript('client declines', [`answer: decline`, `tool: ${text(r)}`, `audit: ${JSON.stringify(lastAudit(server, message))}`])
+    expect(await ownMessages(rig.plain, { id: 'c-zhang' })).not.toContain(message)
+    expect(lastAudit(rig.server, message)).toMatchObject({ ok: false, confirmation: 'declined', asked: 'client' })
+    if (action === 'decline') transcript('client declines', [`answer: decline`, `tool: ${text(r)}`, `audit: ${JSON.stringify(lastAudit(rig.server, message))}`])
   })
 
   it('asks nobody for File Transfer under `others`', async () => {
-    const before = asking.questions.length
-    const r = await call(asking.client, 'sendMessageToFriend', { id: 'filehelper', message: 'client: note to self' })
+    const before = rig.asking.questions.length
+    const r = await call(rig.asking.client, 'sendMessageToFriend', { id: 'filehelper', message: 'client: note to self' })
     expect(structured(r)).toMatchObject({ sent: true })
     expect(structured(r).confirmedBy).toBeUndefined()
-    expect(asking.questions.length).toBe(before)
+    expect(rig.asking.questions.length).toBe(before)
   })
 
   it('refuses by the allow-list before anyone is asked', async () => {
-    const before = asking.questions.length
-    const r = await call(asking.client, 'sendMessageToFriend', { nickname: 'Bob', message: 'client: not allowed' })
+    const before = rig.asking.questions.length
+    const r = await call(rig.asking.client, 'sendMessageToFriend', { nickname: 'Bob', message: 'client: not allowed' })
     expect(structured(r)).toMatchObject({ sent: false, error: 'not_allowed' })
-    expect(asking.questions.length).toBe(before)
+    expect(rig.asking.questions.length).toBe(before)
   })
 
   it('applies the repeat rule after the approval', async () => {
     answer.current = async () => ({ action: 'accept', content: {} })
     // The repeat window is 0 in tests; a server with one would refuse the second of two identical approved sends.
-    const r = await call(asking.client, 'sendMessageToFriend', { nickname: '李四', message: 'client: twice' })
+    const r = await call(rig.asking.client, 'sendMessageToFriend', { nickname: '李四', message: 'client: twice' })
     expect(structured(r)).toMatchObject({ sent: true, confirmedBy: 'client' })
   })
 
   it('sends nothing when the session closes mid-question', async () => {
     const gone: { current: Answer } = { current: async () => new Promise<ElicitResult>(() => undefined) }
-    const leaving = await askingClient(server.url, 'sse', gone)
+    const leaving = await askingClient(rig.server.url, 'sse', gone)
     const asked = new Promise<void>((resolve) => {
       gone.current = () => {
         resolve()
@@ -141,9 +113,9 @@ describe('confirmation in the client and by preview (WECHAT_CONFIRM_SENDS=others
     await asked
     await leaving.client.close()
     await pending
-    await vi.waitFor(() => expect(lastAudit(server, message)).toMatchObject({ ok: false, confirmation: 'declined', asked: 'client' }), { timeout: 20_000, interval: 50 })
-    expect(String(lastAudit(server, message)!.error)).toMatch(/the session closed/)
-    expect(await sentTo(plain, { id: 'c-zhang' })).not.toContain(message)
+    await vi.waitFor(() => expect(lastAudit(rig.server, message)).toMatchObject({ ok: false, confirmation: 'declined', asked: 'client' }), { timeout: 20_000, interval: 50 })
+    expect(String(lastAudit(rig.server, message)!.error)).toMatch(/the session closed/)
+    expect(await ownMessages(rig.plain, { id: 'c-zhang' })).not.toContain(message)
   })
 
   describe('a client that cannot be asked gets a preview', () => {
@@ -156,25 +128,25 @@ describe('confirmation in the client and by preview (WECHAT_CONFIRM_SENDS=others
 
     it('previews, then sends exactly that with the id', async () => {
       const message = 'preview: dinner at 7?'
-      const { id, result } = await preview(plain, { nickname: '老张', message })
+      const { id, result } = await preview(rig.plain, { nickname: '老张', message })
       expect(text(result)).toContain('«preview: dinner at 7?»')
       expect(Date.parse(structured(result).confirmation.expiresAt) - Date.now()).toBeGreaterThan(60_000)
-      expect(await sentTo(plain, { id: 'c-zhang' })).not.toContain(message)
-      expect(lastAudit(server, message)).toMatchObject({ ok: false, confirmation: 'confirmation_required' })
-      const auditPreview = JSON.stringify(lastAudit(server, message))
-      const sent = await call(plain, 'sendMessageToFriend', { id: 'c-zhang', message, confirm: id })
+      expect(await ownMessages(rig.plain, { id: 'c-zhang' })).not.toContain(message)
+      expect(lastAudit(rig.server, message)).toMatchObject({ ok: false, confirmation: 'confirmation_required' })
+      const auditPreview = JSON.stringify(lastAudit(rig.server, message))
+      const sent = await call(rig.plain, 'sendMessageToFriend', { id: 'c-zhang', message, confirm: id })
       expect(structured(sent)).toMatchObject({ sent: true, confirmedBy: 'preview' })
-      expect(await sentTo(plain, { id: 'c-zhang' })).toContain(message)
-      expect(lastAudit(server, message)).toMatchObject({ ok: true, confirmed_by: 'preview' })
-      transcript('preview, then confirm', [`first call: ${text(result)}`, `structured: ${JSON.stringify(structured(result))}`, `audit: ${auditPreview}`, `second call (confirm: id): ${text(sent)}`, `audit: ${JSON.stringify(lastAudit(server, message))}`])
+      expect(await ownMessages(rig.plain, { id: 'c-zhang' })).toContain(message)
+      expect(lastAudit(rig.server, message)).toMatchObject({ ok: true, confirmed_by: 'preview' })
+      transcript('preview, then confirm', [`first call: ${text(result)}`, `structured: ${JSON.stringify(structured(result))}`, `audit: ${auditPreview}`, `second call (confirm: id): ${text(sent)}`, `audit: ${JSON.stringify(lastAudit(rig.server, message))}`])
     })
 
     it('previews a file and sends it with the id', async () => {
-      const first = await call(plain, 'sendFileToFriend', { nickname: '老张', path: FILE })
+      const first = await call(rig.plain, 'sendFileToFriend', { nickname: '老张', path: FILE })
       expect(structured(first)).toMatchObject({ error: 'confirmation_required', file: { name: 'plan.txt', size: 9 } })
-      const sent = await call(plain, 'sendFileToFriend', { nickname: '老张', path: FILE, confirm: structured(first).confirmation.id })
+      const sent = await call(rig.plain, 'sendFileToFriend', { nickname: '老张', path: FILE, confirm: structured(first).confirmation.id })
       expect(structured(sent)).toMatchObject({ sent: true, confirmedBy: 'preview' })
-      expect(await sentTo(plain, { id: 'c-zhang' })).toContain('[file plan.txt]')
+      expect(await ownMessages(rig.plain, { id: 'c-zhang' })).toContain('[file plan.txt]')
     })
 
     it.each([
@@ -182,31 +154,31 @@ describe('confirmation in the client and by preview (WECHAT_CONFIRM_SENDS=others
       ['another recipient', (id: string) => ({ nickname: '李四', message: 'tamper: original', confirm: id }), /another recipient/, true],
       ['a made-up id', () => ({ nickname: '老张', message: 'tamper: original', confirm: 'c-notissued' }), /never issued/, false],
     ])('refuses %s', async (_what, args, says, spends) => {
-      const { id } = await preview(plain, { nickname: '老张', message: 'tamper: original' })
-      const r = await call(plain, 'sendMessageToFriend', args(id))
+      const { id } = await preview(rig.plain, { nickname: '老张', message: 'tamper: original' })
+      const r = await call(rig.plain, 'sendMessageToFriend', args(id))
       expect(structured(r)).toMatchObject({ sent: false, error: 'confirmation_invalid' })
       expect(text(r)).toMatch(says)
-      expect(server.auditLines().at(-1)).toMatchObject({ ok: false, confirmation: 'confirmation_invalid' })
-      expect(await sentTo(plain, { id: 'c-zhang' })).not.toEqual(expect.arrayContaining(['tamper: changed!']))
+      expect(rig.server.auditLines().at(-1)).toMatchObject({ ok: false, confirmation: 'confirmation_invalid' })
+      expect(await ownMessages(rig.plain, { id: 'c-zhang' })).not.toEqual(expect.arrayContaining(['tamper: changed!']))
       if (!spends) return
       // Spent by the tampered try: the genuine send cannot follow with the same id.
-      const after = await call(plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: original', confirm: id })
+      const after = await call(rig.plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: original', confirm: id })
       expect(structured(after)).toMatchObject({ sent: false, error: 'confirmation_invalid' })
-      expect(await sentTo(plain, { id: 'c-zhang' })).not.toEqual(expect.arrayContaining(['tamper: original']))
+      expect(await ownMessages(rig.plain, { id: 'c-zhang' })).not.toEqual(expect.arrayContaining(['tamper: original']))
     })
 
     it('refuses an id from another session, and a reused one', async () => {
-      const first = await preview(plain, { nickname: '老张', message: 'tamper: session' })
-      const r = await call(other, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: session', confirm: first.id })
+      const first = await preview(rig.plain, { nickname: '老张', message: 'tamper: session' })
+      const r = await call(rig.other, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: session', confirm: first.id })
       expect(structured(r)).toMatchObject({ sent: false, error: 'confirmation_invalid' })
       expect(text(r)).toMatch(/another MCP session/)
 
-      const second = await preview(plain, { nickname: '老张', message: 'tamper: reuse' })
-      expect(structured(await call(plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: reuse', confirm: second.id }))).toMatchObject({ sent: true })
-      const again = await call(plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: reuse', confirm: second.id })
+      const second = await preview(rig.plain, { nickname: '老张', message: 'tamper: reuse' })
+      expect(structured(await call(rig.plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: reuse', confirm: second.id }))).toMatchObject({ sent: true })
+      const again = await call(rig.plain, 'sendMessageToFriend', { nickname: '老张', message: 'tamper: reuse', confirm: second.id })
       expect(structured(again)).toMatchObject({ sent: false, error: 'confirmation_invalid' })
       expect(text(again)).toMatch(/used already/)
-      const sent = await sentTo(plain, { id: 'c-zhang' })
+      const sent = await ownMessages(rig.plain, { id: 'c-zhang' })
       expect(sent.filter((t) => t === 'tamper: reuse')).toHaveLength(1)
       expect(sent).not.toContain('tamper: session')
     })
@@ -270,7 +242,7 @@ describe('confirmation on the owner’s phone (WECHAT_CONFIRM_SENDS=all, WECHAT_
     await ownerSays(`ok ${question.code}`)
     const r = await pending
     expect(structured(r)).toMatchObject({ sent: true, confirmedBy: 'owner' })
-    expect(await sentTo(plain, { id: 'c-zhang' })).toContain(message)
+    expect(await ownMessages(plain, { id: 'c-zhang' })).toContain(message)
     expect(lastAudit(server, message)).toMatchObject({ ok: true, confirmed_by: 'owner' })
     // The answer is consumed; a wrong code is an ordinary message and stays in the owner's chat.
     const mine = (structured(await call(plain, 'getRecentMessages', { id: 'me' })).messages as Array<{ text?: string }>).map((m) => m.text)
@@ -297,7 +269,7 @@ describe('confirmation on the owner’s phone (WECHAT_CONFIRM_SENDS=all, WECHAT_
     const r = await secondCall
     expect(structured(r)).toMatchObject({ sent: false, error: 'declined' })
     expect(text(r)).toMatch(/declined it on their phone/)
-    const sent = await sentTo(plain, { id: 'r-family@chatroom' })
+    const sent = await ownMessages(plain, { id: 'r-family@chatroom' })
     expect(sent).toContain(first)
     expect(sent).not.toContain(second)
     expect(lastAudit(server, second)).toMatchObject({ ok: false, confirmation: 'declined', asked: 'owner' })
@@ -319,7 +291,7 @@ describe('confirmation on the owner’s phone (WECHAT_CONFIRM_SENDS=all, WECHAT_
       expect(text(phone)).toMatch(/did not answer on their phone within 20 s/)
       expect(structured(screen)).toMatchObject({ sent: false, error: 'confirmation_timeout' })
       expect(asking.questions).toHaveLength(1)
-      const sent = await sentTo(plain, { id: 'c-li' })
+      const sent = await ownMessages(plain, { id: 'c-li' })
       expect(sent).not.toContain(silent)
       expect(sent).not.toContain(unanswered)
       expect(lastAudit(server, silent)).toMatchObject({ ok: false, confirmation: 'confirmation_timeout', asked: 'owner' })
@@ -377,7 +349,7 @@ describe('confirmation on the owner’s File Transfer (no ClawBot; WECHAT_CONFIR
     expect((await inbound(server, { from: 'me', text: `OK ${first.code}` })).status).toBe(200)
     await answered
     expect(structured(await first.pending)).toMatchObject({ sent: true, confirmedBy: 'owner' })
-    expect(await sentTo(plain, { id: 'c-zhang' })).toContain('filehelper: approved')
+    expect(await ownMessages(plain, { id: 'c-zhang' })).toContain('filehelper: approved')
 
     const second = await asked({ nickname: '老张', message: 'filehelper: forged' })
     const friend = nextLog(server, (l) => l.msg === 'message kept' && l.chat === 'c-zhang' && l.self === false)
@@ -387,7 +359,7 @@ describe('confirmation on the owner’s File Transfer (no ClawBot; WECHAT_CONFIR
     expect((await inbound(server, { from: 'me', text: `否 ${second.code}` })).status).toBe(200)
     await denied
     expect(structured(await second.pending)).toMatchObject({ sent: false, error: 'declined' })
-    expect(await sentTo(plain, { id: 'c-zhang' })).not.toContain('filehelper: forged')
+    expect(await ownMessages(plain, { id: 'c-zhang' })).not.toContain('filehelper: forged')
     expect(lastAudit(server, 'filehelper: forged')).toMatchObject({ ok: false, confirmation: 'declined', asked: 'owner' })
     // The question itself is audited as the server's own message to the owner, and never asked about.
     expect(server.auditLines().filter((l) => l.tool === 'confirm').every((l) => l.ok === true && l.confirmed_by === undefined)).toBe(true)

@@ -5,9 +5,8 @@
  * its link is ever requested.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
+import { call, connect, structured, text, TRANSPORTS } from '../helpers/clients.js'
 import { startFileServer, type FileServer } from '../helpers/files.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
@@ -27,8 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([capped?.stop(), guarded?.stop(), files?.close()])
 })
-
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
 
 describe.each(TRANSPORTS)('over %s', (kind) => {
   const clients: { capped?: Client; guarded?: Client } = {}

@@ -2,11 +2,11 @@
  * The conversation loop through real MCP clients on both transports: send, wait for the answer (given by a sandbox
  * inbound message), read it back; timeouts, progress, cancellation, and many waits at once.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, text, TRANSPORTS, type TransportKind } from '../helpers/clients.js'
+import { call, connect, openClient, structured, text, TRANSPORTS, type TransportKind } from '../helpers/clients.js'
 import { inbound, nextLog } from '../helpers/conversation.js'
+import { rawSession, rpc } from '../helpers/raw-mcp.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
 
 const CROWD = 200
@@ -40,8 +40,6 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
-
 async function post(body: { from: string; room?: string; text: string }): Promise<void> {
   const res = await inbound(server, body)
   expect(res.status, await res.clone().text()).toBe(200)
@@ -50,23 +48,17 @@ async function post(body: { from: string; room?: string; text: string }): Promis
 
 describe.each(TRANSPORTS)('over %s', (kind) => {
   const who = PEOPLE[kind]
-  let client: Client
-  beforeAll(async () => {
-    client = await connect(server.url, kind)
-  })
-  afterAll(async () => {
-    await client?.close()
-  })
+  const conn = openClient(() => server.url, kind)
 
   it('asks, waits for the reply given by a sandbox message, and reads the chat back', async () => {
-    const asked = await call(client, 'sendMessageToFriend', { nickname: who.nickname, message: `Deploy needs approval (${kind}), continue?` })
+    const asked = await call(conn.client, 'sendMessageToFriend', { nickname: who.nickname, message: `Deploy needs approval (${kind}), continue?` })
     expect(asked.structuredContent).toMatchObject({ sent: true })
     const sentAt = structured(asked).sentAt as string
     expect(Date.parse(sentAt)).not.toBeNaN()
 
     // `since` makes the order of the wait and the answer irrelevant: the answer may come first.
     await post({ from: who.from, text: 'yes, go ahead' })
-    const reply = await call(client, 'waitForReply', { nickname: who.nickname, since: sentAt, timeoutSeconds: 60 })
+    const reply = await call(conn.client, 'waitForReply', { nickname: who.nickname, since: sentAt, timeoutSeconds: 60 })
     expect(reply.isError).toBeFalsy()
     expect(reply.structuredContent).toMatchObject({
       status: 'replied',
@@ -75,7 +67,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     })
     expect(text(reply)).toContain('yes, go ahead')
 
-    const history = await call(client, 'getRecentMessages', { nickname: who.nickname })
+    const history = await call(conn.client, 'getRecentMessages', { nickname: who.nickname })
     expect(structured(history).messages.map((m: any) => [m.sender.self, m.text])).toEqual([
       [true, `Deploy needs approval (${kind}), continue?`],
       [false, 'yes, go ahead'],
@@ -84,19 +76,19 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     // A later message is unread until the chat is read; `since` returns only what is new.
     const replyTime = structured(reply).message.time
     await post({ from: who.from, text: 'and thanks' })
-    const waitedForThanks = await call(client, 'waitForReply', { id: who.id, since: replyTime, timeoutSeconds: 60 })
+    const waitedForThanks = await call(conn.client, 'waitForReply', { id: who.id, since: replyTime, timeoutSeconds: 60 })
     expect(structured(waitedForThanks).message.text).toBe('and thanks')
     await post({ from: who.from, text: 'one more thing' })
-    await call(client, 'waitForReply', { id: who.id, since: structured(waitedForThanks).message.time, timeoutSeconds: 60 })
-    const chats = structured(await call(client, 'listRecentChats', {})).chats as any[]
+    await call(conn.client, 'waitForReply', { id: who.id, since: structured(waitedForThanks).message.time, timeoutSeconds: 60 })
+    const chats = structured(await call(conn.client, 'listRecentChats', {})).chats as any[]
     expect(chats[0]).toMatchObject({ chat: { id: who.id }, lastMessage: { text: 'one more thing' } })
-    const news = await call(client, 'getRecentMessages', { id: who.id, since: replyTime })
+    const news = await call(conn.client, 'getRecentMessages', { id: who.id, since: replyTime })
     expect(structured(news).messages.map((m: any) => m.text)).toEqual(['and thanks', 'one more thing'])
-    expect((structured(await call(client, 'listRecentChats', {})).chats as any[])[0].unread).toBe(0)
+    expect((structured(await call(conn.client, 'listRecentChats', {})).chats as any[])[0].unread).toBe(0)
   })
 
   it('counts unread messages until the chat is read', async () => {
-    const unread = async () => (structured(await call(client, 'listRecentChats', {})).chats as any[]).find((c) => c.chat.id === who.otherId)?.unread
+    const unread = async () => (structured(await call(conn.client, 'listRecentChats', {})).chats as any[]).find((c) => c.chat.id === who.otherId)?.unread
     const say = async (text: string) => {
       const kept = nextLog(server, (l) => l.msg === 'message kept' && l.chat === who.otherId)
       await post({ from: who.other, text })
@@ -105,10 +97,10 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     await say('first')
     await say('second')
     expect(await unread()).toBe(2)
-    await call(client, 'getRecentMessages', { nickname: who.other })
+    await call(conn.client, 'getRecentMessages', { nickname: who.other })
     expect(await unread()).toBe(0)
     const started = nextLog(server, (l) => l.msg === 'reply wait started' && l.chat === who.otherId)
-    const waiting = call(client, 'waitForReply', { nickname: who.other, timeoutSeconds: 60 })
+    const waiting = call(conn.client, 'waitForReply', { nickname: who.other, timeoutSeconds: 60 })
     await started
     await say('third')
     await say('fourth')
@@ -119,16 +111,16 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
 
   it('waits in a group and is not woken by its own messages', async () => {
     const started = nextLog(server, (l) => l.msg === 'reply wait started')
-    const waiting = call(client, 'waitForReply', { topic: who.room, timeoutSeconds: 60 })
+    const waiting = call(conn.client, 'waitForReply', { topic: who.room, timeoutSeconds: 60 })
     await started
-    await call(client, 'sendMessageToRoom', { topic: who.room, message: 'who is in tonight?' })
+    await call(conn.client, 'sendMessageToRoom', { topic: who.room, message: 'who is in tonight?' })
     await post({ from: 'Bob', room: who.room, text: 'me' })
     const reply = await waiting
     expect(reply.structuredContent).toMatchObject({ status: 'replied', chat: { type: 'room', name: who.room }, message: { text: 'me', sender: { name: 'Bob' } } })
   })
 
   it('says plainly when nobody replied in time', async () => {
-    const result = await call(client, 'waitForReply', { nickname: who.nickname, timeoutSeconds: 1 })
+    const result = await call(conn.client, 'waitForReply', { nickname: who.nickname, timeoutSeconds: 1 })
     expect(result.isError).toBeFalsy()
     expect(result.structuredContent).toMatchObject({ status: 'timeout', timeoutSeconds: 1 })
     expect(text(result)).toMatch(/No reply in "[^"]+" within 1 s/)
@@ -137,7 +129,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
   it('sends progress notifications while waiting', async () => {
     const progress: Array<{ progress: number; total?: number; message?: string }> = []
     let answered = false
-    const result = (await client.callTool({ name: 'waitForReply', arguments: { nickname: who.nickname, timeoutSeconds: 120 } }, undefined, {
+    const result = (await conn.client.callTool({ name: 'waitForReply', arguments: { nickname: who.nickname, timeoutSeconds: 120 } }, undefined, {
       resetTimeoutOnProgress: true,
       onprogress: (p) => {
         progress.push(p)
@@ -158,7 +150,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
   it('stops waiting and frees the waiter when the client cancels', async () => {
     const controller = new AbortController()
     const started = nextLog(server, (l) => l.msg === 'reply wait started' && l.chat === who.id)
-    const waiting = client.callTool({ name: 'waitForReply', arguments: { nickname: who.nickname, timeoutSeconds: 600 } }, undefined, { signal: controller.signal })
+    const waiting = conn.client.callTool({ name: 'waitForReply', arguments: { nickname: who.nickname, timeoutSeconds: 600 } }, undefined, { signal: controller.signal })
     await started
     const ended = nextLog(server, (l) => l.msg === 'reply wait ended' && l.chat === who.id)
     controller.abort('the user changed their mind')
@@ -182,7 +174,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     const settled = new Set<number>()
     const allStarted = nextLog(server, (l) => l.msg === 'reply wait started' && l.waiting === CROWD)
     const waits = controllers.map((c, i) =>
-      client
+      conn.client
         .callTool({ name: 'waitForReply', arguments: { id: `w-${i}`, timeoutSeconds: 600 } }, undefined, { signal: c.signal, timeout: 120_000 })
         .then((r) => {
           settled.add(i)
@@ -194,7 +186,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     const woken = await waits[123]
     expect(woken.structuredContent).toMatchObject({ status: 'replied', chat: { id: 'w-123' }, message: { text: `only for 123 (${kind})` } })
     // A full round trip after the wake-up: anything else woken by mistake would have answered by now.
-    await call(client, 'getLoginStatus')
+    await call(conn.client, 'getLoginStatus')
     expect([...settled]).toEqual([123])
 
     const allEnded = nextLog(server, (l) => l.msg === 'reply wait ended' && l.waiting === 0)
@@ -233,13 +225,9 @@ describe('a wait longer than the session idle timeout', () => {
 
   it('keeps its session alive while the request is open, for a client without a GET stream', async () => {
     // The SDK client opens a GET stream, which alone keeps a session; many clients only POST. This one only POSTs.
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-    const rpc = (body: object) => fetch(`${idle.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })
-    const init = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'post-only', version: '1' } } })
-    headers['mcp-session-id'] = init.headers.get('mcp-session-id')!
-    await init.text()
-    expect((await rpc({ method: 'notifications/initialized' })).status).toBe(202)
-    const wait = await rpc({ id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 3 } } })
+    const { session, ...handshake } = await rawSession(idle.url, 'post-only', '2025-03-26')
+    expect(handshake).toEqual({ status: 200, initialized: 202 })
+    const wait = await rpc(idle.url, { id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 3 } } }, session)
     const body = await wait.text()
     expect(body).toContain('"status":"timeout"')
   })

@@ -58,6 +58,19 @@ const FILE = path.join(fileDir, 'note.txt')
 const OUTSIDE = path.join(tempDir(), 'elsewhere.txt')
 writeFileSync(OUTSIDE, 'not allowed\n')
 
+/**
+ * The four answers a send tool gives under confirmation, the same for every send tool: `say(text)` is its arguments
+ * with that text. The asking client never answers a question that mentions a timeout.
+ */
+function confirmCases(say: (text: string) => Args): Case[] {
+  return [
+    { why: 'the client cannot be asked: a preview', on: 'confirming', args: say('confirm: preview'), error: 'confirmation_required' },
+    { why: 'a confirmation id that was never issued', on: 'confirming', args: { ...say('confirm: forged'), confirm: 'c-forged' }, error: 'confirmation_invalid' },
+    { why: 'the user declines in the client', on: 'asking', args: say('confirm: declined'), error: 'declined' },
+    { why: 'the user never answers', on: 'asking', args: say('confirm: timeout'), error: 'confirmation_timeout' },
+  ]
+}
+
 /** A wait that is still in flight when the next one is asked for (WECHAT_MAX_WAITS=1). */
 const HELD_WAIT = Symbol('held wait')
 
@@ -93,10 +106,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'sent before the queue filled', on: 'paced', args: { nickname: '老张', message: 'paced: goes now' } },
     { why: 'queued, then the server stops', on: 'paced', args: { nickname: '老张', message: 'paced: queued' }, error: 'cancelled' },
     { why: 'the queue is full', on: 'paced', args: { nickname: '老张', message: 'paced: no room' }, error: 'queue_full' },
-    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { nickname: '老张', message: 'confirm: preview' }, error: 'confirmation_required' },
-    { why: 'a confirmation id that was never issued', on: 'confirming', args: { nickname: '老张', message: 'confirm: forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
-    { why: 'the user declines in the client', on: 'asking', args: { nickname: '老张', message: 'confirm: declined' }, error: 'declined' },
-    { why: 'the user never answers', on: 'asking', args: { nickname: '老张', message: 'confirm: timeout' }, error: 'confirmation_timeout' },
+    ...confirmCases((m) => ({ nickname: '老张', message: m })),
   ],
   sendMessageToRoom: [
     { why: 'sent', on: 'live', args: { topic: 'Family', message: 'room: sent' } },
@@ -108,10 +118,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same text again', on: 'live', args: { topic: 'Family', message: 'room: sent' }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', message: 'room: offline' }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', message: 'room: unaudited' }, error: 'audit_unavailable' },
-    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { topic: 'Family', message: 'confirm: preview' }, error: 'confirmation_required' },
-    { why: 'a confirmation id that was never issued', on: 'confirming', args: { topic: 'Family', message: 'confirm: forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
-    { why: 'the user declines in the client', on: 'asking', args: { topic: 'Family', message: 'confirm: declined' }, error: 'declined' },
-    { why: 'the user never answers', on: 'asking', args: { topic: 'Family', message: 'confirm: timeout' }, error: 'confirmation_timeout' },
+    ...confirmCases((m) => ({ topic: 'Family', message: m })),
   ],
   sendFileToFriend: [
     { why: 'sent', on: 'live', args: { nickname: '老张', path: FILE } },
@@ -126,10 +133,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'an empty caption', on: 'live', args: { nickname: '老张', path: FILE, caption: ' ' }, error: 'invalid_message' },
     { why: 'not logged in', on: 'waiting', args: { nickname: '老张', path: FILE }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { nickname: '老张', path: FILE }, error: 'audit_unavailable' },
-    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { nickname: '老张', path: FILE }, error: 'confirmation_required' },
-    { why: 'a confirmation id that was never issued', on: 'confirming', args: { nickname: '老张', path: FILE, confirm: 'c-forged' }, error: 'confirmation_invalid' },
-    { why: 'the user declines in the client', on: 'asking', args: { nickname: '老张', path: FILE }, error: 'declined' },
-    { why: 'the user never answers', on: 'asking', args: { nickname: '老张', path: FILE, caption: 'confirm: timeout' }, error: 'confirmation_timeout' },
+    ...confirmCases((m) => ({ nickname: '老张', path: FILE, caption: m })),
   ],
   sendFileToRoom: [
     { why: 'sent', on: 'live', args: { topic: 'Family', path: FILE } },
@@ -142,10 +146,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same file again', on: 'live', args: { topic: 'Family', path: FILE }, error: 'repeat' },
     { why: 'not logged in', on: 'waiting', args: { topic: 'Family', path: FILE }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { topic: 'Family', path: FILE }, error: 'audit_unavailable' },
-    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { topic: 'Family', path: FILE }, error: 'confirmation_required' },
-    { why: 'a confirmation id that was never issued', on: 'confirming', args: { topic: 'Family', path: FILE, confirm: 'c-forged' }, error: 'confirmation_invalid' },
-    { why: 'the user declines in the client', on: 'asking', args: { topic: 'Family', path: FILE }, error: 'declined' },
-    { why: 'the user never answers', on: 'asking', args: { topic: 'Family', path: FILE, caption: 'confirm: timeout' }, error: 'confirmation_timeout' },
+    ...confirmCases((m) => ({ topic: 'Family', path: FILE, caption: m })),
   ],
   listRecentChats: [
     { why: 'chats', on: 'live', args: {} },
@@ -182,10 +183,7 @@ const CASES: Record<string, Array<Case & { hold?: typeof HELD_WAIT }>> = {
     { why: 'the same text again', on: 'live', args: { message: 'me: sent' }, error: 'repeat' },
     { why: 'no road to the user is logged in', on: 'waiting', args: { message: 'me: offline' }, error: 'not_logged_in' },
     { why: 'the audit log cannot be written', on: 'unaudited', args: { message: 'me: unaudited' }, error: 'audit_unavailable' },
-    { why: 'the client cannot be asked: a preview', on: 'confirming', args: { message: 'me: confirm preview' }, error: 'confirmation_required' },
-    { why: 'a confirmation id that was never issued', on: 'confirming', args: { message: 'me: confirm forged', confirm: 'c-forged' }, error: 'confirmation_invalid' },
-    { why: 'the user declines in the client', on: 'asking', args: { message: 'me: confirm declined' }, error: 'declined' },
-    { why: 'the user never answers', on: 'asking', args: { message: 'me: confirm timeout' }, error: 'confirmation_timeout' },
+    ...confirmCases((m) => ({ message: `me: ${m}` })),
   ],
   waitForMyReply: [
     { why: 'the user\'s answer already there', on: 'live', args: { since: '2000-01-01T00:00:00Z', timeoutSeconds: 5 } },

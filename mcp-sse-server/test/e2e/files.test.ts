@@ -7,10 +7,8 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, text, TRANSPORTS } from '../helpers/clients.js'
+import { call, connect, openClient, structured, text, TRANSPORTS } from '../helpers/clients.js'
 import { PDF, PNG, startFileServer, type FileServer } from '../helpers/files.js'
 import { startServer, tempDir, type RunningServer } from '../helpers/server.js'
 
@@ -44,22 +42,14 @@ afterAll(async () => {
   await files?.close()
 })
 
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
-
 /** The audit line the call just wrote: the last one. */
 const lastAudit = () => server.auditLines().at(-1)!
 
 describe.each(TRANSPORTS)('over %s', (kind) => {
-  let client: Client
-  beforeAll(async () => {
-    client = await connect(server.url, kind)
-  })
-  afterAll(async () => {
-    await client?.close()
-  })
+  const conn = openClient(() => server.url, kind)
 
   it('sends an image from a URL as an image, audited with its name and URL but not the signed query', async () => {
-    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}/pixel.png?token=s3cr3t` })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}/pixel.png?token=s3cr3t` })
     expect(result.isError).toBeFalsy()
     expect(result.structuredContent).toMatchObject({
       sent: true,
@@ -69,19 +59,19 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: true, file: 'pixel.png', source: `${files.url}/pixel.png?…`, target: { name: '老张' } })
     expect(JSON.stringify(server.auditLines())).not.toContain('s3cr3t')
     // The bot's own send is in the chat's history, as an image.
-    const history = structured(await call(client, 'getRecentMessages', { nickname: '老张', limit: 1 }))
+    const history = structured(await call(conn.client, 'getRecentMessages', { nickname: '老张', limit: 1 }))
     expect(history.messages[0]).toMatchObject({ type: 'image', fileName: 'pixel.png', sender: { self: true } })
   })
 
   it('sends a PDF from a URL to a group, followed by its caption', async () => {
     const caption = `Minutes of today (${kind})`
-    const result = await call(client, 'sendFileToRoom', { topic: '家庭群', url: `${files.url}/report.pdf`, caption })
+    const result = await call(conn.client, 'sendFileToRoom', { topic: '家庭群', url: `${files.url}/report.pdf`, caption })
     expect(result.structuredContent).toMatchObject({ sent: true, target: { type: 'room' }, file: { name: 'report.pdf', mediaType: 'application/pdf' } })
     // The file and its caption are two sends, each with its own audit line.
     const [fileLine, captionLine] = server.auditLines().slice(-2)
     expect(fileLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, file: 'report.pdf', text: '' })
     expect(captionLine).toMatchObject({ tool: 'sendFileToRoom', ok: true, text: caption, target: { type: 'room', name: '家庭群' } })
-    const history = structured(await call(client, 'getRecentMessages', { topic: '家庭群', limit: 2 }))
+    const history = structured(await call(conn.client, 'getRecentMessages', { topic: '家庭群', limit: 2 }))
     expect(history.messages.map((m: any) => [m.fileName ?? null, m.text ?? null])).toEqual([
       ['report.pdf', null],
       [null, caption],
@@ -93,7 +83,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     ['a web page', '/page', /web page/],
     ['a script', '/script.js', /not a file type/],
   ])('refuses %s, and audits the refusal', async (_name, route, message) => {
-    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}${route}` })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}${route}` })
     expect(result.isError).toBe(true)
     expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
     expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: false, source: `${files.url}${route}`, error: expect.stringMatching(message) })
@@ -101,7 +91,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
 
   it('does not download anything when the recipient is ambiguous', async () => {
     const before = files.hits.length
-    const result = await call(client, 'sendFileToFriend', { nickname: '小明', url: `${files.url}/pixel.png` })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: '小明', url: `${files.url}/pixel.png` })
     expect(result.structuredContent).toMatchObject({ sent: false, error: 'ambiguous' })
     expect(structured(result).candidates).toHaveLength(2)
     expect(files.hits.length).toBe(before)
@@ -109,10 +99,10 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
   })
 
   it('sends files from inside WECHAT_FILE_DIRS, by absolute and by relative path', async () => {
-    const image = await call(client, 'sendFileToFriend', { nickname: 'Bob', path: path.join(allowed, 'chart.png') })
+    const image = await call(conn.client, 'sendFileToFriend', { nickname: 'Bob', path: path.join(allowed, 'chart.png') })
     expect(image.structuredContent).toMatchObject({ sent: true, file: { name: 'chart.png', mediaType: 'image/png' } })
     expect(lastAudit()).toMatchObject({ ok: true, file: 'chart.png', source: path.join(allowed, 'chart.png') })
-    const pdf = await call(client, 'sendFileToFriend', { nickname: 'Bob', path: 'minutes.pdf', name: 'Minutes 2025-01' })
+    const pdf = await call(conn.client, 'sendFileToFriend', { nickname: 'Bob', path: 'minutes.pdf', name: 'Minutes 2025-01' })
     expect(pdf.structuredContent).toMatchObject({ sent: true, file: { name: 'Minutes 2025-01.pdf' } })
     expect(lastAudit()).toMatchObject({ ok: true, file: 'Minutes 2025-01.pdf', source: path.join(allowed, 'minutes.pdf') })
   })
@@ -123,7 +113,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     ['a relative `..` escape', () => '../outside/secret.txt', /outside the allowed directories/],
     ['a symlink pointing outside', () => path.join(allowed, 'innocent.txt'), /symbolic link/],
   ])('refuses %s, and audits the refusal', async (_name, requested, message) => {
-    const result = await call(client, 'sendFileToFriend', { nickname: 'Bob', path: requested() })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: 'Bob', path: requested() })
     expect(result.isError).toBe(true)
     expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
     expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: false, source: requested(), error: expect.stringMatching(message) })
@@ -134,14 +124,14 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
     'refuses a FIFO without opening it, several at once, and a text send still answers afterwards',
     async () => {
       // More than libuv's 4 worker threads: a blocking open of each would stall every later fs call and DNS lookup.
-      const results = await Promise.all(Array.from({ length: 5 }, () => call(client, 'sendFileToFriend', { nickname: 'Bob', path: fifo })))
+      const results = await Promise.all(Array.from({ length: 5 }, () => call(conn.client, 'sendFileToFriend', { nickname: 'Bob', path: fifo })))
       for (const result of results) {
         expect(result.isError).toBe(true)
         expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
         expect(text(result)).toMatch(/is not a regular file/)
       }
       expect(lastAudit()).toMatchObject({ tool: 'sendFileToFriend', ok: false, source: fifo, error: expect.stringMatching(/not a regular file/) })
-      const message = await call(client, 'sendMessageToFriend', { nickname: 'Bob', message: 'still answering' })
+      const message = await call(conn.client, 'sendMessageToFriend', { nickname: 'Bob', message: 'still answering' })
       expect(message.isError).toBeFalsy()
     },
     // The bound on a regression (sends that never answer); the refusals themselves are immediate.
@@ -149,7 +139,7 @@ describe.each(TRANSPORTS)('over %s', (kind) => {
   )
 
   it('asks for exactly one source', async () => {
-    const both = await call(client, 'sendFileToFriend', { nickname: 'Bob', url: `${files.url}/pixel.png`, path: 'chart.png' })
+    const both = await call(conn.client, 'sendFileToFriend', { nickname: 'Bob', url: `${files.url}/pixel.png`, path: 'chart.png' })
     expect(both.isError).toBe(true)
     expect((both.content[0] as { text: string }).text).toMatch(/exactly one of `url` or `path`/)
   })
@@ -173,19 +163,17 @@ describe('without WECHAT_FILE_DIRS', () => {
 
 describe('without WECHAT_FILE_ALLOW_PRIVATE_URLS', () => {
   let bare: RunningServer
-  let client: Client
   beforeAll(async () => {
     bare = await startServer()
-    client = await connect(bare.url, 'streamableHttp')
   })
   afterAll(async () => {
-    await client?.close()
     await bare?.stop()
   })
+  const conn = openClient(() => bare.url, 'streamableHttp')
 
   it('refuses a link to 127.0.0.1 without downloading it, says what to set, and audits the refusal', async () => {
     const before = files.hits.length
-    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}/pixel.png` })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: '老张', url: `${files.url}/pixel.png` })
     expect(result.isError).toBe(true)
     expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
     expect(text(result)).toMatch(/private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it/)
@@ -202,7 +190,7 @@ describe('without WECHAT_FILE_ALLOW_PRIVATE_URLS', () => {
     ['credentials and a query string', () => `http://user:pw@127.0.0.1:${files.port}/x?key=SECRETQ`, /user name or password/],
     ['something that is not a URL', () => 'nota url?key=SECRETQ3', /not a valid link/],
   ])('never repeats %s in the result or the audit log', async (_name, url, message) => {
-    const result = await call(client, 'sendFileToFriend', { nickname: '老张', url: url() })
+    const result = await call(conn.client, 'sendFileToFriend', { nickname: '老张', url: url() })
     expect(result.structuredContent).toMatchObject({ sent: false, error: 'file_refused' })
     expect(text(result)).toMatch(message)
     const audit = bare.auditLines().at(-1)!

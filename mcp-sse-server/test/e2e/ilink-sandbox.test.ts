@@ -39,7 +39,7 @@ describe('the simulated ClawBot in the sandbox', () => {
     expect((await notify('two')).isError).toBeFalsy()
     const third = await notify('three')
     expect(third.isError).toBe(true)
-    expect(JSON.stringify(third.structuredContent)).toMatch(/budget_spent/)
+    expect(JSON.stringify(third.structuredContent)).toMatch(/Not sent: ClawBot has sent 2 messages since your last message/)
     await client.close()
 
     const logins = count(server, isState('logged_in'))

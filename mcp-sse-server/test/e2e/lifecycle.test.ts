@@ -1,6 +1,7 @@
 /** Starting, not being logged in, bad configuration, and stopping. */
 import { describe, expect, it } from 'vitest'
 import { call, connect, text } from '../helpers/clients.js'
+import { initialize, rpc } from '../helpers/raw-mcp.js'
 import { runCli, startServer, tempDir, writeFixture } from '../helpers/server.js'
 import { statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -62,11 +63,7 @@ describe('shutdown', () => {
   it('ends the open streams of both transports on the way out', async () => {
     const server = await startServer()
     const sse = await fetch(`${server.url}/sse`)
-    const init = await fetch(`${server.url}/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
-    })
+    const init = await rpc(server.url, initialize('t'))
     const sessionId = init.headers.get('mcp-session-id')!
     await init.text()
     const stream = await fetch(`${server.url}/mcp`, { headers: { 'mcp-session-id': sessionId, accept: 'text/event-stream' } })

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PingRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { call, connect, TRANSPORTS } from '../helpers/clients.js'
+import { rawSession, rpc } from '../helpers/raw-mcp.js'
 import { startServer, writeFixture, type RunningServer } from '../helpers/server.js'
 
 let server: RunningServer
@@ -22,16 +23,11 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-const rpc = (body: object, session?: string) =>
-  fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...(session ? { 'mcp-session-id': session } : {}) }, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })
-
-async function rawSession(): Promise<string> {
-  const init = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
-  const session = init.headers.get('mcp-session-id')!
-  await init.text()
-  expect((await rpc({ method: 'notifications/initialized' }, session)).status).toBe(202)
-  return session
+/** A session opened without the SDK (no GET stream until the test opens one). */
+async function openSession(): Promise<string> {
+  const opened = await rawSession(server.url, 'raw')
+  expect(opened).toMatchObject({ status: 200, initialized: 202 })
+  return opened.session!
 }
 
 /** Reads a response body as text until `done(text)` holds or the stream ends; returns what was read and whether it ended. */
@@ -52,7 +48,7 @@ async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) 
 
 describe('keep-alive comments on Streamable HTTP', () => {
   it('on the GET stream, with X-Accel-Buffering: no', async () => {
-    const session = await rawSession()
+    const session = await openSession()
     const controller = new AbortController()
     const res = await fetch(`${server.url}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': session }, signal: controller.signal })
     expect(res.status).toBe(200)
@@ -64,8 +60,8 @@ describe('keep-alive comments on Streamable HTTP', () => {
   })
 
   it('on the stream that answers a long waitForReply, until the answer', async () => {
-    const session = await rawSession()
-    const res = await rpc({ id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 1 } } }, session)
+    const session = await openSession()
+    const res = await rpc(server.url, { id: 2, method: 'tools/call', params: { name: 'waitForReply', arguments: { id: 'c-bob', timeoutSeconds: 1 } } }, session)
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
     expect(res.headers.get('x-accel-buffering')).toBe('no')
     const body = await res.text()
@@ -91,7 +87,7 @@ describe('pings', () => {
   })
 
   it('a stream whose reader never answers is pinged, then closed by the server, and its session is gone', async () => {
-    const session = await rawSession()
+    const session = await openSession()
     const res = await fetch(`${server.url}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } })
     expect(res.status).toBe(200)
     // Read everything: the keep-alive comments, the ping request, and then the end of the stream.
@@ -101,6 +97,6 @@ describe('pings', () => {
     expect(text).toMatch(/data: \{[^\n]*"method":"ping"/)
     const dropped = await server.waitForLog((l) => l.msg === 'session dropped: its client did not answer a ping' && l.session === session)
     expect(dropped).toMatchObject({ kind: 'streamableHttp' })
-    expect((await rpc({ id: 3, method: 'ping' }, session)).status).toBe(404)
+    expect((await rpc(server.url, { id: 3, method: 'ping' }, session)).status).toBe(404)
   })
 })

@@ -47,34 +47,21 @@ async function history(client: Client, id: string): Promise<Array<[boolean, stri
   return (r.structuredContent as { messages: Array<{ sender: { self: boolean }; text: string }> }).messages.map((m) => [m.sender.self, m.text])
 }
 
-describe('WECHAT_NOTIFY_TO = a friend\'s exact remark', () => {
-  const s = serve({ WECHAT_NOTIFY_TO: '老张' })
+describe.each([
+  { to: 'a friend\'s exact remark', name: '老张', target: { type: 'contact', id: 'c-zhang' }, title: 'Deploy done', content: 'v1.2.3 is live' },
+  { to: 'a group\'s exact topic', name: '家庭群', target: { type: 'room', id: 'r-fam@chatroom' }, title: 'Backup', content: 'nightly backup ok' },
+])('WECHAT_NOTIFY_TO = $to', ({ name, target, title, content }) => {
+  const s = serve({ WECHAT_NOTIFY_TO: name })
 
-  it('delivers to that friend, audited as tool notify with target type contact', async () => {
-    const kept = nextLog(s.server, selfMessageKept('c-zhang'))
-    const r = await call(s.client, 'notify_send', { title: 'Deploy done', content: 'v1.2.3 is live' })
+  it(`delivers into that chat, audited as tool notify with target type ${target.type}`, async () => {
+    const kept = nextLog(s.server, selfMessageKept(target.id))
+    const r = await call(s.client, 'notify_send', { title, content })
     expect(r.isError).toBeFalsy()
     expect(wechatResult(r)).toMatchObject({ ok: true })
     await kept
-    expect(await history(s.client, 'c-zhang')).toEqual([[true, 'Deploy done\n\nv1.2.3 is live']])
+    expect(await history(s.client, target.id)).toEqual([[true, `${title}\n\n${content}`]])
     expect(notifyLines(s.server)).toEqual([
-      expect.objectContaining({ tool: 'notify', target: { type: 'contact', id: 'c-zhang', name: '老张' }, text: 'Deploy done\n\nv1.2.3 is live', ok: true }),
-    ])
-  })
-})
-
-describe('WECHAT_NOTIFY_TO = a group\'s exact topic', () => {
-  const s = serve({ WECHAT_NOTIFY_TO: '家庭群' })
-
-  it('delivers into the room, audited with target type room', async () => {
-    const kept = nextLog(s.server, selfMessageKept('r-fam@chatroom'))
-    const r = await call(s.client, 'notify_send', { title: 'Backup', content: 'nightly backup ok' })
-    expect(r.isError).toBeFalsy()
-    expect(wechatResult(r)).toMatchObject({ ok: true })
-    await kept
-    expect(await history(s.client, 'r-fam@chatroom')).toEqual([[true, 'Backup\n\nnightly backup ok']])
-    expect(notifyLines(s.server)).toEqual([
-      expect.objectContaining({ tool: 'notify', target: { type: 'room', id: 'r-fam@chatroom', name: '家庭群' }, ok: true }),
+      expect.objectContaining({ tool: 'notify', target: { ...target, name }, text: `${title}\n\n${content}`, ok: true }),
     ])
   })
 })

@@ -8,15 +8,12 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, text } from '../helpers/clients.js'
+import { call, connect, structured, text } from '../helpers/clients.js'
 import { nextLog } from '../helpers/conversation.js'
 import { FakeIlink } from '../helpers/fake-ilink.js'
 import { PNG } from '../helpers/files.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
-
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
 
 describe('sendMessageToMe and waitForMyReply through ClawBot', { timeout: 120_000 }, () => {
   const files = tempDir('wechat-mcp-owner-ilink-')

@@ -10,13 +10,12 @@ import path from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, connect, text, TRANSPORTS, type TransportKind } from '../helpers/clients.js'
+import { call, connect, structured, text, type TransportKind, TRANSPORTS } from '../helpers/clients.js'
 import { inbound, nextLog } from '../helpers/conversation.js'
 import { PNG } from '../helpers/files.js'
 import { startServer, tempDir, writeFixture, type RunningServer } from '../helpers/server.js'
 
 const fixture = { self: { name: 'Owner' }, contacts: [{ id: 'c-bob', name: 'Bob' }] }
-const structured = (r: CallToolResult) => r.structuredContent as Record<string, any>
 
 async function connectListed(server: RunningServer, kind: TransportKind): Promise<Client> {
   const client = await connect(server.url, kind)

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { artifactPath, launchChromium } from '../helpers/browser.js'
 import { call, connect, text } from '../helpers/clients.js'
@@ -15,12 +15,23 @@ const PUPPET_TOKEN = 'puppet_padlocal_0123456789abcdef-secret'
 const WEB_TOOLS = ['findFriend', 'findRoom', 'sendMessageToFriend', 'sendMessageToRoom', 'sendFileToFriend', 'sendFileToRoom']
 
 let browser: Browser
+const started: RunningServer[] = []
 beforeAll(async () => {
   browser = await launchChromium()
+})
+afterEach(async () => {
+  for (const server of started.splice(0)) await server.stop()
 })
 afterAll(async () => {
   await browser?.close()
 })
+
+/** A server that may never log in; it is stopped when its test ends. */
+async function serve(env: Record<string, string>): Promise<RunningServer> {
+  const server = await startServer(env, { waitForLogin: false })
+  started.push(server)
+  return server
+}
 
 interface Health {
   wechat: { status: string; reason?: string; action?: string }
@@ -29,13 +40,8 @@ interface Health {
 const health = async (server: RunningServer) => (await (await fetch(`${server.url}/health`)).json()) as Health
 
 describe('a puppet that cannot start (not installed)', () => {
-  let server: RunningServer
-  afterAll(async () => {
-    await server?.stop()
-  })
-
   it('is failed, with the cause and what to do, in /health, getLoginStatus, every WeChat tool and the page', async () => {
-    server = await startServer({ WECHATY_PUPPET: 'wechaty-puppet-padlocal', WECHATY_PUPPET_TOKEN: PUPPET_TOKEN }, { waitForLogin: false })
+    const server = await serve({ WECHATY_PUPPET: 'wechaty-puppet-padlocal', WECHATY_PUPPET_TOKEN: PUPPET_TOKEN })
     await server.waitForLog((l) => l.status === 'failed')
 
     const h = await health(server)
@@ -68,17 +74,9 @@ describe('a puppet that cannot start (not installed)', () => {
 })
 
 describe('a token gateway that will not take the token', () => {
-  let server: RunningServer
-  afterAll(async () => {
-    await server?.stop()
-  })
-
   it('is failed with what to fix, and the token (which the gateway client quotes) appears nowhere', async () => {
     const token = 'no-prefix-gateway-token-0123456789-secret'
-    server = await startServer(
-      { WECHATY_PUPPET: 'wechaty-puppet-service', WECHATY_PUPPET_SERVICE_TOKEN: token, WECHATY_PUPPET_SERVICE_ENDPOINT: '127.0.0.1:9' },
-      { waitForLogin: false },
-    )
+    const server = await serve({ WECHATY_PUPPET: 'wechaty-puppet-service', WECHATY_PUPPET_SERVICE_TOKEN: token, WECHATY_PUPPET_SERVICE_ENDPOINT: '127.0.0.1:9' })
     await server.waitForLog((l) => l.status === 'failed', 40_000)
     const h = await health(server)
     expect(h.wechat).toMatchObject({ status: 'failed', reason: expect.stringContaining('no provider prefix') })
@@ -90,14 +88,9 @@ describe('a token gateway that will not take the token', () => {
 })
 
 describe('offline (WeChat unreachable)', () => {
-  let server: RunningServer
-  afterAll(async () => {
-    await server?.stop()
-  })
-
   it('the page says WeChat cannot be reached, not "starting…", and login attempts back off', async () => {
     // The default puppet (wechat4u); the test helper points its HTTP client at a closed port on 127.0.0.1.
-    server = await startServer({ WECHATY_PUPPET: 'wechaty-puppet-wechat4u' }, { waitForLogin: false })
+    const server = await serve({ WECHATY_PUPPET: 'wechaty-puppet-wechat4u' })
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
     await page.goto(`${server.url}/login`)
     await page.locator('#status', { hasText: 'WeChat cannot be reached from this server' }).waitFor({ timeout: 30_000 })
@@ -119,13 +112,8 @@ describe('offline (WeChat unreachable)', () => {
 })
 
 describe('WECHATY_PUPPET=none (no web road)', () => {
-  let server: RunningServer
-  afterAll(async () => {
-    await server?.stop()
-  })
-
   it('lists no friend or group tool, and getLoginStatus, /health and the page say why', async () => {
-    server = await startServer({ WECHATY_PUPPET: 'none' }, { waitForLogin: false })
+    const server = await serve({ WECHATY_PUPPET: 'none' })
     const client = await connect(server.url, 'sse')
     const { tools } = await client.listTools()
     const names = tools.map((t) => t.name)

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { call, connect, type TransportKind } from '../helpers/clients.js'
+import { initialize, rawSession, rpc } from '../helpers/raw-mcp.js'
 import { startServer, type RunningServer } from '../helpers/server.js'
 
 const CAP = 4
@@ -23,18 +24,11 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-const rpc = (body: object, session?: string) =>
-  fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...(session ? { 'mcp-session-id': session } : {}) }, body: JSON.stringify({ jsonrpc: '2.0', ...body }) })
-
 /** A script with no SDK: initialize, one call, and gone (it never opens a stream and never sends DELETE). */
 async function rawOneShot(): Promise<number> {
-  const init = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'one-shot', version: '1' } } })
-  if (init.status !== 200) return init.status
-  const session = init.headers.get('mcp-session-id')!
-  await init.text()
-  await (await rpc({ method: 'notifications/initialized' }, session)).text()
-  const res = await rpc({ id: 2, method: 'tools/call', params: { name: 'getLoginStatus', arguments: {} } }, session)
+  const { status, session } = await rawSession(server.url, 'one-shot')
+  if (status !== 200) return status
+  const res = await rpc(server.url, { id: 2, method: 'tools/call', params: { name: 'getLoginStatus', arguments: {} } }, session)
   const body = await res.text()
   if (!body.includes('"status":"logged_in"')) throw new Error(`the one-shot call failed: ${res.status} ${body}`)
   return res.status
@@ -74,7 +68,7 @@ describe(`a flood of abandoned sessions past MCP_MAX_SESSIONS=${CAP}`, () => {
   it('refuses with 503 and a log line only when every session has an open stream or a call in flight', async () => {
     // The table now holds the three kept clients (each with an open stream) and at most one idle session.
     kept.push(await connect(server.url, 'streamableHttp'))
-    const refused = await rpc({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'late', version: '1' } } })
+    const refused = await rpc(server.url, initialize('late'))
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBeTruthy()
     expect((await refused.json()).error.message).toMatch(/every MCP session is in use.*MCP_MAX_SESSIONS/)
@@ -93,16 +87,12 @@ describe('sessions whose client never opened a stream', () => {
     const quick = await startServer({ MCP_SESSION_IDLE_MS: '600000', MCP_SESSION_STREAMLESS_IDLE_MS: '1000' })
     try {
       const agent = await connect(quick.url, 'streamableHttp')
-      const init = await fetch(`${quick.url}/mcp`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'one-shot', version: '1' } } }),
-      })
+      const init = await rpc(quick.url, initialize('one-shot'))
       const abandoned = init.headers.get('mcp-session-id')!
       await init.text()
       const swept = await quick.waitForLog((l) => l.msg === 'idle sessions closed')
       expect(swept).toMatchObject({ swept: 1, remaining: 1 })
-      const gone = await fetch(`${quick.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-session-id': abandoned }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) })
+      const gone = await rpc(quick.url, { id: 2, method: 'ping' }, abandoned)
       expect(gone.status).toBe(404)
       expect((await call(agent, 'getLoginStatus')).structuredContent).toMatchObject({ status: 'logged_in' })
       await agent.close()

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, connect, TRANSPORTS } from '../helpers/clients.js'
+import { initialize as initializeRequest, POST_HEADERS, rpc } from '../helpers/raw-mcp.js'
 import { PACKAGE_DIR, startServer, tempDir, type RunningServer } from '../helpers/server.js'
 
 const INSPECTOR = path.join(PACKAGE_DIR, '..', 'node_modules', '.bin', 'mcp-inspector')
@@ -17,18 +18,9 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const initialize = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-}
+const initialize = { jsonrpc: '2.0', ...initializeRequest('raw') }
 const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${p}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify(body),
-  })
+  fetch(`${server.url}${p}`, { method: 'POST', headers: { ...POST_HEADERS, ...headers }, body: JSON.stringify(body) })
 
 describe('legacy SSE', () => {
   it('sends the endpoint, X-Accel-Buffering: no, and keep-alive comments', async () => {
@@ -141,8 +133,7 @@ describe('session limits', () => {
   it('refuses sessions past MCP_MAX_SESSIONS with 503 while all are in use, and sweeps idle ones', { timeout: 90_000 }, async () => {
     const small = await startServer({ MCP_MAX_SESSIONS: '2', MCP_SESSION_IDLE_MS: '1000' })
     try {
-      const postTo = (body: unknown) =>
-        fetch(`${small.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(body) })
+      const postTo = (body: object) => rpc(small.url, body)
       const a = await postTo(initialize)
       const b = await postTo(initialize)
       expect([a.status, b.status]).toEqual([200, 200])

@@ -2,6 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { afterAll, beforeAll } from 'vitest'
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js'
 
 export type TransportKind = 'sse' | 'streamableHttp'
@@ -50,4 +51,27 @@ export async function askingClient(url: string, kind: TransportKind, answer: { c
   await client.connect(transport)
   await client.listTools()
   return { client, questions }
+}
+
+/** A result's structuredContent, for tests that read its fields. */
+export function structured(result: CallToolResult): Record<string, any> {
+  return result.structuredContent as Record<string, any>
+}
+
+/** What this account itself said in a chat (texts, and files as `[file name]`), as getRecentMessages reads it back. */
+export async function ownMessages(client: Client, chat: Record<string, string>): Promise<string[]> {
+  const r = await call(client, 'getRecentMessages', chat)
+  return (structured(r).messages as Array<{ sender: { self: boolean }; text?: string; fileName?: string }>).filter((m) => m.sender.self).map((m) => m.text ?? `[file ${m.fileName}]`)
+}
+
+/** A client over `kind` for the tests of the enclosing describe: connected before them, closed after them. */
+export function openClient(url: () => string, kind: TransportKind): { client: Client } {
+  const conn = {} as { client: Client }
+  beforeAll(async () => {
+    conn.client = await connect(url(), kind)
+  })
+  afterAll(async () => {
+    await conn.client?.close()
+  })
+  return conn
 }

@@ -77,8 +77,11 @@ export function waitForMessages(h: Harness, count: number): Promise<RoadMessage[
   })
 }
 
-/** QR → scanned → confirmed, then the first long poll is under way. */
-export async function login(h: Harness): Promise<void> {
+/**
+ * QR → scanned → confirmed, then the first long poll is under way. With `ownerFirst`, the owner has then written that
+ * to ClawBot, so the road may write back.
+ */
+export async function login(h: Harness, ownerFirst?: string): Promise<void> {
   await h.road.start()
   await waitForStatus(h.road, 'waiting_for_scan', (s) => !!s.qr)
   h.fake.scan()
@@ -86,6 +89,7 @@ export async function login(h: Harness): Promise<void> {
   h.fake.confirm()
   await waitForStatus(h.road, 'logged_in')
   await h.fake.waitForRequest('/ilink/bot/getupdates')
+  if (ownerFirst !== undefined) await ownerSays(h, ownerFirst)
 }
 
 /** The owner writes; resolves once the road has it (and its context_token). */

@@ -1,8 +1,8 @@
 /** Test doubles for the notification tests: a real HTTP server on 127.0.0.1 and a notifier built from real config. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import { expect } from 'vitest'
+import { listenLocal } from '../helpers/listen.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { createLogger, type Logger } from '../../src/logger.js'
 import { createNotifier } from '../../src/notify/notifier.js'
@@ -32,7 +32,6 @@ export interface TestServer {
 /** A server that records every request and answers with `reply` (a fixed reply or one per request). */
 export async function startServer(reply: Reply | ((req: Captured, index: number) => Reply) = { json: {} }): Promise<TestServer> {
   const requests: Captured[] = []
-  const sockets = new Set<Socket>()
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -63,30 +62,30 @@ export async function startServer(reply: Reply | ((req: Captured, index: number)
       res.end(text)
     })
   })
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  return { ...(await listenLocal(server)), requests }
+}
+
+const BODY_TYPES = {
+  json: /^application\/json(\s*;\s*charset=utf-8)?$/i,
+  form: /^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i,
+}
+
+/**
+ * The request line and headers of a keyed webhook: a POST to `where` (its path, or its path and query as sent) with
+ * a `body` body, and no Authorization header: the contract puts the key in the URL or the body, never a header.
+ */
+export function expectKeyedPost(req: Captured, where: { path: string } | { url: string }, body: keyof typeof BODY_TYPES): void {
+  expect(req.method).toBe('POST')
+  if ('path' in where) expect(req.path).toBe(where.path)
+  else expect(req.url).toBe(where.url)
+  expect(req.headers['content-type']).toMatch(BODY_TYPES[body])
+  expect(req.headers.authorization).toBeUndefined()
 }
 
 /** A port with nothing listening on it: bind, note the port, close. */
 export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  const { port, close } = await listenLocal(createServer())
+  await close()
   return port
 }
 

@@ -50,8 +50,7 @@ describe('the ilink notification channel', () => {
   it('delivers to the owner inside the window, through the audit log', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'tell me when the build is done')
+    await login(h, 'tell me when the build is done')
     const { notifier, auditLines } = notifierFor(h)
     expect(notifier.configuredChannels()).toEqual(['ilink'])
     const report = await notifier.send({ title: 'Build finished', content: 'all green' })
@@ -67,26 +66,31 @@ describe('the ilink notification channel', () => {
     const { notifier, auditLines } = notifierFor(h)
     const before = await notifier.send({ title: 't', content: 'before the owner wrote' })
     expect(before.results[0]).toMatchObject({ channel: 'ilink', ok: false })
-    expect(before.results[0].error).toMatch(/^no_owner_message: .*Send any message to ClawBot in WeChat, then retry\./)
+    expect(before.results[0].error).toMatch(/^Not sent: ClawBot may only message you after you message it\. Send any message to ClawBot in WeChat, then retry\.$/)
 
     await ownerSays(h, 'ok')
     expect((await notifier.send({ title: 't', content: 'one' })).results[0].ok).toBe(true)
     const over = await notifier.send({ title: 't', content: 'two' })
-    expect(over.results[0].error).toMatch(/^budget_spent: /)
+    expect(over.results[0].error).toMatch(/^Not sent: ClawBot has sent 1 messages since your last message/)
 
     await ownerSays(h, 'again')
     h.clock.now += 24 * HOUR
     const late = await notifier.send({ title: 't', content: 'late' })
-    expect(late.results[0].error).toMatch(/^window_closed: /)
+    expect(late.results[0].error).toMatch(/^Not sent: Your last message to ClawBot was 24 hours ago/)
     expect(fake.count('/ilink/bot/sendmessage')).toBe(1)
-    expect((await auditLines()).map((l) => l.ok)).toEqual([false, true, false, false])
+    // The audit log records the sentence the notification reported, from the same one function.
+    expect((await auditLines()).map((l) => [l.ok, l.error])).toEqual([
+      [false, before.results[0].error],
+      [true, undefined],
+      [false, over.results[0].error],
+      [false, late.results[0].error],
+    ])
   })
 
   it('admits no more sends into the queue than the budget has room for', async () => {
     fake = await FakeIlink.start({ maxPerOwnerMessage: 2 })
     h = makeRoad(fake, undefined, { maxPerOwnerMessage: 2 })
-    await login(h)
-    await ownerSays(h, 'go')
+    await login(h, 'go')
     const { outbox } = notifierFor(h)
     const results = await Promise.all([1, 2, 3].map((n) => outbox.send('notify', { kind: 'text', text: `n${n}` })))
     expect(results.map((r) => (r.ok ? 'sent' : r.code))).toEqual(['sent', 'sent', 'budget_spent'])
@@ -98,8 +102,7 @@ describe('the owner outbox and the audit log', () => {
   it('sends nothing whose audit line could not follow', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ilink-audit-'))
     // The log's own path is taken by a directory: no line can be appended.
     mkdirSync(path.join(dataDir, 'audit.jsonl'))
@@ -108,7 +111,7 @@ describe('the owner outbox and the audit log', () => {
       const outbox = new IlinkOutbox(h.road, new Pacer({ minIntervalMs: 0, maxPerMinute: 1000, queueMax: 20 }), audit)
       const result = await outbox.send('notify', { kind: 'text', text: 'unrecorded' })
       expect(result).toMatchObject({ ok: false, code: 'audit_unavailable' })
-      expect(!result.ok && result.detail).toMatch(/^Not sent: the audit log/)
+      expect(!result.ok && result.detail).toMatch(/^the audit log/)
       expect(fake.count('/ilink/bot/sendmessage')).toBe(0)
     } finally {
       audit.close()
@@ -130,8 +133,7 @@ describe('stale token notice', () => {
       unreachable: ['ilink'],
       message: ilinkExpiredMessage,
     }).watch(h.road)
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     fake.staleToken()
     await waitForStatus(h.road, 'expired', (s) => !!s.qr)
     await watcher.pending
@@ -153,8 +155,7 @@ describe('an audit log that cannot be written', () => {
   it('stops ClawBot sends too: refused with the cause, nothing reaches WeChat', async () => {
     fake = await FakeIlink.start()
     h = makeRoad(fake)
-    await login(h)
-    await ownerSays(h, 'tell me when the build is done')
+    await login(h, 'tell me when the build is done')
     const { outbox } = notifierFor(h)
     const { file } = (outbox as unknown as { audit: AuditLog }).audit
     mkdirSync(file)

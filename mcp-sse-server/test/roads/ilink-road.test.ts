@@ -112,8 +112,7 @@ describe('iLink road: outbound', () => {
   it('sends text with the latest context_token and echoes it into the `me` chat', async () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
-    await login(h)
-    await ownerSays(h, 'first')
+    await login(h, 'first')
     await ownerSays(h, 'second')
     const result = await h.road.sendToOwner({ kind: 'text', text: '收到' })
     expect(result).toMatchObject({ ok: true })
@@ -125,8 +124,7 @@ describe('iLink road: outbound', () => {
   it('sends a file and an image through the encrypted CDN upload, byte for byte', async () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
-    await login(h)
-    await ownerSays(h, 'send me the report')
+    await login(h, 'send me the report')
     const pdf = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251))
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')
     expect(await h.road.sendToOwner({ kind: 'file', name: 'report.pdf', mediaType: 'application/pdf', size: pdf.length, bytes: async () => pdf })).toMatchObject({ ok: true })
@@ -164,8 +162,7 @@ describe('iLink road: outbound', () => {
   it('refuses past the per-message budget, counting sends still in flight; the next owner message refills it', async () => {
     fake = await FakeIlink.start({ maxPerOwnerMessage: 3 })
     const h = makeRoad(undefined, { maxPerOwnerMessage: 3 })
-    await login(h)
-    await ownerSays(h, 'go')
+    await login(h, 'go')
     const results = await Promise.all([1, 2, 3, 4].map((n) => h.road.sendToOwner({ kind: 'text', text: `update ${n}` })))
     expect(results.map((r) => (r.ok ? 'sent' : r.code))).toEqual(['sent', 'sent', 'sent', 'budget_spent'])
     expect(fake.count('/ilink/bot/sendmessage')).toBe(3)
@@ -178,8 +175,7 @@ describe('iLink road: outbound', () => {
     fake = await FakeIlink.start()
     // Our window is wider than WeChat's: WeChat has the last word.
     const h = makeRoad(undefined, { windowHours: 48 })
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     fake.advance(25 * HOUR)
     h.clock.now += 25 * HOUR
     const echoes = h.messages.length
@@ -195,8 +191,7 @@ describe('iLink road: trouble', () => {
   it('-14 on the long poll → expired with a new QR; a new scan logs in again', async () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     fake.staleToken()
     const expired = await waitForStatus(h.road, 'expired', (s) => !!s.qr)
     expect(expired.reason).toMatch(/token went stale/)
@@ -217,13 +212,12 @@ describe('iLink road: trouble', () => {
   it('-14 on a send → not sent, expired', async () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     // Only the send sees it: the long poll in flight answers only when news comes.
     fake.staleToken({ wakePolls: false })
     const result = await h.road.sendToOwner({ kind: 'text', text: 'x' })
     expect(result).toMatchObject({ ok: false, code: 'expired' })
-    expect(!result.ok && result.detail).toMatch(/^Not sent: WeChat ended the ClawBot login/)
+    expect(!result.ok && result.detail).toMatch(/^WeChat ended the ClawBot login/)
     // The held long poll with the dead token is dropped and a new QR follows without waiting for it.
     await waitForStatus(h.road, 'expired', (s) => !!s.qr)
     expect(fake.qrIssued).toBe(2)
@@ -271,8 +265,7 @@ describe('iLink road: secrets', () => {
   it('keeps the bot token and context token out of logs and results', async () => {
     fake = await FakeIlink.start()
     const h = makeRoad()
-    await login(h)
-    await ownerSays(h, 'hi')
+    await login(h, 'hi')
     const results = [await h.road.sendToOwner({ kind: 'text', text: 'ok' }), h.road.canSend()]
     fake.failNextPolls(1)
     fake.ownerSays('again')

@@ -1,5 +1,6 @@
 /** Raw HTTP for attack tests: full control over Host, Origin and bodies (fetch forbids some of them), 127.0.0.1 only. */
 import { request } from 'node:http'
+import { initialize, POST_HEADERS } from '../helpers/raw-mcp.js'
 
 export interface RawResponse {
   status: number
@@ -67,12 +68,7 @@ export function openSse(port: number, headers: Record<string, string> = {}): Pro
   })
 }
 
-export const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'attack-test', version: '1' } },
-})
+export const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', ...initialize('attack-test') })
 
 /** Headers a Streamable HTTP client sends with every POST. */
-export const STREAMABLE_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+export const STREAMABLE_HEADERS = POST_HEADERS

@@ -1,6 +1,7 @@
 /** The send path with a fake WeChat: failures at WeChat are failures in the result and the audit log, never "sent". */
 import { describe, expect, it } from 'vitest'
 import type { SendRequest } from '../../src/wechat/sender.js'
+import { sendText } from '../../src/wechat/send-text.js'
 import { buildSender, type SenderHarnessOptions } from '../helpers/sender.js'
 
 /** The limits these tests probe: 20 characters, so a long message is easy to write. */
@@ -17,9 +18,10 @@ describe('Sender', () => {
     })
     const result = await sender.send(toFriend('老张', 'hello'))
     expect(result).toMatchObject({ ok: false, code: 'send_failed', target: { id: 'c1' } })
-    expect(result.message).toMatch(/failed at WeChat: "AppMsg send failed: ret=1205"\. It was not delivered/)
+    expect(sendText(result)).toMatch(/failed at WeChat: "AppMsg send failed: ret=1205"\. It was not delivered/)
+    // The audit line records the very sentence the tool answers with.
     expect(auditLines()).toEqual([
-      expect.objectContaining({ tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1', name: '老张' }, text: 'hello', ok: false, error: expect.stringContaining('ret=1205') }),
+      expect.objectContaining({ tool: 'sendMessageToFriend', target: { type: 'contact', id: 'c1', name: '老张' }, text: 'hello', ok: false, error: sendText(result) }),
     ])
   })
 
@@ -50,7 +52,7 @@ describe('Sender', () => {
     const { sender, said, auditLines } = build({ loggedIn: false })
     const result = await sender.send(toFriend('老张', 'hi'))
     expect(result).toMatchObject({ ok: false, code: 'not_logged_in' })
-    expect(result.message).toContain('/login')
+    expect(sendText(result)).toContain('/login')
     expect(said).toEqual([])
     expect(auditLines()[0]).toMatchObject({ ok: false, error: expect.stringContaining('not logged in') })
   })
@@ -70,7 +72,7 @@ describe('Sender', () => {
     const { sender, said, auditLines } = build()
     const result = await sender.send(toFriend('老张', text))
     expect(result).toMatchObject({ ok: false, code: 'invalid_message' })
-    expect(result.message).toMatch(expected)
+    expect(sendText(result)).toMatch(expected)
     expect(said).toEqual([])
     expect(auditLines()[0]).toMatchObject({ ok: false, text })
   })
@@ -92,7 +94,7 @@ describe('Sender', () => {
     const { sender, said } = build({ allowedContacts: ['张三'], allowedRooms: ['家庭群'] })
     const refused = await sender.send(toFriend('Bob', 'hi'))
     expect(refused).toMatchObject({ ok: false, code: 'not_allowed' })
-    expect(refused.message).toContain('not on the allow-list (WECHAT_ALLOWED_CONTACTS)')
+    expect(sendText(refused)).toContain('not on the allow-list (WECHAT_ALLOWED_CONTACTS)')
     expect(await sender.send(toFriend('老张', 'by remark'))).toMatchObject({ ok: true })
     expect(await sender.send({ tool: 'notify', kind: 'contact', target: { id: 'filehelper' }, text: 'note to self' })).toMatchObject({ ok: true })
     expect(await sender.send({ tool: 'sendMessageToRoom', kind: 'room', target: { name: '家庭群' }, text: 'hi all' })).toMatchObject({ ok: true })

@@ -71,7 +71,7 @@ describe('a local file that changes while it is loaded', () => {
     hooks[hook] = (file) => {
       if (file.endsWith('notes.txt')) appendFileSync(file, Buffer.alloc(1000, 'x'))
     }
-    expect(await loadFromPath('notes.txt', options)).toEqual({ refused: expect.stringMatching(/"notes\.txt" grew past the size limit while it was being read/) })
+    expect(await loadFromPath('notes.txt', options)).toEqual({ ok: false, code: 'file_refused', detail: expect.stringMatching(/"notes\.txt" grew past the size limit while it was being read/) })
   })
 
   it('is refused when it is replaced by a symlink to outside after the checks', async () => {
@@ -80,14 +80,14 @@ describe('a local file that changes while it is loaded', () => {
       unlinkSync(file)
       symlinkSync(path.join(outside, 'notes.txt'), file)
     }
-    expect(await loadFromPath('notes.txt', options)).toEqual({ refused: expect.stringMatching(/"notes\.txt" changed while it was being opened/) })
+    expect(await loadFromPath('notes.txt', options)).toEqual({ ok: false, code: 'file_refused', detail: expect.stringMatching(/"notes\.txt" changed while it was being opened/) })
   })
 
   it('is refused when another file is put in its place after the checks (device and inode differ)', async () => {
     hooks.afterStat = (file) => {
       if (file.endsWith('notes.txt')) renameSync(path.join(allowed, 'other.txt'), file)
     }
-    expect(await loadFromPath('notes.txt', options)).toEqual({ refused: expect.stringMatching(/changed while it was being opened/) })
+    expect(await loadFromPath('notes.txt', options)).toEqual({ ok: false, code: 'file_refused', detail: expect.stringMatching(/changed while it was being opened/) })
   })
 
   it.runIf(process.platform === 'linux')('is refused when a directory on its way becomes a symlink to outside after the confinement check', async () => {
@@ -96,6 +96,6 @@ describe('a local file that changes while it is loaded', () => {
       rmSync(path.join(allowed, 'sub'), { recursive: true })
       symlinkSync(outside, path.join(allowed, 'sub'))
     }
-    expect(await loadFromPath('sub/notes.txt', options)).toEqual({ refused: expect.stringMatching(/changed while it was being opened/) })
+    expect(await loadFromPath('sub/notes.txt', options)).toEqual({ ok: false, code: 'file_refused', detail: expect.stringMatching(/changed while it was being opened/) })
   })
 })

@@ -53,7 +53,9 @@ describe('a download that hangs', () => {
   ])('%s: refused at the timeout, the query kept out of the message, and the connection dropped', async (_name, path) => {
     const result = await loadFromUrl(`${base}${path}`, { maxBytes: MB, allowPrivateUrls: true, timeoutMs: 1_000 })
     expect(result).toEqual({
-      refused: `Downloading ${base}${path.split('?')[0]}?… took longer than 1 s and was stopped. Try again later, or send the link as text.`,
+      ok: false,
+      code: 'file_refused',
+      detail: `Downloading ${base}${path.split('?')[0]}?… took longer than 1 s and was stopped. Try again later, or send the link as text.`,
     })
     expect(requests).toContain(path)
     // The server sees its connection closed: nothing is left hanging on either side.

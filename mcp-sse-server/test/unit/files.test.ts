@@ -48,20 +48,20 @@ describe('path confinement', () => {
   ])('refuses %s', async (_name, requested, message) => {
     const result = await confinePath(requested(), [allowed, second])
     expect(result.ok).toBe(false)
-    expect(!result.ok && result.refused).toMatch(message)
+    expect(!result.ok && result.detail).toMatch(message)
   })
 
   it('refuses everything, and says what to set, when no directory is configured', async () => {
     const result = await confinePath(path.join(allowed, 'pixel.png'), [])
-    expect(!result.ok && result.refused).toMatch(/WECHAT_FILE_DIRS/)
+    expect(!result.ok && result.detail).toMatch(/WECHAT_FILE_DIRS/)
   })
 
   it('loads a file inside with its type, and refuses one over the size cap and a directory', async () => {
     const png = (await loadFromPath('pixel.png', { dirs: [allowed], maxBytes: MB })) as LoadedFile
     expect(png).toMatchObject({ name: 'pixel.png', mediaType: 'image/png', size: PNG.length, source: path.join(allowed, 'pixel.png') })
     expect(Buffer.from(await png.file.toBuffer()).equals(PNG)).toBe(true)
-    expect(await loadFromPath('sub/report.pdf', { dirs: [allowed], maxBytes: 10 })).toMatchObject({ refused: expect.stringMatching(/limit is/) })
-    expect(await loadFromPath('sub', { dirs: [allowed], maxBytes: MB })).toMatchObject({ refused: expect.stringMatching(/not a regular file/) })
+    expect(await loadFromPath('sub/report.pdf', { dirs: [allowed], maxBytes: 10 })).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/limit is/) })
+    expect(await loadFromPath('sub', { dirs: [allowed], maxBytes: MB })).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/not a regular file/) })
   })
 
   describe('a FIFO inside an allowed directory', () => {
@@ -84,7 +84,7 @@ describe('path confinement', () => {
         // More than libuv's 4 worker threads: a blocking open of each would stop every fs call after them.
         const results = await Promise.all(Array.from({ length: 6 }, () => loadFromPath('pipe.pdf', { dirs: [allowed], maxBytes: MB })))
         for (const result of results) {
-          expect(result).toEqual({ refused: expect.stringMatching(/"pipe\.pdf" is not a regular file \(it is a directory, pipe, socket or device\)/) })
+          expect(result).toEqual({ ok: false, code: 'file_refused', detail: expect.stringMatching(/"pipe\.pdf" is not a regular file \(it is a directory, pipe, socket or device\)/) })
         }
         expect(await loadFromPath('pixel.png', { dirs: [allowed], maxBytes: MB })).toMatchObject({ name: 'pixel.png', size: PNG.length })
       },
@@ -136,20 +136,20 @@ describe('loading from a URL', () => {
     ['a declared length over the cap', '/big-declared.pdf', /2\.0 MB; the limit is 1 MB/],
     ['a 404', '/missing', /HTTP 404/],
   ])('refuses %s', async (_name, route, message) => {
-    expect(await loadFromUrl(`${files.url}${route}`, local)).toMatchObject({ refused: expect.stringMatching(message) })
+    expect(await loadFromUrl(`${files.url}${route}`, local)).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(message) })
   })
 
   it('refuses links that are not http(s) and nonsense, without echoing them', async () => {
-    expect(await loadFromUrl('file:///etc/passwd', local)).toMatchObject({ refused: expect.stringMatching(/Only http and https/) })
+    expect(await loadFromUrl('file:///etc/passwd', local)).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/Only http and https/) })
     const nonsense = await loadFromUrl('nota url?key=SECRETQ3', local)
-    expect(nonsense).toMatchObject({ refused: expect.stringMatching(/not a valid link/) })
+    expect(nonsense).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/not a valid link/) })
     expect(JSON.stringify(nonsense)).not.toContain('SECRETQ3')
   })
 
   it('refuses a link with a user name or password before connecting, without repeating them', async () => {
     const before = files.hits.length
     const result = await loadFromUrl(`http://user:pw@127.0.0.1:${files.port}/pixel.png?key=SECRETQ`, local)
-    expect(result).toMatchObject({ refused: expect.stringMatching(/user name or password/) })
+    expect(result).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/user name or password/) })
     expect(JSON.stringify(result)).not.toMatch(/pw|SECRETQ/)
     expect(files.hits.length).toBe(before)
   })
@@ -158,7 +158,7 @@ describe('loading from a URL', () => {
     const closed = await startFileServer()
     await closed.close()
     const result = await loadFromUrl(`${closed.url}/x.pdf?key=SECRETQ`, local)
-    expect(result).toMatchObject({ refused: expect.stringMatching(/failed: .*ECONNREFUSED/) })
+    expect(result).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/failed: .*ECONNREFUSED/) })
     expect(JSON.stringify(result)).not.toContain('SECRETQ')
   })
 
@@ -279,7 +279,7 @@ describe("this machine's own addresses", () => {
         .map((i) => (i.family === 'IPv6' ? `[${i.address.replace(/%.*$/, '')}]` : i.address))
       for (const host of external) {
         const result = await loadFromUrl(`http://${host}:${server.port}/pixel.png`, { maxBytes: MB })
-        expect(result, host).toMatchObject({ refused: expect.stringContaining('points to a private or local address') })
+        expect(result, host).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringContaining('points to a private or local address') })
       }
       expect(server.hits).toEqual([])
     } finally {
@@ -312,14 +312,14 @@ describe('links to private or local addresses', () => {
   ])('refuses %s without the opt-in, before connecting, and says what to set', async (_name, link) => {
     const before = privateServer.hits.length
     const result = await loadFromUrl(link(privateServer.port), { maxBytes: MB })
-    expect(result).toMatchObject({ refused: expect.stringContaining('points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it') })
+    expect(result).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringContaining('points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true to allow it') })
     expect(privateServer.hits.length).toBe(before)
   })
 
   it('checks every redirect again: a "public" server may not redirect to a private one', async () => {
     const target = `${privateServer.url}/pixel.png?key=SECRETQ`
     const result = await loadFromUrl(`${publicServer.url}/redirect?to=${encodeURIComponent(target)}`, guarded())
-    expect(result).toMatchObject({ refused: expect.stringMatching(/redirected to http:\/\/127\.0\.0\.1:\d+\/pixel\.png\?…, which points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true/) })
+    expect(result).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(/redirected to http:\/\/127\.0\.0\.1:\d+\/pixel\.png\?…, which points to a private or local address; set WECHAT_FILE_ALLOW_PRIVATE_URLS=true/) })
     expect(JSON.stringify(result)).not.toContain('SECRETQ')
     expect(privateServer.hits).toEqual([])
     expect(publicServer.hits.at(-1)).toMatch(/^\/redirect\?/)
@@ -329,7 +329,9 @@ describe('links to private or local addresses', () => {
     expect(await loadFromUrl(`${publicServer.url}/redirect?to=/pixel.png`, guarded())).toMatchObject({ name: 'pixel.png', size: PNG.length })
     expect(await loadFromUrl(`${publicServer.url}/chain?n=${MAX_REDIRECTS}`, guarded())).toMatchObject({ mediaType: 'image/png', size: PNG.length })
     expect(await loadFromUrl(`${publicServer.url}/chain?n=${MAX_REDIRECTS + 1}`, guarded())).toMatchObject({
-      refused: expect.stringMatching(/redirected more than 5 times/),
+      ok: false,
+      code: 'file_refused',
+      detail: expect.stringMatching(/redirected more than 5 times/),
     })
   })
 
@@ -343,7 +345,7 @@ describe('links to private or local addresses', () => {
     ['a link with credentials', 'http://user:pw@example.com/x.pdf', /redirected to a link with a user name or password/],
   ])('refuses a redirect to %s', async (_name, to, message) => {
     const result = await loadFromUrl(`${publicServer.url}/redirect?to=${encodeURIComponent(to)}`, guarded())
-    expect(result).toMatchObject({ refused: expect.stringMatching(message) })
+    expect(result).toMatchObject({ ok: false, code: 'file_refused', detail: expect.stringMatching(message) })
     expect(JSON.stringify(result)).not.toContain('pw@')
   })
 })

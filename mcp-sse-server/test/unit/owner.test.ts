@@ -7,6 +7,7 @@ import { OwnerConversation, type IlinkOwnerPort } from '../../src/owner/owner-co
 import type { OwnerRoadSetting } from '../../src/owner/owner-road.js'
 import { ECHO_TTL_MS, FileHelperEchoes, ownerView } from '../../src/owner/filehelper-echo.js'
 import type { InboxMessage } from '../../src/wechat/inbox.js'
+import { sendText } from '../../src/wechat/send-text.js'
 
 describe('which road carries the owner conversation', () => {
   /** Roads where the web road and (when given) the iLink road are logged in or not. */
@@ -15,7 +16,7 @@ describe('which road carries the owner conversation', () => {
     isLoggedIn: (id: string) => (id === 'web' ? web : ilink === true),
     hint: (id: string) => (id === 'web' ? 'Scan at /login.' : 'Bind ClawBot at /login.'),
   })
-  const ilinkPort = { canSend: () => ({ ok: true }), send: async () => ({ ok: true, sentAt: '' }) } as IlinkOwnerPort
+  const ilinkPort: IlinkOwnerPort = { canSend: () => ({ ok: true }), send: async () => ({ ok: true, sentAt: '' }) }
   const cases: Array<[string, OwnerRoadSetting, boolean, boolean | undefined, string | RegExp]> = [
     ['auto, web only', 'auto', true, undefined, 'filehelper'],
     ['auto, iLink logged in wins', 'auto', true, true, 'ilink'],
@@ -34,7 +35,7 @@ describe('which road carries the owner conversation', () => {
     if (typeof expected === 'string') expect(choice).toEqual({ ok: true, road: expected })
     else {
       expect(choice.ok).toBe(false)
-      expect(!choice.ok && choice.message).toMatch(expected)
+      expect(!choice.ok && choice.detail).toMatch(expected)
     }
   })
 })
@@ -43,11 +44,11 @@ describe('on the iLink road', () => {
   const loggedIn = { has: () => true, isLoggedIn: () => true, hint: () => '' }
   /** A sender that only refuses (and remembers what it refused), and an iLink port that records what it sent. */
   function setup(canSend: ReturnType<IlinkOwnerPort['canSend']>) {
-    const refused: Array<{ text: string; code: string; message: string }> = []
+    const refused: Array<{ text: string; code: string; detail: string }> = []
     const sent: Array<{ tool: string; content: unknown }> = []
     const sender = {
-      checkText: (t: string) => (t.trim() ? undefined : 'Not sent: the message is empty.'),
-      refuse: async (request: { text: string }, message: string, code: string) => (refused.push({ text: request.text, code, message }), { ok: false, code, message }),
+      checkText: (t: string) => (t.trim() ? undefined : 'the message is empty.'),
+      refuse: async (request: { text: string }, detail: string, code: string) => (refused.push({ text: request.text, code, detail }), { ok: false, code, detail }),
       send: async () => {
         throw new Error('the web sender must not be used on the iLink road')
       },
@@ -70,9 +71,9 @@ describe('on the iLink road', () => {
   it('refuses a file outside the window before downloading it, with what to do, audited', async () => {
     const { owner, refused, sent } = setup({ ok: false, code: 'window_closed', detail: 'The owner has not written for 24 hours: send any message to ClawBot in WeChat, then retry.' })
     let loads = 0
-    const result = await owner.sendFile('sendMessageToMe', { source: 'x.png', caption: 'the chart', load: async () => (loads++, { refused: 'never' }) })
+    const result = await owner.sendFile('sendMessageToMe', { source: 'x.png', caption: 'the chart', load: async () => (loads++, { ok: false, code: 'file_refused', detail: 'never' }) })
     expect(result).toMatchObject({ ok: false, code: 'road_unavailable' })
-    expect(result.message).toContain('send any message to ClawBot')
+    expect(sendText(result)).toBe('Not sent: The owner has not written for 24 hours: send any message to ClawBot in WeChat, then retry.')
     expect(loads).toBe(0)
     expect(sent).toEqual([])
     expect(refused).toEqual([expect.objectContaining({ text: 'the chart', code: 'road_unavailable' })])

@@ -68,7 +68,7 @@ describe('POST /sandbox/messages', () => {
     expect(onFileHelper.said).toEqual([{ from: 'me', text: 'yes' }])
     server!.close()
 
-    const noRoad = await serve(config({ WECHATY_PUPPET: 'mock' }), { road: () => ({ ok: false, code: 'road_unavailable', message: 'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off.' }) })
+    const noRoad = await serve(config({ WECHATY_PUPPET: 'mock' }), { road: () => ({ ok: false, code: 'road_unavailable', detail: 'WECHAT_OWNER_ROAD=ilink, but the iLink (ClawBot) road is off.' }) })
     const refused = await post(noRoad.url, { from: 'me', text: 'yes' })
     expect(refused.status).toBe(409)
     expect((await refused.json()).error).toContain('road is off')

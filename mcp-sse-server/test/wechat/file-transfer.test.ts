@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { wechatChannel } from '../../src/notify/wechat-channel.js'
 import type { ContactEntry } from '../../src/wechat/directory.js'
 import type { SendRequest } from '../../src/wechat/sender.js'
+import { sendText } from '../../src/wechat/send-text.js'
 import { buildSender } from '../helpers/sender.js'
 import { configFrom } from '../notify/helpers.js'
 
@@ -42,7 +43,7 @@ describe('File Transfer by name', () => {
     expect(directory.findFriends('filehelper').exact).toEqual([])
     const result = await sender.send(toFriend({ name: 'filehelper' }))
     expect(result).toMatchObject({ ok: false, code: 'not_found' })
-    expect(result.message).toContain("a friend who took File Transfer's name, not File Transfer")
+    expect(sendText(result)).toContain("a friend who took File Transfer's name, not File Transfer")
     expect(said).toEqual([])
   })
 })
@@ -62,7 +63,7 @@ describe('WECHAT_ALLOWED_CONTACTS=filehelper', () => {
     const { sender } = buildSender({ contacts: [FILE_TRANSFER, ...IMPOSTORS] })
     const sent = await sender.send(toFriend({ id: 'c-cn' }))
     expect(sent).toMatchObject({ ok: true, target: { id: 'c-cn', name: '文件传输助手' } })
-    expect(sent.message).toBe('Sent to "文件传输助手" (id "c-cn": a friend who took File Transfer\'s name, not File Transfer).')
+    expect(sendText(sent)).toBe('Sent to "文件传输助手" (id "c-cn": a friend who took File Transfer\'s name, not File Transfer).')
   })
 })
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { ContactEntry } from '../../src/wechat/directory.js'
 import { Pacer, SendAbandonedError } from '../../src/wechat/pacer.js'
 import type { SendRequest } from '../../src/wechat/sender.js'
+import { sendText } from '../../src/wechat/send-text.js'
 import type { LoadedFile } from '../../src/wechat/files.js'
 import { buildSender, type SenderHarnessOptions } from '../helpers/sender.js'
 import { tempDir } from '../helpers/server.js'
@@ -103,7 +104,9 @@ describe('file sends', () => {
     })
     const result = await sender.sendFile({ tool: 'sendFileToFriend', kind: 'contact', target: { id: 'a' }, source: '/x/a.pdf', caption: 'please approve', load: async () => loaded() })
     expect(result).toMatchObject({ ok: true })
-    expect(result.message).toMatch(/but not its caption/)
+    expect(result).toMatchObject({ caption: { ok: false, code: 'send_failed' } })
+    expect(sendText(result)).toBe('Sent the file "a.pdf" to "Ann", but not its caption (sending to "Ann" failed at WeChat: "network down". It was not delivered.).')
+    expect(auditLines()[1]).toMatchObject({ error: 'Not sent: sending to "Ann" failed at WeChat: "network down". It was not delivered.' })
     expect(auditLines().map((l) => [l.file ?? null, l.text, l.ok])).toEqual([
       ['a.pdf', '', true],
       [null, 'please approve', false],
@@ -129,7 +132,8 @@ describe('the audit log', () => {
     writeFileSync(file, '')
     const { sender, said, errors } = build([{ id: 'a', name: 'Ann', friend: true }], { dataDir: file })
     const first = await sender.send(byId('a', 'would be unrecorded'))
-    expect(first).toMatchObject({ ok: false, code: 'audit_unavailable', message: expect.stringContaining('a part of the path is a file, not a directory (ENOTDIR)') })
+    expect(first).toMatchObject({ ok: false, code: 'audit_unavailable', detail: expect.stringContaining('a part of the path is a file, not a directory (ENOTDIR)') })
+    expect(sendText(first)).toMatch(/^Not sent: the audit log \(DATA_DIR\/audit.jsonl\) cannot be written: /)
     expect(await sender.send(byId('a', 'and this'))).toMatchObject({ ok: false, code: 'audit_unavailable' })
     expect(said).toEqual([])
     expect(errors.length).toBeGreaterThan(0)
@@ -149,12 +153,15 @@ describe('the audit log', () => {
       },
     })
     const result = await sender.send(byId('a', 'delivered'))
-    expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^Sent to "Ann"\. But its audit line could not be written \(the path is a directory \(EISDIR\)\)/) })
+    expect(result).toMatchObject({ ok: true, auditProblem: expect.stringContaining('EISDIR') })
+    expect(sendText(result)).toMatch(/^Sent to "Ann"\. But its audit line could not be written \(the path is a directory \(EISDIR\)\)/)
     expect(await sender.send(byId('a', 'next'))).toMatchObject({ ok: false, code: 'audit_unavailable' })
     expect(said).toEqual(['delivered'])
     rmSync(log, { recursive: true })
     writeFileSync(log, '')
-    expect(await sender.send(byId('a', 'after the fix'))).toMatchObject({ ok: true, message: 'Sent to "Ann".' })
+    const fixed = await sender.send(byId('a', 'after the fix'))
+    expect(fixed).not.toHaveProperty('auditProblem')
+    expect(sendText(fixed)).toBe('Sent to "Ann".')
   })
 })
 

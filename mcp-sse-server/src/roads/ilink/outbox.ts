@@ -9,11 +9,14 @@ import type { ConfirmedBy } from '../../confirm/settings.js'
 import type { OutboundContent } from '../road.js'
 import { OWNER_CHAT } from './inbound.js'
 import type { IlinkRoad, IlinkSendCode } from './road.js'
+import type { Result } from '../../result.js'
+import type { SendErrorCode } from '../../wechat/sender.js'
+import { refusalText } from '../../wechat/send-text.js'
 
-export type OutboxCode = IlinkSendCode | 'queue_full' | 'cancelled' | 'audit_unavailable' | 'audit_unavailable'
-export type OutboxResult =
-  | { ok: true; sentAt: string; messageId: string; auditProblem?: string }
-  | { ok: false; code: OutboxCode; detail: string }
+/** ClawBot's own refusals, and the sender's codes for what the shared queue and audit log refuse. */
+export type OutboxCode = IlinkSendCode | Extract<SendErrorCode, 'queue_full' | 'cancelled' | 'audit_unavailable'>
+/** `auditProblem`: it went out, but its audit line could not be written (why). */
+export type OutboxResult = Result<{ sentAt: string; messageId: string; auditProblem?: string }, OutboxCode>
 
 class AuditUnavailableError extends Error {}
 
@@ -41,13 +44,13 @@ export class IlinkOutbox {
       text: content.kind === 'text' ? content.text : '',
       ...(content.kind === 'file' ? { file: content.name } : {}),
       ok: result.ok,
-      ...(result.ok ? {} : { error: `${result.code}: ${result.detail}` }),
+      // The same sentence the tool or the notification answers with.
+      ...(result.ok ? {} : { error: refusalText(result) }),
       ...(confirmedBy ? { confirmed_by: confirmedBy } : {}),
     })
     if (written || !result.ok) return result
     // It went out; only its line is missing. Say so, and the sender refuses everything until the log is writable.
-    const problem = this.audit.health.ok ? 'the write failed' : this.audit.health.error
-    return { ...result, auditProblem: `its audit line could not be written (${problem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.` }
+    return { ...result, auditProblem: this.audit.health.ok ? 'the write failed' : this.audit.health.error }
   }
 
   private async attempt(content: OutboundContent, signal?: AbortSignal): Promise<OutboxResult> {
@@ -76,10 +79,10 @@ export class IlinkOutbox {
       )
     } catch (err) {
       if (err instanceof AuditUnavailableError) return { ok: false, code: 'audit_unavailable', detail: auditRefusal(err.message) }
-      if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `Not sent: ${err.message}.` }
+      if (err instanceof QueueFullError) return { ok: false, code: 'queue_full', detail: `${err.message}.` }
       if (err instanceof SendAbandonedError) {
         const detail = err.reason === 'logout' ? 'the ClawBot login ended while this message waited for its turn in the outbound queue; it did not go out' : err.message
-        return { ok: false, code: err.reason === 'logout' ? 'not_logged_in' : 'cancelled', detail: `Not sent: ${detail}.` }
+        return { ok: false, code: err.reason === 'logout' ? 'not_logged_in' : 'cancelled', detail: `${detail}.` }
       }
       throw err
     } finally {

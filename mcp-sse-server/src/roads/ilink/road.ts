@@ -18,6 +18,8 @@ import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
 import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
 import { stampsFor, type Stamps } from '../../wechat/clock.js'
+import type { Result } from '../../result.js'
+import type { SendErrorCode } from '../../wechat/sender.js'
 
 export interface IlinkRoadOptions {
   dataDir: string
@@ -45,8 +47,8 @@ export interface IlinkRoadOptions {
 /** The sandbox's saved login is the simulator's, never mixed with a real one. */
 const SANDBOX_STORE_FILE = 'ilink-sandbox.json'
 
-export type IlinkSendCode = IlinkRefusalCode | 'expired' | 'send_failed'
-export type IlinkSendResult = { ok: true; sentAt: string; messageId: string } | { ok: false; code: IlinkSendCode; detail: string }
+export type IlinkSendCode = IlinkRefusalCode | 'expired' | Extract<SendErrorCode, 'send_failed'>
+export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode>
 
 const CLAWBOT = { name: 'ClawBot' }
 const SCAN_ACTION = 'scan the QR code with WeChat (8.0.69 or later on Android, 8.0.70 or later on iOS) and confirm on the phone'
@@ -320,14 +322,14 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
   private sendFailure(err: unknown, usedToken: string): IlinkSendResult {
     if (err instanceof IlinkApiError && err.code === STALE_TOKEN) {
       this.expire(usedToken)
-      return { ok: false, code: 'expired', detail: `Not sent: WeChat ended the ClawBot login. Open ${this.loginPage()} and ${SCAN_ACTION}; then send any message to ClawBot in WeChat, then retry.` }
+      return { ok: false, code: 'expired', detail: `WeChat ended the ClawBot login. Open ${this.loginPage()} and ${SCAN_ACTION}; then send any message to ClawBot in WeChat, then retry.` }
     }
     const detail = this.scrub(err instanceof Error ? err.message : String(err))
     this.log.warn({ err: detail }, 'iLink send failed')
     if (err instanceof IlinkApiError) {
-      return { ok: false, code: 'send_failed', detail: `Not sent: WeChat refused the message (${detail}). If your last message to ClawBot is old, ${RETRY_HINT.toLowerCase()}` }
+      return { ok: false, code: 'send_failed', detail: `WeChat refused the message (${detail}). If your last message to ClawBot is old, ${RETRY_HINT.toLowerCase()}` }
     }
-    return { ok: false, code: 'send_failed', detail: `Not sent: ${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
+    return { ok: false, code: 'send_failed', detail: `${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
   }
 
   private echo(id: string, content: OutboundContent): void {

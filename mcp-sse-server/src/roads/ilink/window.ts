@@ -4,10 +4,13 @@
  * cannot go out is refused at once, with what to do, instead of waiting in the queue to fail.
  */
 import type { IlinkSaved } from './store.js'
+import type { Fail, Ok } from '../../result.js'
+import type { SendErrorCode } from '../../wechat/sender.js'
 
-export type IlinkRefusalCode = 'not_logged_in' | 'no_owner_message' | 'window_closed' | 'budget_spent'
+/** ClawBot's own rules, plus the sender's code for a road that is not logged in (one meaning, one name). */
+export type IlinkRefusalCode = Extract<SendErrorCode, 'not_logged_in'> | 'no_owner_message' | 'window_closed' | 'budget_spent'
 
-export type SendCheck = { ok: true } | { ok: false; code: IlinkRefusalCode; detail: string }
+export type SendCheck = Ok | Fail<IlinkRefusalCode>
 
 export interface WindowRules {
   windowMs: number

@@ -41,6 +41,8 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
   private current: RoadState = roadState({ status: 'starting', reason: 'Wechaty is loading.' })
   /** The last refusal WeChat gave, so the logout that follows it can say why. */
   private trouble?: Trouble
+  /** The state that said WeChat cannot be reached, while it is still the current one (known by identity, not by its words). */
+  private unreachableState?: RoadState
   /** Set once stop() began: the puppet reports its own shutdown as a logout, which is not one. */
   private stopping = false
   private readonly backoff = new LoginBackoff()
@@ -230,8 +232,9 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       return
     }
     // Offline, the puppet reports the same failure several times a second: the state changes once, not each time.
-    if (trouble.kind === 'unreachable' && this.current.status !== 'failed' && !this.current.reason?.startsWith('WeChat cannot be reached')) {
+    if (trouble.kind === 'unreachable' && this.current.status !== 'failed' && this.current !== this.unreachableState) {
       this.setState({ status: 'starting', reason: trouble.reason, action: trouble.action })
+      this.unreachableState = this.current
     }
   }
 

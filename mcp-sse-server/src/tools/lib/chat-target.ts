@@ -78,7 +78,6 @@ export async function resolveChat(
   const kind: ChatType = args.nickname !== undefined ? 'contact' : 'room'
   const found = await sender.resolve(kind, { name: args.nickname ?? args.topic }, 'call again')
   if (found.ok) return { ok: true, chat: found.target }
-  // The resolver speaks for the send tools; its reason without the "Not sent" lead fits here.
   const error = found.code === 'ambiguous' || found.code === 'unknown_id' ? found.code : 'not_found'
   return refuse(error, found.detail, found.candidates ? { candidates: found.candidates } : {})
 }
@@ -92,7 +91,7 @@ export async function openChat(
 ): Promise<{ ok: true; chat: ChatInfo; sinceMs?: number } | { ok: false; result: CallToolResult }> {
   // The chat with the user is open whenever a road to them is, which need not be the web road.
   const owner = args.id === OWNER_CHAT_ID ? deps.owner.road() : undefined
-  if (owner && !owner.ok) return refuse('not_logged_in', owner.message)
+  if (owner && !owner.ok) return refuse('not_logged_in', owner.detail)
   const refused = owner ? undefined : notLoggedIn(deps)
   if (refused) return { ok: false, result: refused }
   const sinceMs = parseSince(args.since)

@@ -2,7 +2,8 @@
 import * as z from 'zod'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { CHAT_TYPES } from '../../wechat/inbox.js'
-import { SEND_ERROR_CODES, type SendResult } from '../../wechat/sender.js'
+import { SEND_ERROR_CODES, type FileSendResult } from '../../wechat/sender.js'
+import { sendText } from '../../wechat/send-text.js'
 import { ROAD_STATUSES } from '../../roads/road.js'
 import { CONFIRMED_BY } from '../../confirm/settings.js'
 import { failure, success, type ToolDeps } from './define.js'
@@ -77,10 +78,10 @@ export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>, filled: Record<string
 }
 
 /** A send outcome as a tool result: isError unless WeChat accepted it. */
-export function sendResultToTool(result: SendResult): CallToolResult {
+export function sendResultToTool(result: FileSendResult): CallToolResult {
   const confirmed = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
-  if (result.ok) return success(result.message, { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}), ...confirmed })
-  return failure(result.message, {
+  if (result.ok) return success(sendText(result), { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}), ...confirmed })
+  return failure(sendText(result), {
     sent: false,
     error: result.code,
     ...(result.target ? { target: result.target } : {}),

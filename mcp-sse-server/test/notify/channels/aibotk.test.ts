@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import aibotk from '../../../src/notify/channels/aibotk.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -12,21 +12,14 @@ describe('aibotk', () => {
     server = await startServer({ json: { code: 0 } })
     const result = await sendThrough(aibotk, { AIBOTK_KEY: 'ak-1234', AIBOTK_TYPE: 'room', AIBOTK_NAME: '家庭群', AIBOTK_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'aibotk', ok: true, status: 200 })
-    expect(server.requests[0].method).toBe('POST')
-    expect(server.requests[0].path).toBe('/openapi/v1/chat/room')
-    expect(server.requests[0].headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(server.requests[0].headers.authorization).toBeUndefined()
+    expectKeyedPost(server.requests[0], { path: '/openapi/v1/chat/room' }, 'json')
     expect(server.requests[0].json).toEqual({ apiKey: 'ak-1234', roomName: '家庭群', message })
   })
 
   it('contact: POSTs {apiKey, name, message}; a non-zero code is a failure', async () => {
     server = await startServer({ json: { code: 1, error: 'contact not found' } })
     const result = await sendThrough(aibotk, { AIBOTK_KEY: 'ak-1234', AIBOTK_TYPE: 'contact', AIBOTK_NAME: '张三', AIBOTK_ORIGIN: server.origin })
-    expect(server.requests[0].path).toBe('/openapi/v1/chat/contact')
-    expect(server.requests[0].headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(server.requests[0].headers.authorization).toBeUndefined()
+    expectKeyedPost(server.requests[0], { path: '/openapi/v1/chat/contact' }, 'json')
     expect(server.requests[0].json).toEqual({ apiKey: 'ak-1234', name: '张三', message })
     expect(result).toMatchObject({ ok: false, status: 200, error: 'HTTP 200: contact not found' })
   })

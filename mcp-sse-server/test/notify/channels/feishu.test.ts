@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import feishu, { feishuSign } from '../../../src/notify/channels/feishu.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(async () => {
@@ -19,11 +19,7 @@ describe('feishu', () => {
     const result = await sendThrough(feishu, { FSKEY: 'hook-token-1', FSSECRET: 'feishu-secret', FS_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'feishu', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.url).toBe('/open-apis/bot/v2/hook/hook-token-1')
-    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { url: '/open-apis/bot/v2/hook/hook-token-1' }, 'json')
     expect(req.json).toEqual({
       msg_type: 'text',
       content: { text: `${MESSAGE.title}\n\n${MESSAGE.content}` },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import gotify from '../../../src/notify/channels/gotify.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -11,11 +11,8 @@ describe('gotify', () => {
     const result = await sendThrough(gotify, { GOTIFY_URL: `${server.origin}/`, GOTIFY_TOKEN: 'AbCd.tok', GOTIFY_PRIORITY: '5' })
     expect(result).toMatchObject({ channel: 'gotify', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.url).toBe('/message?token=AbCd.tok')
-    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here (not X-Gotify-Key): the app token travels in the query.
-    expect(req.headers.authorization).toBeUndefined()
+    // No auth header (not X-Gotify-Key): the app token travels in the query.
+    expectKeyedPost(req, { url: '/message?token=AbCd.tok' }, 'form')
     expect(Object.fromEntries(req.form)).toEqual({ title: MESSAGE.title, message: MESSAGE.content, priority: '5' })
   })
 

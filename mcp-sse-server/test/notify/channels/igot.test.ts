@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import igot from '../../../src/notify/channels/igot.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -13,11 +13,7 @@ describe('igot', () => {
     const result = await sendThrough(igot, { IGOT_PUSH_KEY: KEY, IGOT_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'igot', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe(`/${KEY.toLowerCase()}`)
-    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { path: `/${KEY.toLowerCase()}` }, 'form')
     expect(Object.fromEntries(req.form)).toEqual({ title: MESSAGE.title, content: MESSAGE.content })
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import pushme from '../../../src/notify/channels/pushme.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -11,11 +11,7 @@ describe('pushme', () => {
     const result = await sendThrough(pushme, { PUSHME_KEY: 'pm-key-1', PUSHME_URL: `${server.origin}/` })
     expect(result).toMatchObject({ channel: 'pushme', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe('/')
-    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { path: '/' }, 'json')
     expect(req.json).toEqual({ push_key: 'pm-key-1', title: MESSAGE.title, content: MESSAGE.content })
   })
 

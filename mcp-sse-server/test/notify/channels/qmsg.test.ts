@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import qmsg from '../../../src/notify/channels/qmsg.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -11,11 +11,7 @@ describe('qmsg', () => {
     const result = await sendThrough(qmsg, { QMSG_KEY: 'qmsg-key-1', QMSG_TYPE: 'group', QMSG_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'qmsg', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe('/group/qmsg-key-1')
-    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { path: '/group/qmsg-key-1' }, 'form')
     expect(Object.fromEntries(req.form)).toEqual({ msg: `${MESSAGE.title}\n\n${MESSAGE.content}` })
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import synologyChat from '../../../src/notify/channels/synology-chat.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -12,12 +12,8 @@ describe('synology-chat', () => {
     const result = await sendThrough(synologyChat, { CHAT_URL, CHAT_TOKEN: 'syno-token-1' })
     expect(result).toMatchObject({ channel: 'synology-chat', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe('/webapi/entry.cgi')
+    expectKeyedPost(req, { path: '/webapi/entry.cgi' }, 'form')
     expect(req.query.get('token')).toBe('syno-token-1')
-    expect(req.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
     expect(JSON.parse(req.form.get('payload')!)).toEqual({ text: `${MESSAGE.title}\n${MESSAGE.content}` })
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import wecomApp, { chunkContent } from '../../../src/notify/channels/wecom-app.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -20,11 +20,8 @@ describe('wecom-app', () => {
     // A GET without a body declares no content type.
     expect(token.headers['content-type']).toBeUndefined()
     expect(token.headers.authorization).toBeUndefined()
-    expect(send.method).toBe('POST')
-    expect(send.url).toBe('/cgi-bin/message/send?access_token=ACCESS-TOKEN-77')
-    expect(send.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the access token travels in the query.
-    expect(send.headers.authorization).toBeUndefined()
+    // No auth header: the access token travels in the query.
+    expectKeyedPost(send, { url: '/cgi-bin/message/send?access_token=ACCESS-TOKEN-77' }, 'json')
     expect(send.json).toEqual({
       touser: 'alice|bob',
       agentid: '1000002',

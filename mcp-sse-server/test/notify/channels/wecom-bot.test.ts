@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import wecomBot from '../../../src/notify/channels/wecom-bot.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -11,11 +11,7 @@ describe('wecom-bot', () => {
     const result = await sendThrough(wecomBot, { QYWX_KEY: 'key-693a91f6', QYWX_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'wecom-bot', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.url).toBe('/cgi-bin/webhook/send?key=key-693a91f6')
-    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { url: '/cgi-bin/webhook/send?key=key-693a91f6' }, 'json')
     expect(req.json).toEqual({ msgtype: 'text', text: { content: `${MESSAGE.title}\n\n${MESSAGE.content}` } })
   })
 

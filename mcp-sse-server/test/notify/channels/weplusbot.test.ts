@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import weplusbot from '../../../src/notify/channels/weplusbot.js'
-import { MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, MESSAGE, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -11,11 +11,7 @@ describe('weplusbot', () => {
     const result = await sendThrough(weplusbot, { WE_PLUS_BOT_TOKEN: 'wp-token-1', WE_PLUS_BOT_RECEIVER: 'wxid_1', WE_PLUS_BOT_ORIGIN: server.origin })
     expect(result).toMatchObject({ channel: 'weplusbot', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe('/send')
-    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { path: '/send' }, 'json')
     expect(req.json).toEqual({ token: 'wp-token-1', title: MESSAGE.title, content: MESSAGE.content, template: 'txt', receiver: 'wxid_1', version: 'pro' })
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import wxpusher from '../../../src/notify/channels/wxpusher.js'
-import { sendThrough, startServer, type TestServer } from '../helpers.js'
+import { expectKeyedPost, sendThrough, startServer, type TestServer } from '../helpers.js'
 
 let server: TestServer
 afterEach(() => server?.close())
@@ -18,11 +18,7 @@ describe('wxpusher', () => {
     )
     expect(result).toMatchObject({ channel: 'wxpusher', ok: true, status: 200 })
     const [req] = server.requests
-    expect(req.method).toBe('POST')
-    expect(req.path).toBe('/api/send/message')
-    expect(req.headers['content-type']).toMatch(/^application\/json(\s*;\s*charset=utf-8)?$/i)
-    // The contract needs no auth header here: the key travels in the URL or the body.
-    expect(req.headers.authorization).toBeUndefined()
+    expectKeyedPost(req, { path: '/api/send/message' }, 'json')
     expect(req.json).toEqual({ appToken: 'AT_token1', content: HTML, summary: MSG.title, contentType: 2, topicIds: [12, 34], uids: ['UID_a', 'UID_b'], verifyPayType: 0 })
   })
 
