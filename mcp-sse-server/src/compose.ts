@@ -20,6 +20,7 @@ import type { ToolDeps } from './tools/lib/define.js'
 import { AuditLog } from './wechat/audit.js'
 import { AuditAlarm } from './wechat/audit-alarm.js'
 import { Directory } from './wechat/directory.js'
+import { Stamps } from './wechat/clock.js'
 import { createChannel } from './channel/index.js'
 import type { ChannelHub } from './channel/hub.js'
 import { Inbox } from './wechat/inbox.js'
@@ -64,7 +65,9 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     queueMax: config.send.queueMax,
     onQueued: (waiting) => log.debug({ waiting }, 'WeChat send queued behind pacing'),
   })
-  const roads = new Roads(options.roads ?? ROADS, { config, logger, directory, runtimeSecrets: options.runtimeSecrets })
+  // One clock for send and message times: a reply is always later than the `sentAt` it answers.
+  const stamps = new Stamps()
+  const roads = new Roads(options.roads ?? ROADS, { config, logger, directory, runtimeSecrets: options.runtimeSecrets, stamps })
   // Friends and groups are reached on the web road; its sends go out through it.
   const web: OutboundPort = {
     isLoggedIn: () => roads.isLoggedIn('web'),
@@ -98,11 +101,12 @@ export function compose(config: Config, logger: Logger, options: ComposeOptions 
     repeatWindowS: config.send.repeatWindowS,
     allowedContacts: config.allowedContacts,
     allowedRooms: config.allowedRooms,
+    stamps,
   })
   const ilinkRoad = roads.road('ilink') as IlinkRoad | undefined
   const ilink = ilinkRoad && new IlinkOutbox(ilinkRoad, pacer, audit)
   const owner = new OwnerConversation({ setting: config.ownerRoad, roads, sender, confirmer, ...(ilink ? { ilink } : {}) })
-  const inbox = new Inbox(config.inbox)
+  const inbox = new Inbox({ ...config.inbox, stamps })
   roads.on('message', (road, message) => {
     const viewed = owner.view(road, message)
     // The owner's answer to a send confirmation decides it, and goes nowhere else.

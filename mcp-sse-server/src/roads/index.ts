@@ -5,6 +5,7 @@
 import type { Config } from '../config.js'
 import type { Logger, RuntimeSecrets } from '../logger.js'
 import type { Directory } from '../wechat/directory.js'
+import type { Stamps } from '../wechat/clock.js'
 import type { Road, RoadId, RoadState } from './road.js'
 import { ilinkRoad } from './ilink/index.js'
 import { webRoad } from './web/index.js'
@@ -19,6 +20,8 @@ export interface RoadContext {
   loginPageUrl: () => string
   /** Where a road registers secrets it learns while running (a bot token), so no log line carries them. */
   runtimeSecrets?: RuntimeSecrets
+  /** Message and send times, shared with the inbox (wechat/clock.ts). */
+  stamps?: Stamps
 }
 
 export interface RoadDefinition {

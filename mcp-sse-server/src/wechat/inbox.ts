@@ -6,7 +6,7 @@
  * nothing happens: a waiter is a resolver in a map, woken by the message event itself.
  */
 
-import { stampsFor, type Stamps } from './clock.js'
+import { Stamps } from './clock.js'
 
 /** The one list behind the type and every schema that names a chat's kind. */
 export const CHAT_TYPES = ['contact', 'room'] as const
@@ -111,6 +111,8 @@ export interface InboxOptions {
   maxBytes?: number
   maxTextChars?: number
   now?: () => number
+  /** Shared with the senders, so a message kept after a send is always later than its `sentAt` (wechat/clock.ts). */
+  stamps?: Stamps
 }
 
 const DEFAULT_MAX_TEXT_CHARS = 8_000
@@ -128,7 +130,7 @@ export class Inbox {
   private readonly stamps: Stamps
 
   constructor(private readonly options: InboxOptions) {
-    this.stamps = stampsFor(options.now)
+    this.stamps = options.stamps ?? new Stamps(options.now)
   }
 
   /** Calls `listener` with every message kept from now on (the channel pushes the owner's from here). */

@@ -18,7 +18,7 @@ import {
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
 import type { OutboundContent, RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
-import { processStamps } from './clock.js'
+import { Stamps } from './clock.js'
 import { label, refusalText } from './send-text.js'
 import type { Fail, Ok } from '../result.js'
 import { sendDigest, type Confirmer, type ConfirmRequest, type SendSummary } from '../confirm/confirmer.js'
@@ -126,6 +126,8 @@ export interface SenderOptions {
   allowedRooms?: readonly string[]
   /** WECHAT_CONFIRM_SENDS: asks a person before a tool's send enters the queue. */
   confirmer?: Confirmer
+  /** Where `sentAt` comes from: the inbox's, so replies are always later than the send (wechat/clock.ts). */
+  stamps?: Stamps
 }
 
 
@@ -152,6 +154,7 @@ export class Sender {
   private preparing = 0
   private loadsRunning = 0
   private readonly loadTurns: Array<() => void> = []
+  private readonly stamps: Stamps
 
   constructor(
     private readonly directory: Directory,
@@ -159,7 +162,9 @@ export class Sender {
     private readonly pacer: Pacer,
     private readonly audit: AuditLog,
     private readonly options: SenderOptions,
-  ) {}
+  ) {
+    this.stamps = options.stamps ?? new Stamps()
+  }
 
   /** Ids change at every login: what the allow-list was pinned to no longer means anything. */
   forgetLogin(): void {
@@ -318,7 +323,7 @@ export class Sender {
       await this.pacer.schedule(
         () => {
           // Taken before WeChat has it, so a reply can never carry an earlier time than the send it answers.
-          sentAt = new Date(processStamps.next()).toISOString()
+          sentAt = new Date(this.stamps.next()).toISOString()
           return this.port.send({ type: kind, id: target.id }, payload)
         },
         signal,

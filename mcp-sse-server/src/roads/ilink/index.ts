@@ -20,7 +20,7 @@ export const ilinkRoad: RoadDefinition = {
     reason: 'The ClawBot (iLink) road is off: WeChat’s official bot road, which reaches only you, within 24 hours of your last message to it.',
     action: 'To let the agent message you through ClawBot, set ILINK_ENABLED=true, restart, and scan the ClawBot QR code on the login page.',
   }),
-  create: ({ config, logger, loginPageUrl, runtimeSecrets }) => {
+  create: ({ config, logger, loginPageUrl, runtimeSecrets, stamps }) => {
     const simulated = config.sandbox && config.ilink.baseUrl === ILINK_DEFAULT_BASE_URL
     const simulator = simulated
       ? new IlinkSimulator({
@@ -30,6 +30,6 @@ export const ilinkRoad: RoadDefinition = {
           onViolation: (violation) => logger.warn({ component: 'ilink-simulator', violation }, 'the simulated WeChat refused a request'),
         })
       : undefined
-    return new IlinkRoad({ ...config.ilink, dataDir: config.dataDir, version: VERSION, logger, runtimeSecrets, loginPageUrl, terminalQr: true, simulator })
+    return new IlinkRoad({ ...config.ilink, dataDir: config.dataDir, version: VERSION, logger, runtimeSecrets, loginPageUrl, terminalQr: true, simulator, stamps })
   },
 }

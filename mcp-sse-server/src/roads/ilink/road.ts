@@ -17,7 +17,7 @@ import type { IlinkSimulator } from './simulator.js'
 import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
 import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
-import { stampsFor, type Stamps } from '../../wechat/clock.js'
+import { Stamps } from '../../wechat/clock.js'
 import type { Result } from '../../result.js'
 import type { SendErrorCode } from '../../wechat/sender.js'
 
@@ -36,6 +36,8 @@ export interface IlinkRoadOptions {
   /** Draw the QR in the terminal too (the server does; tests do not). */
   terminalQr?: boolean
   now?: () => number
+  /** Where `sentAt` comes from: the inbox's, so the owner's answer is always later than the send (wechat/clock.ts). */
+  stamps?: Stamps
   /** Backoff waits (tests record them instead of waiting). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   random?: () => number
@@ -77,7 +79,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     super()
     this.log = options.logger.child({ component: 'ilink' })
     this.now = options.now ?? Date.now
-    this.stamps = stampsFor(options.now)
+    this.stamps = options.stamps ?? new Stamps(this.now)
     this.sleep = options.sleep ?? realSleep
     this.backoff = new Backoff(1_000, 60_000, options.random)
     this.store = new IlinkStore(options.dataDir, options.simulator ? SANDBOX_STORE_FILE : undefined)
