@@ -29,9 +29,10 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     globalSetup: ['./test/support/build.ts'],
     sequence: { sequencer: SlowFirst },
-    // One worker per core, whatever the machine: the unit project runs first and fills them; the e2e project
-    // runs after it, each worker driving a child process of its own.
-    poolOptions: { forks: { maxForks: cores, minForks: 1 } },
+    // Two workers per core, whatever the machine (vitest shares one pool between the projects): the unit project
+    // runs first and fills them; the e2e project runs after it, and its suites spend much of their time waiting on
+    // the children they drive (a start, a login delay, a timeout, npm), so the cores stay busy meanwhile.
+    poolOptions: { forks: { maxForks: cores * 2, minForks: 1 } },
     projects: [
       {
         extends: true,
@@ -56,6 +57,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           pool: 'forks',
+          // A worker runs one suite after another without re-importing vitest, the SDK client and the helpers for
+          // each: these suites keep their state in the children they start, and stop them in their own hooks.
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },
