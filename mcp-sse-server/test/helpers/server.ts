@@ -136,30 +136,26 @@ export async function startServer(env: Record<string, string> = {}, options: { w
   })
   let out = ''
   let err = ''
+  // Parsed once as they arrive: waiters look through them on every chunk, and a busy server writes many.
+  const parsed: Array<Record<string, unknown>> = []
+  let partial = ''
   const waiters = new Set<() => void>()
   child.stdout!.on('data', (d) => {
     out += d
+    const lines = (partial + d).split('\n')
+    partial = lines.pop()!
+    for (const line of lines) if (line.startsWith('{')) parsed.push(parseLine(line))
     for (const w of waiters) w()
   })
   child.stderr!.on('data', (d) => (err += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
 
-  const logs = () =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => {
-        try {
-          return JSON.parse(l) as Record<string, unknown>
-        } catch {
-          return {}
-        }
-      })
+  const logs = () => [...parsed]
 
   const waitForLog = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = defaultWaitMs) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const check = () => {
-        const hit = logs().find(predicate)
+        const hit = parsed.find(predicate)
         if (hit) {
           cleanup()
           resolve(hit)
@@ -212,4 +208,12 @@ export async function startServer(env: Record<string, string> = {}, options: { w
     },
   }
   return server
+}
+
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return {}
+  }
 }

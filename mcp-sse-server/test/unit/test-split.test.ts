@@ -8,11 +8,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
 import { SPAWNING } from '../../vitest.config.js'
+import { SLOW_FIRST } from '../support/sequencer.js'
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Imports that start a process: the server or CLI helpers, npm and repository copies, a browser, a gateway. */
 const STARTS_PROCESSES = [
-  /import \{[^}]*\b(startServer|runCli|runTs)\b[^}]*\} from '\.\.\/helpers\/server\.js'/,
+  /import \{[^}]*\b(startServer|runCli|runTs|runNode)\b[^}]*\} from '\.\.\/helpers\/server\.js'/,
   /import \{[^}]*\b(spawn|fork|exec|execFile)\b[^}]*\} from 'node:child_process'/,
   /from '\.\.\/helpers\/(repo-copy|browser|gateway)\.js'/,
 ]
@@ -33,4 +34,12 @@ it('every test file that starts a child process is in the e2e project', () => {
   expect(unitButSpawning).toEqual([])
   // The list names only files that exist (a renamed suite would silently move to the unit project).
   for (const glob of SPAWNING.filter((g) => !g.includes('*'))) expect(files, glob).toContain(glob)
+})
+
+it('the suites the sequencer starts first exist and run in the e2e project', () => {
+  const spawning = SPAWNING.map(globToRegExp)
+  for (const file of SLOW_FIRST) {
+    expect(readdirSync(path.join(PACKAGE, path.dirname(file))), file).toContain(path.basename(file))
+    expect(spawning.some((re) => re.test(file)), file).toBe(true)
+  }
 })
