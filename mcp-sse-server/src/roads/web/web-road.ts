@@ -252,8 +252,11 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       if (delayMs === 0) return start()
       this.log.info({ delayMs }, 'WeChat login retry scheduled')
       if (this.current.status !== 'failed' && this.current.status !== 'logged_out') {
+        const unreachable = this.current === this.unreachableState
         const action = (this.current.action ?? '').replace(NEXT_ATTEMPT, '')
         this.setState({ ...this.current, action: `${action} Next attempt in ${Math.round(delayMs / 1000)} s.`.trim() })
+        // Still the same trouble, now saying when the next attempt is: the errors repeating it change nothing.
+        if (unreachable) this.unreachableState = this.current
       }
       clearTimeout(this.retryTimer)
       this.retryTimer = setTimeout(() => {
