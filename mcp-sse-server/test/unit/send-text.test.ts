@@ -13,6 +13,7 @@ import { IlinkOutbox } from '../../src/roads/ilink/outbox.js'
 import type { IlinkSendResult } from '../../src/roads/ilink/road.js'
 import type { SendCheck } from '../../src/roads/ilink/window.js'
 import type { ToolDeps } from '../../src/tools/lib/define.js'
+import sendFileToFriend from '../../src/tools/send-file-to-friend.js'
 import sendMessageToFriend from '../../src/tools/send-message-to-friend.js'
 import sendMessageToMe from '../../src/tools/send-message-to-me.js'
 import { AuditLog } from '../../src/wechat/audit.js'
@@ -25,6 +26,7 @@ import { tempDir } from '../helpers/server.js'
 const extra = {} as never
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text
 const meOutput = z.object(sendMessageToMe.outputSchema)
+const fileOutput = z.object(sendFileToFriend.outputSchema)
 
 /** A file in an allowed directory, and the config that allows it. */
 function fileToSend() {
@@ -95,6 +97,27 @@ describe('a file whose caption did not follow', () => {
     expect(text(result)).toBe(`Sent the file "notes.txt" to the user through File Transfer (文件传输助手), but not its caption (${why}).`)
     expect(result.isError).toBe(true)
     expect(meOutput.parse(result.structuredContent)).toMatchObject({ sent: false, error: 'send_failed', road: 'filehelper', file: { name: 'notes.txt' } })
+    expect(auditLines().map((l) => [l.ok, l.error])).toEqual([
+      [true, undefined],
+      [false, `Not sent: ${why}`],
+    ])
+  })
+
+  it('to a friend: not "sent" either, as for the user themself; the caption\'s code, the file and who got it are told', async () => {
+    let calls = 0
+    const { sender, auditLines } = buildSender({
+      say: async () => {
+        if (++calls === 2) throw new Error('network down')
+      },
+    })
+    const file = fileToSend()
+    // The twins' target fields (`nickname` | `id`) are not in the factory's static argument type.
+    const args = { id: 'c2', path: file.path, caption: 'read this' } as Parameters<typeof sendFileToFriend.handler>[0]
+    const result = await sendFileToFriend.handler(args, { sender, config: file.config } as ToolDeps, extra)
+    const why = 'sending to "Bob" failed at WeChat: "network down". It was not delivered.'
+    expect(text(result)).toBe(`Sent the file "notes.txt" to "Bob", but not its caption (${why}).`)
+    expect(result.isError).toBe(true)
+    expect(fileOutput.parse(result.structuredContent)).toMatchObject({ sent: false, error: 'send_failed', target: { id: 'c2', name: 'Bob' }, file: { name: 'notes.txt' } })
     expect(auditLines().map((l) => [l.ok, l.error])).toEqual([
       [true, undefined],
       [false, `Not sent: ${why}`],
