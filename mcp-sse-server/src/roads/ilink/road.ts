@@ -50,7 +50,8 @@ export interface IlinkRoadOptions {
 const SANDBOX_STORE_FILE = 'ilink-sandbox.json'
 
 export type IlinkSendCode = IlinkRefusalCode | 'expired' | Extract<SendErrorCode, 'send_failed'>
-export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode>
+/** `unconfirmed`: WeChat did not answer, so the message may have arrived (send_failed). */
+export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode, { unconfirmed?: true }>
 
 const CLAWBOT = { name: 'ClawBot' }
 const SCAN_ACTION = 'scan the QR code with WeChat (8.0.69 or later on Android, 8.0.70 or later on iOS) and confirm on the phone'
@@ -331,7 +332,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     if (err instanceof IlinkApiError) {
       return { ok: false, code: 'send_failed', detail: `WeChat refused the message (${detail}). If your last message to ClawBot is old, ${RETRY_CLAUSE}` }
     }
-    return { ok: false, code: 'send_failed', detail: `${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
+    return { ok: false, code: 'send_failed', unconfirmed: true, detail: `${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
   }
 
   private echo(id: string, content: OutboundContent): void {
