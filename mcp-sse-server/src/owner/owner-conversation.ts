@@ -24,7 +24,7 @@ import { OWNER_CHAT_ID, OWNER_CHAT_NAME, type OwnerRoadId, type OwnerRoadSetting
 export interface IlinkOwnerPort {
   /** Synchronous: may a message go to the owner now (the 24-hour window, the per-message budget)? */
   canSend(): Ok | Fail<string>
-  send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<Result<{ sentAt: string; auditProblem?: string }, OutboxCode>>
+  send(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<Result<{ sentAt: string; auditProblem?: string }, OutboxCode, { unconfirmed?: true }>>
 }
 
 export interface OwnerConversationDeps {
@@ -187,7 +187,7 @@ export class OwnerConversation {
   private async viaIlink(tool: string, content: OutboundContent, signal?: AbortSignal, confirmedBy?: ConfirmedBy): Promise<OwnerSendResult> {
     const target = { type: 'contact' as const, id: OWNER_CHAT_ID, name: OWNER_CHAT_NAME }
     const result = await this.deps.ilink!.send(tool, content, signal, confirmedBy)
-    if (!result.ok) return { ok: false, road: 'ilink', target, code: ownerCode(result.code), detail: result.detail }
+    if (!result.ok) return { ok: false, road: 'ilink', target, code: ownerCode(result.code), detail: result.detail, ...(result.unconfirmed ? { unconfirmed: true as const } : {}) }
     const { sentAt, auditProblem } = result
     return { ok: true, road: 'ilink', target, sentAt, ...(auditProblem ? { auditProblem } : {}), ...(confirmedBy ? { confirmedBy } : {}) }
   }

@@ -73,6 +73,16 @@ export interface Road extends EventEmitter<RoadEvents> {
   send(to: RoadTarget, content: OutboundContent): Promise<void>
 }
 
+/**
+ * WeChat took the message but did not confirm it in time: it may still arrive. Thrown by a road's send, so the sender
+ * can say "not confirmed" instead of "not sent" without reading the words.
+ */
+export class SendUnconfirmedError extends Error {
+  constructor(readonly afterS: number) {
+    super(`WeChat did not confirm within ${afterS} s (it may still arrive: check the chat before sending again)`)
+  }
+}
+
 /** A state stamped with now; roads build every state through this. */
 export function roadState(state: Omit<RoadState, 'since'>): RoadState {
   return { ...state, since: new Date().toISOString() }

@@ -20,14 +20,15 @@ export interface SentFacts {
   road?: OwnerRoadId
   file?: { name: string }
   /** Only when a caption was given: whether it followed the file. */
-  caption?: { ok: true } | { ok: false; detail: string }
+  caption?: { ok: true } | { ok: false; detail: string; unconfirmed?: boolean }
   /** It went out, but its audit line could not be written: why. */
   auditProblem?: string
 }
 
-/** A refused send in one sentence. */
-export function refusalText(failure: { code: string; detail: string }): string {
-  return `${failure.code === 'confirmation_required' ? 'Not sent yet' : 'Not sent'}: ${failure.detail}`
+/** A refused send in one sentence; one WeChat took but did not confirm is not called "not sent": it may arrive. */
+export function refusalText(failure: { code: string; detail: string; unconfirmed?: boolean }): string {
+  const lead = failure.unconfirmed ? 'Not confirmed' : failure.code === 'confirmation_required' ? 'Not sent yet' : 'Not sent'
+  return `${lead}: ${failure.detail}`
 }
 
 export function sentText(sent: SentFacts): string {
@@ -35,7 +36,7 @@ export function sentText(sent: SentFacts): string {
   const to = road ? `the user through ${OWNER_ROAD_NAMES[road]}` : `${target.type === 'room' ? 'room ' : ''}${label(target)}`
   const by = confirmedBy ? ` (approved ${APPROVED[confirmedBy]})` : ''
   const what = file ? ` the file ${quote(file.name)}` : ''
-  const after = !caption ? '' : caption.ok ? ' with its caption' : `, but not its caption (${caption.detail})`
+  const after = !caption ? '' : caption.ok ? ' with its caption' : `, but ${caption.unconfirmed ? 'its caption is not confirmed' : 'not its caption'} (${caption.detail})`
   const unrecorded = auditProblem
     ? ` But its audit line could not be written (${auditProblem}); no further WeChat message goes out until DATA_DIR is writable again. Tell the user.`
     : ''
@@ -43,7 +44,7 @@ export function sentText(sent: SentFacts): string {
 }
 
 /** Any send outcome, as the model reads it. */
-export function sendText(result: ({ ok: true } & SentFacts) | { ok: false; code: string; detail: string }): string {
+export function sendText(result: ({ ok: true } & SentFacts) | { ok: false; code: string; detail: string; unconfirmed?: boolean }): string {
   return result.ok ? sentText(result) : refusalText(result)
 }
 

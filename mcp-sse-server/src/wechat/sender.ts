@@ -16,7 +16,7 @@ import {
   type RoomEntry,
 } from './directory.js'
 import { QueueFullError, SendAbandonedError, type Pacer } from './pacer.js'
-import type { OutboundContent, RoadTarget } from '../roads/road.js'
+import { SendUnconfirmedError, type OutboundContent, type RoadTarget } from '../roads/road.js'
 import { quote } from './quote.js'
 import { Stamps } from './clock.js'
 import { label, refusalText } from './send-text.js'
@@ -98,7 +98,8 @@ export interface ConfirmationFacts {
 
 /** A send that went out: facts only (wechat/send-text.ts says it in words). `auditProblem`: it went out unrecorded. */
 export type SendSuccess = Ok<{ target: ResolvedTarget; sentAt?: string; auditProblem?: string } & ConfirmationFacts>
-export type SendFailure = Fail<SendErrorCode, { target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string } & ConfirmationFacts>
+/** `unconfirmed`: WeChat took it but did not confirm it in time (send_failed): it may still arrive. */
+export type SendFailure = Fail<SendErrorCode, { target?: ResolvedTarget; candidates?: Candidate[]; sentAt?: string; unconfirmed?: true } & ConfirmationFacts>
 export type SendResult = SendSuccess | SendFailure
 
 /** The file that was sent (or would have been), without its bytes. */
@@ -354,6 +355,10 @@ export class Sender {
       return { ok: false, code: 'not_logged_in', target, detail: `${err.message}. ${this.port.loginHint()}` }
     }
     if (err instanceof SendAbandonedError) return { ok: false, code: 'cancelled', target, detail: `${err.message}.` }
+    if (err instanceof SendUnconfirmedError) {
+      const detail = `WeChat did not confirm the message to ${label(target)} within ${err.afterS} s; it may still arrive. Check the chat before sending it again.`
+      return { ok: false, code: 'send_failed', target, unconfirmed: true, ...(sentAt ? { sentAt } : {}), detail }
+    }
     return { ok: false, code: 'send_failed', target, ...(sentAt ? { sentAt } : {}), detail: `sending to ${label(target)} failed at WeChat: ${errorText(err)}. It was not delivered.` }
   }
 

@@ -182,6 +182,8 @@ describe('iLink road: outbound', () => {
     const result = await h.road.sendToOwner({ kind: 'text', text: 'late' })
     expect(result).toMatchObject({ ok: false, code: 'send_failed' })
     expect(!result.ok && result.detail).toMatch(/WeChat refused the message \(iLink sendmessage refused \(ret -2: out of reply window\)\)/)
+    // What to do keeps the names as WeChat spells them.
+    expect(!result.ok && result.detail).toMatch(/If your last message to ClawBot is old, send any message to ClawBot in WeChat, then retry\.$/)
     expect(fake.sent).toHaveLength(0)
     expect(h.messages.length).toBe(echoes)
   })

@@ -13,11 +13,13 @@ import { IlinkOutbox } from '../../src/roads/ilink/outbox.js'
 import type { IlinkSendResult } from '../../src/roads/ilink/road.js'
 import type { SendCheck } from '../../src/roads/ilink/window.js'
 import type { ToolDeps } from '../../src/tools/lib/define.js'
+import sendFileToFriend from '../../src/tools/send-file-to-friend.js'
 import sendMessageToFriend from '../../src/tools/send-message-to-friend.js'
 import sendMessageToMe from '../../src/tools/send-message-to-me.js'
 import { AuditLog } from '../../src/wechat/audit.js'
 import { Pacer } from '../../src/wechat/pacer.js'
 import { refusalText } from '../../src/wechat/send-text.js'
+import { SendUnconfirmedError } from '../../src/roads/road.js'
 import { configFrom } from '../notify/helpers.js'
 import { buildSender, type SenderHarnessOptions } from '../helpers/sender.js'
 import { tempDir } from '../helpers/server.js'
@@ -25,6 +27,7 @@ import { tempDir } from '../helpers/server.js'
 const extra = {} as never
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text
 const meOutput = z.object(sendMessageToMe.outputSchema)
+const fileOutput = z.object(sendFileToFriend.outputSchema)
 
 /** A file in an allowed directory, and the config that allows it. */
 function fileToSend() {
@@ -101,6 +104,27 @@ describe('a file whose caption did not follow', () => {
     ])
   })
 
+  it('to a friend: not "sent" either, as for the user themself; the caption\'s code, the file and who got it are told', async () => {
+    let calls = 0
+    const { sender, auditLines } = buildSender({
+      say: async () => {
+        if (++calls === 2) throw new Error('network down')
+      },
+    })
+    const file = fileToSend()
+    // The twins' target fields (`nickname` | `id`) are not in the factory's static argument type.
+    const args = { id: 'c2', path: file.path, caption: 'read this' } as Parameters<typeof sendFileToFriend.handler>[0]
+    const result = await sendFileToFriend.handler(args, { sender, config: file.config } as ToolDeps, extra)
+    const why = 'sending to "Bob" failed at WeChat: "network down". It was not delivered.'
+    expect(text(result)).toBe(`Sent the file "notes.txt" to "Bob", but not its caption (${why}).`)
+    expect(result.isError).toBe(true)
+    expect(fileOutput.parse(result.structuredContent)).toMatchObject({ sent: false, error: 'send_failed', target: { id: 'c2', name: 'Bob' }, file: { name: 'notes.txt' } })
+    expect(auditLines().map((l) => [l.ok, l.error])).toEqual([
+      [true, undefined],
+      [false, `Not sent: ${why}`],
+    ])
+  })
+
   it('on ClawBot: the budget ran out after the file; the caption is refused with what to do, audited in the same words', async () => {
     const { owner, auditLines } = onClawBot(1)
     const file = fileToSend()
@@ -146,6 +170,41 @@ describe('the audit log and the tool say the same sentence', () => {
     expect(result.structuredContent).toMatchObject({ sent: false, error: code })
     expect(text(result)).toMatch(/^Not sent: /)
     expect(auditLines()).toEqual([expect.objectContaining({ ok: false, error: text(result) })])
+  })
+
+  it('WeChat took it but did not confirm in time: "not confirmed" (it may still arrive), never "not sent"', async () => {
+    const { sender, auditLines } = buildSender({
+      say: async () => {
+        throw new SendUnconfirmedError(60)
+      },
+    })
+    const result = await sendMessageToFriend.handler({ id: 'c2', message: 'hi' } as Parameters<typeof sendMessageToFriend.handler>[0], { sender } as ToolDeps, extra)
+    expect(text(result)).toBe('Not confirmed: WeChat did not confirm the message to "Bob" within 60 s; it may still arrive. Check the chat before sending it again.')
+    expect(result.structuredContent).toMatchObject({ sent: false, error: 'send_failed', target: { id: 'c2' } })
+    expect(auditLines()).toEqual([expect.objectContaining({ ok: false, error: text(result) })])
+  })
+
+  it('a caption WeChat did not confirm is not called unsent either', async () => {
+    let calls = 0
+    const { sender } = buildSender({
+      say: async () => {
+        if (++calls === 2) throw new SendUnconfirmedError(60)
+      },
+    })
+    const file = fileToSend()
+    const args = { id: 'c2', path: file.path, caption: 'read this' } as Parameters<typeof sendFileToFriend.handler>[0]
+    const result = await sendFileToFriend.handler(args, { sender, config: file.config } as ToolDeps, extra)
+    expect(text(result)).toBe(
+      'Sent the file "notes.txt" to "Bob", but its caption is not confirmed (WeChat did not confirm the message to "Bob" within 60 s; it may still arrive. Check the chat before sending it again.).',
+    )
+  })
+
+  it('ClawBot that did not answer: "not confirmed", in the tool and the audit line alike', async () => {
+    const detail = 'iLink sendmessage failed: timeout. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).'
+    const { owner, auditLines } = onClawBot(10, () => ({ ok: false, code: 'send_failed', unconfirmed: true, detail }))
+    const result = await sendMessageToMe.handler({ message: 'hi' }, { owner } as ToolDeps, extra)
+    expect(text(result)).toBe(`Not confirmed: ${detail}`)
+    expect((await auditLines()).map((l) => l.error)).toEqual([`Not confirmed: ${detail}`])
   })
 
   it('a preview is "not sent yet"; every other refusal is "not sent"', () => {

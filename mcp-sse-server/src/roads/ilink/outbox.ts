@@ -16,7 +16,7 @@ import { refusalText } from '../../wechat/send-text.js'
 /** ClawBot's own refusals, and the sender's codes for what the shared queue and audit log refuse. */
 export type OutboxCode = IlinkSendCode | Extract<SendErrorCode, 'queue_full' | 'cancelled' | 'audit_unavailable'>
 /** `auditProblem`: it went out, but its audit line could not be written (why). */
-export type OutboxResult = Result<{ sentAt: string; messageId: string; auditProblem?: string }, OutboxCode>
+export type OutboxResult = Result<{ sentAt: string; messageId: string; auditProblem?: string }, OutboxCode, { unconfirmed?: true }>
 
 class AuditUnavailableError extends Error {}
 

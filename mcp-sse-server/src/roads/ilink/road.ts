@@ -16,7 +16,7 @@ import { ITEM_TYPE, MESSAGE_STATE, MESSAGE_TYPE, STALE_TOKEN, type MessageItem, 
 import type { IlinkSimulator } from './simulator.js'
 import { IlinkStore, type IlinkLogin } from './store.js'
 import { uploadFile } from './upload.js'
-import { checkWindow, RETRY_HINT, type IlinkRefusalCode, type SendCheck } from './window.js'
+import { checkWindow, REACH_HINT, RETRY_CLAUSE, type IlinkRefusalCode, type SendCheck } from './window.js'
 import { Stamps } from '../../wechat/clock.js'
 import type { Result } from '../../result.js'
 import type { SendErrorCode } from '../../wechat/sender.js'
@@ -50,7 +50,8 @@ export interface IlinkRoadOptions {
 const SANDBOX_STORE_FILE = 'ilink-sandbox.json'
 
 export type IlinkSendCode = IlinkRefusalCode | 'expired' | Extract<SendErrorCode, 'send_failed'>
-export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode>
+/** `unconfirmed`: WeChat did not answer, so the message may have arrived (send_failed). */
+export type IlinkSendResult = Result<{ sentAt: string; messageId: string }, IlinkSendCode, { unconfirmed?: true }>
 
 const CLAWBOT = { name: 'ClawBot' }
 const SCAN_ACTION = 'scan the QR code with WeChat (8.0.69 or later on Android, 8.0.70 or later on iOS) and confirm on the phone'
@@ -221,7 +222,7 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     this.setState({
       status: 'logged_in',
       user: { id: login.botId, name: CLAWBOT.name },
-      ...(waiting ? { reason: 'ClawBot can message you once you have messaged it.', action: RETRY_HINT.replace(', then retry', ' so the agent can reach you') } : {}),
+      ...(waiting ? { reason: 'ClawBot can message you once you have messaged it.', action: REACH_HINT } : {}),
     })
   }
 
@@ -329,9 +330,9 @@ export class IlinkRoad extends EventEmitter<RoadEvents> implements Road {
     const detail = this.scrub(err instanceof Error ? err.message : String(err))
     this.log.warn({ err: detail }, 'iLink send failed')
     if (err instanceof IlinkApiError) {
-      return { ok: false, code: 'send_failed', detail: `WeChat refused the message (${detail}). If your last message to ClawBot is old, ${RETRY_HINT.toLowerCase()}` }
+      return { ok: false, code: 'send_failed', detail: `WeChat refused the message (${detail}). If your last message to ClawBot is old, ${RETRY_CLAUSE}` }
     }
-    return { ok: false, code: 'send_failed', detail: `${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
+    return { ok: false, code: 'send_failed', unconfirmed: true, detail: `${detail}. Check ClawBot in WeChat before sending again (it may have arrived if WeChat answered late).` }
   }
 
   private echo(id: string, content: OutboundContent): void {

@@ -17,7 +17,11 @@ export interface WindowRules {
   maxPerOwnerMessage: number
 }
 
-export const RETRY_HINT = 'Send any message to ClawBot in WeChat, then retry.'
+const MESSAGE_CLAWBOT = 'any message to ClawBot in WeChat'
+export const RETRY_HINT = `Send ${MESSAGE_CLAWBOT}, then retry.`
+/** The same inside a sentence, and the login page's ask: spelled out, so no caller rewrites another's words. */
+export const RETRY_CLAUSE = `send ${MESSAGE_CLAWBOT}, then retry.`
+export const REACH_HINT = `Send ${MESSAGE_CLAWBOT} so the agent can reach you.`
 
 /**
  * `inFlight` counts sends already admitted but not finished: ten admitted at once must not make eleven.

@@ -11,7 +11,7 @@ import type { Config } from '../../config.js'
 import { redactSecrets, type Logger } from '../../logger.js'
 import type { Directory } from '../../wechat/directory.js'
 import { ErrorDigest } from '../../wechat/error-digest.js'
-import { roadState, type OutboundContent, type Road, type RoadEvents, type RoadState, type RoadTarget } from '../road.js'
+import { roadState, SendUnconfirmedError, type OutboundContent, type Road, type RoadEvents, type RoadState, type RoadTarget } from '../road.js'
 import { AddressBookSync } from './address-book.js'
 import { classify, LoginBackoff, type Trouble } from './login-trouble.js'
 import { toInboxMessage } from './message.js'
@@ -144,7 +144,7 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
     let timer: NodeJS.Timeout | undefined
     const hung = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`WeChat did not confirm within ${SAY_TIMEOUT_MS / 1000} s (it may still arrive: check the chat before sending again)`)),
+        () => reject(new SendUnconfirmedError(SAY_TIMEOUT_MS / 1000)),
         SAY_TIMEOUT_MS,
       )
     })
@@ -252,8 +252,11 @@ export class WebRoad extends EventEmitter<RoadEvents> implements Road {
       if (delayMs === 0) return start()
       this.log.info({ delayMs }, 'WeChat login retry scheduled')
       if (this.current.status !== 'failed' && this.current.status !== 'logged_out') {
+        const unreachable = this.current === this.unreachableState
         const action = (this.current.action ?? '').replace(NEXT_ATTEMPT, '')
         this.setState({ ...this.current, action: `${action} Next attempt in ${Math.round(delayMs / 1000)} s.`.trim() })
+        // Still the same trouble, now saying when the next attempt is: the errors repeating it change nothing.
+        if (unreachable) this.unreachableState = this.current
       }
       clearTimeout(this.retryTimer)
       this.retryTimer = setTimeout(() => {

@@ -77,10 +77,16 @@ export function notLoggedIn(deps: Pick<ToolDeps, 'roads'>, filled: Record<string
   return failure(`WeChat is not logged in (status: ${status}). ${roads.hint('web')}`, { ...filled, error: 'not_logged_in', loginStatus: status })
 }
 
-/** A send outcome as a tool result: isError unless WeChat accepted it. */
+/** A send outcome as a tool result: isError unless WeChat accepted it (a file's caption included). */
 export function sendResultToTool(result: FileSendResult): CallToolResult {
   const confirmed = result.confirmedBy ? { confirmedBy: result.confirmedBy } : {}
-  if (result.ok) return success(sendText(result), { sent: true, target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}), ...confirmed })
+  if (result.ok) {
+    const facts = { target: result.target, ...(result.sentAt ? { sentAt: result.sentAt } : {}), ...confirmed }
+    // The file went but the caption after it did not: not "sent" (as sendMessageToMe answers), since what the
+    // recipient was meant to read is missing; the words say the file went.
+    if (result.caption && !result.caption.ok) return failure(sendText(result), { sent: false, error: result.caption.code, ...facts })
+    return success(sendText(result), { sent: true, ...facts })
+  }
   return failure(sendText(result), {
     sent: false,
     error: result.code,
