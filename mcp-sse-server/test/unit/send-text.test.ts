@@ -84,14 +84,17 @@ describe('sendMessageToMe names the road, not the chat that carries it', () => {
   })
 })
 
+/** WeChat takes the file, then fails the caption sent right after it. */
+function secondSayFails() {
+  let calls = 0
+  return async () => {
+    if (++calls === 2) throw new Error('network down')
+  }
+}
+
 describe('a file whose caption did not follow', () => {
   it('on the web road: the file went, the caption\'s own reason is given, and the audit line says the same', async () => {
-    let calls = 0
-    const { owner, auditLines } = onFileTransfer({
-      say: async () => {
-        if (++calls === 2) throw new Error('network down')
-      },
-    })
+    const { owner, auditLines } = onFileTransfer({ say: secondSayFails() })
     const file = fileToSend()
     const result = await sendMessageToMe.handler({ message: 'read this', path: file.path }, { owner, config: file.config } as ToolDeps, extra)
     const why = 'sending to "文件传输助手" failed at WeChat: "network down". It was not delivered.'
@@ -105,12 +108,7 @@ describe('a file whose caption did not follow', () => {
   })
 
   it('to a friend: not "sent" either, as for the user themself; the caption\'s code, the file and who got it are told', async () => {
-    let calls = 0
-    const { sender, auditLines } = buildSender({
-      say: async () => {
-        if (++calls === 2) throw new Error('network down')
-      },
-    })
+    const { sender, auditLines } = buildSender({ say: secondSayFails() })
     const file = fileToSend()
     // The twins' target fields (`nickname` | `id`) are not in the factory's static argument type.
     const args = { id: 'c2', path: file.path, caption: 'read this' } as Parameters<typeof sendFileToFriend.handler>[0]
