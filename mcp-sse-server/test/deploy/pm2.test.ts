@@ -56,7 +56,13 @@ it('runs under PM2, is restarted after kill -9 and stops gracefully', async () =
   // The logs are under DATA_DIR, and the stop was the graceful one (not a kill after kill_timeout).
   const outLog = path.join(dataDir, 'logs', 'wechat-mcp.out.log')
   expect(existsSync(outLog)).toBe(true)
-  const lines = readFileSync(outLog, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+  // PM2's daemon copies the process's output into the file on its own time: `pm2 stop` can return before the last
+  // lines are there. A process killed mid-shutdown never writes "stopped", so this still fails then.
+  const lines = await eventually(async () => {
+    const logged = readFileSync(outLog, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    if (logged.at(-1)?.msg !== 'stopped') throw new Error(`the last line is ${JSON.stringify(logged.at(-1))}`)
+    return logged
+  }, 30_000, 'the graceful stop ("stopped") as the last line of the PM2 log')
   expect(lines.filter((l) => l.msg === 'wechat-mcp listening')).toHaveLength(2)
   expect(lines.at(-1)).toMatchObject({ msg: 'stopped' })
 }, 240_000)
