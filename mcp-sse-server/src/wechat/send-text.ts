@@ -1,7 +1,7 @@
 /**
  * What a send outcome says in words: the one place that writes it. The tools hand it to the model, the audit log's
  * `error` field and the notification channels' results carry the same sentence. Everything before this works with
- * codes, reasons (`detail`, without the "Not sent:" lead) and facts (results.ts), so no wording is ever parsed back.
+ * codes, reasons (`detail`, without the "Not sent:" lead) and facts (src/result.ts), so no wording is ever parsed back.
  */
 import type { ConfirmedBy } from '../confirm/settings.js'
 import type { OwnerRoadId } from '../owner/owner-road.js'
